@@ -1,0 +1,108 @@
+// A Telegram message from staff → what the bridge can send, or the reason it cannot.
+import type { Message } from "grammy/types";
+import type { StaffMessage } from "../bridge/outbound.ts";
+
+const UNSUPPORTED = [
+  "sticker",
+  "voice",
+  "video_note",
+  "video",
+  "audio",
+  "animation",
+  "poll",
+  "location",
+  "venue",
+  "contact",
+  "dice",
+  "game",
+  "story",
+] as const;
+
+/** Service messages (topic created, pinned, members) are not staff writing to a buyer. */
+const SERVICE = [
+  "forum_topic_created",
+  "forum_topic_edited",
+  "forum_topic_closed",
+  "forum_topic_reopened",
+  "general_forum_topic_hidden",
+  "general_forum_topic_unhidden",
+  "pinned_message",
+  "new_chat_members",
+  "left_chat_member",
+  "new_chat_title",
+  "new_chat_photo",
+  "delete_chat_photo",
+  "message_auto_delete_timer_changed",
+  "video_chat_started",
+  "video_chat_ended",
+  "video_chat_scheduled",
+  "video_chat_participants_invited",
+  "boost_added",
+  "write_access_allowed",
+] as const;
+
+const MIME_EXTENSIONS: Record<string, string> = {
+  "application/pdf": ".pdf",
+  "image/jpeg": ".jpg",
+  "image/png": ".png",
+  "image/webp": ".webp",
+  "image/gif": ".gif",
+  "text/plain": ".txt",
+  "application/zip": ".zip",
+  "application/msword": ".doc",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+  "application/vnd.ms-excel": ".xls",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+};
+
+/** Undefined when the message is not something staff wrote for the buyer. */
+export function toStaffMessage(message: Message): StaffMessage | undefined {
+  if (!message.is_topic_message || message.message_thread_id === undefined) return undefined;
+  if (message.from?.is_bot) return undefined;
+  if (SERVICE.some((key) => key in message)) return undefined;
+  const base = {
+    staffChatId: message.chat.id,
+    threadId: message.message_thread_id,
+    messageId: message.message_id,
+  };
+  const unsupported = UNSUPPORTED.find((key) => key in message);
+  if (unsupported) return { ...base, unsupported };
+
+  const text = message.text ?? message.caption;
+  const withText = text?.trim() ? { text } : {};
+  const largest = message.photo?.at(-1);
+  if (largest) {
+    return {
+      ...base,
+      ...withText,
+      file: {
+        fileId: largest.file_id,
+        name: `photo_${largest.file_unique_id}.jpg`,
+        mime: "image/jpeg",
+        ...(largest.file_size !== undefined ? { size: largest.file_size } : {}),
+      },
+    };
+  }
+  const document = message.document;
+  if (document) {
+    const mime = document.mime_type ?? "application/octet-stream";
+    return {
+      ...base,
+      ...withText,
+      file: {
+        fileId: document.file_id,
+        name: withExtension(document.file_name ?? `file_${document.file_unique_id}`, mime),
+        mime,
+        ...(document.file_size !== undefined ? { size: document.file_size } : {}),
+      },
+    };
+  }
+  if (message.text !== undefined) return { ...base, ...withText };
+  return { ...base, unsupported: "other" };
+}
+
+/** Marketplaces derive the file type from the name, so it must have an extension. */
+function withExtension(name: string, mime: string): string {
+  if (/\.[A-Za-z0-9]{1,8}$/.test(name)) return name;
+  return name + (MIME_EXTENSIONS[mime] ?? ".bin");
+}

@@ -1,0 +1,68 @@
+// Neither marketplace returns an id for a message we send, so our own sends come back in the
+// chat history looking like any seller message. Each send registers what it will look like;
+// the first matching seller message consumes the entry instead of being shown again.
+import type { MarketMessage } from "./provider.ts";
+import type { EchoRecord, Store } from "./store.ts";
+import { chatKey } from "./store.ts";
+
+/** An echo that never showed up is forgotten after this long. */
+const ECHO_TTL_MS = 24 * 60 * 60 * 1000;
+
+export class Echoes {
+  private readonly store: Store;
+  private readonly now: () => number;
+
+  constructor(store: Store, now: () => number = Date.now) {
+    this.store = store;
+    this.now = now;
+  }
+
+  async expect(accountId: string, chatId: string, echo: Omit<EchoRecord, "at">): Promise<void> {
+    const key = chatKey(accountId, chatId);
+    const list = await this.live(key);
+    if (list.some((e) => e.key === echo.key)) return;
+    list.push({ ...echo, at: this.now() });
+    await this.store.echoes.set(key, list);
+  }
+
+  async forget(accountId: string, chatId: string, echoKey: string): Promise<void> {
+    const key = chatKey(accountId, chatId);
+    const list = await this.live(key);
+    await this.save(
+      key,
+      list.filter((e) => e.key !== echoKey),
+    );
+  }
+
+  /** True when `message` is one of our own sends coming back (and consumes it). */
+  async consume(accountId: string, message: MarketMessage): Promise<boolean> {
+    if (message.role !== "seller") return false;
+    const key = chatKey(accountId, message.chatId);
+    const list = await this.live(key);
+    const index = list.findIndex((e) => matches(e, message));
+    if (index < 0) return false;
+    list.splice(index, 1);
+    await this.save(key, list);
+    return true;
+  }
+
+  private async live(key: string): Promise<EchoRecord[]> {
+    const list = (await this.store.echoes.get(key)) ?? [];
+    const fresh = this.now() - ECHO_TTL_MS;
+    return list.filter((e) => e.at >= fresh);
+  }
+
+  private async save(key: string, list: EchoRecord[]): Promise<void> {
+    if (list.length === 0) await this.store.echoes.delete(key);
+    else await this.store.echoes.set(key, list);
+  }
+}
+
+function normalize(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function matches(echo: EchoRecord, message: MarketMessage): boolean {
+  if (echo.kind === "file") return message.attachments.length > 0;
+  return message.attachments.length === 0 && normalize(message.text) === normalize(echo.text ?? "");
+}

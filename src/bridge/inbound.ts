@@ -1,0 +1,198 @@
+// Marketplace message → its forum topic, exactly once and in order. The chat's cursor moves
+// only after Telegram accepted the message; a crash in between re-posts at most that message.
+import type { Logger } from "../logger.ts";
+import { type Account, accountLabel } from "./account.ts";
+import type { Echoes } from "./echoes.ts";
+import {
+  type Attachment,
+  compareIds,
+  type Id,
+  type MarketMessage,
+  ProviderError,
+} from "./provider.ts";
+import type { GroupSendQueue } from "./send-queue.ts";
+import { chatKey, type Store, type TopicRecord } from "./store.ts";
+import { isTelegramError, type MediaFile, type TelegramPort } from "./telegram.ts";
+import { escapeHtml, splitText } from "./text.ts";
+import type { Texts } from "./texts/index.ts";
+import type { Topics } from "./topics.ts";
+
+const TEXT_LIMIT = 4096;
+const CAPTION_LIMIT = 1024;
+/** Telegram's upload limit for photos; larger images go as documents. */
+const PHOTO_LIMIT = 10 * 1024 * 1024;
+
+type Post =
+  | { type: "text"; html: string }
+  | { type: "photo" | "document"; file: MediaFile; captionHtml?: string };
+
+export class Inbound {
+  private readonly store: Store;
+  private readonly topics: Topics;
+  private readonly echoes: Echoes;
+  private readonly telegram: TelegramPort;
+  private readonly queue: GroupSendQueue;
+  private readonly texts: Texts;
+  private readonly log: Logger;
+  /** Posts of a message already accepted by Telegram, so a retry continues, not repeats. */
+  private readonly progress = new Map<string, number>();
+
+  constructor(deps: {
+    store: Store;
+    topics: Topics;
+    echoes: Echoes;
+    telegram: TelegramPort;
+    queue: GroupSendQueue;
+    texts: Texts;
+    log: Logger;
+  }) {
+    this.store = deps.store;
+    this.topics = deps.topics;
+    this.echoes = deps.echoes;
+    this.telegram = deps.telegram;
+    this.queue = deps.queue;
+    this.texts = deps.texts;
+    this.log = deps.log;
+  }
+
+  /**
+   * Delivers `messages` (oldest first) newer than the chat's cursor, then records
+   * `changeToken`. Callers serialise per chat.
+   */
+  async deliver(
+    account: Account,
+    chatId: Id,
+    messages: MarketMessage[],
+    changeToken: string | undefined,
+  ): Promise<void> {
+    const key = chatKey(account.id, chatId);
+    let cursor = await this.store.cursors.get(key);
+    for (const message of messages) {
+      if (cursor && compareIds(message.id, cursor.lastId) <= 0) continue;
+      if (!(await this.echoes.consume(account.id, message))) {
+        await this.post(account, message);
+      }
+      cursor = { lastId: message.id, changeToken: cursor?.changeToken ?? "" };
+      await this.store.cursors.set(key, cursor);
+    }
+    if (changeToken !== undefined && cursor && cursor.changeToken !== changeToken) {
+      await this.store.cursors.set(key, { ...cursor, changeToken });
+    }
+  }
+
+  private async post(account: Account, message: MarketMessage): Promise<void> {
+    const posts = await this.render(account, message);
+    const progressKey = `${account.id}:${message.chatId}:${message.id}`;
+    let topic = await this.topics.ensure(account, message.chatId, {
+      ...(message.orderNumber ? { orderNumber: message.orderNumber } : {}),
+    });
+    const silent = message.role !== "buyer";
+    for (let i = this.progress.get(progressKey) ?? 0; i < posts.length; i++) {
+      const post = posts[i] as Post;
+      topic = await this.sendWithRecovery(account, topic, post, silent);
+      this.progress.set(progressKey, i + 1);
+    }
+    this.progress.delete(progressKey);
+  }
+
+  /** Sends one post; a deleted topic is recreated and a closed one reopened, then it retries. */
+  private async sendWithRecovery(
+    account: Account,
+    topic: TopicRecord,
+    post: Post,
+    silent: boolean,
+  ): Promise<TopicRecord> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.queue.send(topic.staffChatId, () => this.send(topic, post, silent));
+        return topic;
+      } catch (error) {
+        if (attempt >= 2) throw error;
+        if (isTelegramError(error, "thread_not_found")) {
+          topic = await this.topics.recreate(account, topic);
+        } else if (isTelegramError(error, "topic_closed")) {
+          await this.topics.reopen(topic);
+        } else if (isTelegramError(error, "rejected") && post.type === "photo") {
+          // Telegram refuses some images as photos (dimensions, format): a document still works.
+          post = { ...post, type: "document" };
+        } else {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private send(topic: TopicRecord, post: Post, silent: boolean): Promise<number> {
+    const { staffChatId, threadId } = topic;
+    if (post.type === "text") {
+      return this.telegram.sendText(staffChatId, threadId, post.html, { silent });
+    }
+    const method = post.type === "photo" ? "sendPhoto" : "sendDocument";
+    return this.telegram[method](staffChatId, threadId, post.file, post.captionHtml, { silent });
+  }
+
+  /** Downloads first, so that a transient failure posts nothing and the retry starts clean. */
+  private async render(account: Account, message: MarketMessage): Promise<Post[]> {
+    const label = this.label(account, message);
+    const notes: string[] = [];
+    const media: Post[] = [];
+    for (const attachment of message.attachments) {
+      const file = await this.download(account, attachment, notes);
+      if (!file) continue;
+      const asPhoto = attachment.kind === "image" && file.bytes.byteLength <= PHOTO_LIMIT;
+      media.push({ type: asPhoto ? "photo" : "document", file });
+    }
+    const body = [message.text.trim(), ...notes].filter(Boolean).join("\n\n");
+    const labelHtml = label ? `<i>${escapeHtml(label)}</i>` : "";
+    const captionHtml = [labelHtml, escapeHtml(body)].filter(Boolean).join("\n");
+
+    const first = media[0];
+    if (media.length === 1 && first && first.type !== "text" && captionFits(label, body)) {
+      return captionHtml ? [{ ...first, captionHtml }] : [first];
+    }
+    const posts: Post[] = [];
+    if (body) {
+      const room = TEXT_LIMIT - (label ? label.length + 1 : 0);
+      splitText(body, room).forEach((part, i) => {
+        const head = i === 0 && labelHtml ? `${labelHtml}\n` : "";
+        posts.push({ type: "text", html: head + escapeHtml(part) });
+      });
+    } else if (labelHtml) {
+      posts.push({ type: "text", html: labelHtml });
+    }
+    return [...posts, ...media];
+  }
+
+  private label(account: Account, message: MarketMessage): string {
+    const where = accountLabel(account);
+    if (message.role === "seller") return this.texts.sellerLabel(where);
+    if (message.role === "system") return this.texts.systemLabel(where, message.senderLabel);
+    return "";
+  }
+
+  /** A file that cannot be had (gone, too large) becomes a note; a transient failure throws. */
+  private async download(
+    account: Account,
+    attachment: Attachment,
+    notes: string[],
+  ): Promise<MediaFile | undefined> {
+    try {
+      const file = await account.provider.download(attachment);
+      return { name: file.name || attachment.name, bytes: file.bytes };
+    } catch (error) {
+      if (error instanceof ProviderError && !error.retryable) {
+        this.log.warn(
+          { account: account.id, kind: error.kind, file: attachment.name, err: error.message },
+          "attachment could not be downloaded",
+        );
+        notes.push(this.texts.attachmentUnavailable(attachment.name, error.message));
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}
+
+function captionFits(label: string, body: string): boolean {
+  return label.length + 1 + body.length <= CAPTION_LIMIT;
+}

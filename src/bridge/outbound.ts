@@ -1,0 +1,317 @@
+// Staff message → marketplace, exactly once, in order per chat, with a receipt or a reason.
+// The job is stored before anything is sent and each part is marked done after the marketplace
+// accepted it, so a restart continues where it stopped (at most one part repeats per crash:
+// the marketplaces have no idempotency key).
+import type { Logger } from "../logger.ts";
+import type { Account } from "./account.ts";
+import type { Echoes } from "./echoes.ts";
+import { KeyedSerial } from "./keyed-lock.ts";
+import { ProviderError } from "./provider.ts";
+import type { GroupSendQueue } from "./send-queue.ts";
+import { chatKey, type OutboundJob, type OutboundPart, type Store, threadKey } from "./store.ts";
+import { isTelegramError, TelegramError, type TelegramPort } from "./telegram.ts";
+import { escapeHtml, splitText } from "./text.ts";
+import type { Texts } from "./texts/index.ts";
+
+/** Telegram's getFile refuses larger files for bots on the cloud Bot API. */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+const RECEIPT = "👍";
+const MAX_ATTEMPTS = 8;
+const BASE_BACKOFF_MS = 2000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** A staff message in a topic, as the bot layer saw it. */
+export interface StaffMessage {
+  staffChatId: number;
+  threadId: number;
+  messageId: number;
+  /** Text or caption. */
+  text?: string;
+  file?: { fileId: string; name: string; mime: string; size?: number };
+  /** Set for content a marketplace cannot take (sticker, voice, poll…): a key of texts.kinds. */
+  unsupported?: string;
+}
+
+export class Outbound {
+  private readonly accounts: Map<string, Account>;
+  private readonly store: Store;
+  private readonly echoes: Echoes;
+  private readonly telegram: TelegramPort;
+  private readonly queue: GroupSendQueue;
+  private readonly texts: Texts;
+  private readonly log: Logger;
+  private readonly serial = new KeyedSerial();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backoffBaseMs: number;
+  private stopped = false;
+
+  constructor(deps: {
+    accounts: Account[];
+    store: Store;
+    echoes: Echoes;
+    telegram: TelegramPort;
+    queue: GroupSendQueue;
+    texts: Texts;
+    log: Logger;
+    backoffBaseMs?: number;
+  }) {
+    this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
+    this.store = deps.store;
+    this.echoes = deps.echoes;
+    this.telegram = deps.telegram;
+    this.queue = deps.queue;
+    this.texts = deps.texts;
+    this.log = deps.log;
+    this.backoffBaseMs = deps.backoffBaseMs ?? BASE_BACKOFF_MS;
+  }
+
+  /** Picks up the jobs a previous run left unfinished. */
+  async resume(): Promise<void> {
+    const jobs = await this.store.pendingJobs();
+    if (jobs.length > 0) this.log.info({ jobs: jobs.length }, "resuming unsent staff messages");
+    for (const job of jobs) this.schedule(job);
+  }
+
+  /**
+   * Accepts a staff message. Idempotent per Telegram message, so a re-delivered update after a
+   * crash does not send twice.
+   */
+  async accept(job: Omit<OutboundJob, "done" | "attempts" | "createdAt">): Promise<void> {
+    if (await this.store.jobs.has(job.id)) return;
+    const full: OutboundJob = { ...job, done: 0, attempts: 0, createdAt: Date.now() };
+    await this.store.jobs.set(job.id, full);
+    this.schedule(full);
+  }
+
+  /** Turns a staff message in a mapped topic into a job, or explains why it cannot be sent. */
+  async handleStaffMessage(message: StaffMessage): Promise<void> {
+    const thread = await this.store.threads.get(threadKey(message.staffChatId, message.threadId));
+    const account = thread && this.accounts.get(thread.accountId);
+    if (!thread || !account) return;
+    const refusal = this.refusal(account, message);
+    if (refusal) {
+      await this.reply(message.staffChatId, message.threadId, message.messageId, refusal);
+      return;
+    }
+    const parts: OutboundPart[] = [];
+    if (message.file) parts.push({ type: "file", ...message.file });
+    for (const text of splitText(message.text ?? "", account.provider.capabilities.maxTextLength)) {
+      parts.push({ type: "text", text });
+    }
+    if (parts.length === 0) return;
+    await this.accept({
+      id: threadKey(message.staffChatId, message.messageId),
+      staffChatId: message.staffChatId,
+      threadId: message.threadId,
+      messageId: message.messageId,
+      accountId: account.id,
+      chatId: thread.chatId,
+      parts,
+    });
+  }
+
+  private refusal(account: Account, message: StaffMessage): string | undefined {
+    const t = this.texts;
+    if (message.unsupported) {
+      return t.unsupportedKind(t.kinds[message.unsupported] ?? t.kinds.other ?? "");
+    }
+    const size = message.file?.size;
+    if (size === undefined) return undefined;
+    if (size > TELEGRAM_DOWNLOAD_LIMIT) return t.telegramFileTooBig(megabytes(size));
+    const limit = account.provider.capabilities.maxFileBytes;
+    if (size > limit) {
+      return t.fileTooBig(megabytes(size), megabytes(limit), account.provider.marketplaceTitle);
+    }
+    return undefined;
+  }
+
+  /** Finishes the part being sent, then stops; the rest stays stored for the next start. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.race([this.serial.idle(), new Promise((r) => setTimeout(r, graceMs))]);
+  }
+
+  pendingCount(): Promise<number> {
+    return this.store.pendingJobs().then((jobs) => jobs.length);
+  }
+
+  /** Resolves when no job is running (used by tests and shutdown). */
+  idle(): Promise<void> {
+    return this.serial.idle();
+  }
+
+  private schedule(job: OutboundJob, delayMs = 0): void {
+    if (this.stopped) return;
+    const run = () => {
+      void this.serial.run(chatKey(job.accountId, job.chatId), () => this.process(job.id));
+    };
+    if (delayMs <= 0) {
+      run();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async process(jobId: string): Promise<void> {
+    if (this.stopped) return;
+    const job = await this.store.jobs.get(jobId);
+    if (!job) return;
+    const account = this.accounts.get(job.accountId);
+    if (!account) {
+      this.log.error({ job: job.id, account: job.accountId }, "job for an unknown account dropped");
+      await this.store.jobs.delete(job.id);
+      return;
+    }
+    try {
+      while (job.done < job.parts.length) {
+        if (this.stopped) return;
+        await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
+        job.done++;
+        await this.store.jobs.set(job.id, job);
+      }
+    } catch (error) {
+      await this.failed(account, job, error);
+      return;
+    }
+    await this.store.jobs.delete(job.id);
+    this.log.info(
+      { account: account.id, chatId: job.chatId, parts: job.parts.length },
+      "staff message sent",
+    );
+    await this.afterSuccess(account, job);
+  }
+
+  private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
+    const echoKey = `${job.id}:${job.done}`;
+    if (part.type === "text") {
+      await this.echoes.expect(account.id, job.chatId, {
+        key: echoKey,
+        kind: "text",
+        text: part.text,
+      });
+      await this.withEcho(account, job, echoKey, () =>
+        account.provider.sendText(job.chatId, part.text),
+      );
+      return;
+    }
+    const bytes = await this.fetchTelegramFile(part);
+    await this.echoes.expect(account.id, job.chatId, { key: echoKey, kind: "file" });
+    await this.withEcho(account, job, echoKey, () =>
+      account.provider.sendFile(job.chatId, { name: part.name, mime: part.mime, bytes }),
+    );
+  }
+
+  /** A send the marketplace refused will never echo back: drop its expectation. */
+  private async withEcho(
+    account: Account,
+    job: OutboundJob,
+    echoKey: string,
+    send: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (error instanceof ProviderError && !error.retryable) {
+        await this.echoes.forget(account.id, job.chatId, echoKey);
+      }
+      throw error;
+    }
+  }
+
+  private async fetchTelegramFile(part: Extract<OutboundPart, { type: "file" }>) {
+    const info = await this.telegram.fileInfo(part.fileId);
+    if (!info.path) throw new TelegramError("rejected", "Telegram returned no file path");
+    return this.telegram.downloadFile(info.path, TELEGRAM_DOWNLOAD_LIMIT);
+  }
+
+  private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
+    try {
+      await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
+    } catch (error) {
+      this.log.warn({ job: job.id, err: errorText(error) }, "could not set the sent receipt");
+    }
+    try {
+      const cursor = await this.store.cursors.get(chatKey(account.id, job.chatId));
+      await account.provider.markRead(job.chatId, cursor?.lastId);
+    } catch (error) {
+      this.log.warn({ job: job.id, err: errorText(error) }, "could not mark the chat read");
+    }
+  }
+
+  private async failed(account: Account, job: OutboundJob, error: unknown): Promise<void> {
+    const retryable =
+      (error instanceof ProviderError && error.retryable) || isTelegramError(error, "transient");
+    job.attempts++;
+    if (retryable && job.attempts < MAX_ATTEMPTS) {
+      await this.store.jobs.set(job.id, job);
+      const hinted = error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0;
+      const backoff = Math.min(MAX_BACKOFF_MS, this.backoffBaseMs * 2 ** (job.attempts - 1));
+      const delay = Math.max(hinted, backoff * (0.75 + Math.random() * 0.5));
+      this.log.warn(
+        {
+          account: account.id,
+          job: job.id,
+          attempt: job.attempts,
+          delayMs: Math.round(delay),
+          err: errorText(error),
+        },
+        "staff message not sent yet; retrying",
+      );
+      this.schedule(job, delay);
+      return;
+    }
+    this.log.error(
+      { account: account.id, job: job.id, err: errorText(error) },
+      "staff message could not be sent",
+    );
+    await this.store.jobs.delete(job.id);
+    await this.tellStaff(job, this.reason(error, retryable));
+  }
+
+  private reason(error: unknown, gaveUp: boolean): string {
+    const r = this.texts.reasons;
+    const detail = errorText(error);
+    if (error instanceof TelegramError) return r.telegramFile(detail);
+    if (gaveUp || !(error instanceof ProviderError)) return r.gaveUp(detail);
+    switch (error.kind) {
+      case "forbidden":
+        return r.forbidden(detail);
+      case "auth":
+        return r.auth;
+      case "not_found":
+        return r.not_found;
+      case "invalid":
+        return r.invalid(detail);
+      default:
+        return r.gaveUp(detail);
+    }
+  }
+
+  private tellStaff(job: OutboundJob, reason: string): Promise<void> {
+    return this.reply(job.staffChatId, job.threadId, job.messageId, this.texts.sendFailed(reason));
+  }
+
+  private async reply(staffChatId: number, threadId: number, messageId: number, text: string) {
+    try {
+      await this.queue.send(staffChatId, () =>
+        this.telegram.sendText(staffChatId, threadId, escapeHtml(text), { replyTo: messageId }),
+      );
+    } catch (error) {
+      this.log.error({ threadId, err: errorText(error) }, "could not reply to staff");
+    }
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}

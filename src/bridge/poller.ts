@@ -1,0 +1,237 @@
+// Per account: find the chats that changed at low API cost, then bring each changed chat's new
+// messages to its topic. Most cycles ask only for chats with unread messages (one cheap call);
+// every `sweepEvery`-th cycle lists all chats, which also catches seller messages written in the
+// marketplace cabinet and chats someone read there before we polled.
+import type { Logger } from "../logger.ts";
+import type { Account } from "./account.ts";
+import type { Inbound } from "./inbound.ts";
+import { type ChatSummary, compareIds, type Id, type MarketMessage } from "./provider.ts";
+import { chatKey, type Store } from "./store.ts";
+
+/** How a chat without a cursor is treated. */
+type FirstSight =
+  /** First start on an existing shop: mirror only unread messages, baseline the rest. */
+  | "unread"
+  /** A chat that appeared after the first start: mirror what it has. */
+  | "all";
+
+interface SyncRequest {
+  changeToken?: string;
+  firstSight: FirstSight;
+  lastMessageId?: Id;
+}
+
+export interface PollStatus {
+  lastSuccessAt?: number;
+  lastError?: string;
+  cycles: number;
+}
+
+export class Poller {
+  readonly status = new Map<string, PollStatus>();
+  private readonly accounts: Account[];
+  private readonly store: Store;
+  private readonly inbound: Inbound;
+  private readonly log: Logger;
+  private readonly intervalMs: number;
+  private readonly sweepEvery: number;
+  private readonly maxParallelFetches: number;
+  private readonly running = new Map<string, { task: Promise<void>; again?: SyncRequest }>();
+  private readonly chatErrors = new Map<string, string>();
+  private readonly stopController = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(deps: {
+    accounts: Account[];
+    store: Store;
+    inbound: Inbound;
+    log: Logger;
+    intervalMs: number;
+    sweepEvery?: number;
+    maxParallelFetches?: number;
+  }) {
+    this.accounts = deps.accounts;
+    this.store = deps.store;
+    this.inbound = deps.inbound;
+    this.log = deps.log;
+    this.intervalMs = deps.intervalMs;
+    this.sweepEvery = deps.sweepEvery ?? 12;
+    this.maxParallelFetches = deps.maxParallelFetches ?? 4;
+  }
+
+  start(): void {
+    this.loops = this.accounts.map((account) => this.loop(account));
+  }
+
+  /** Stops polling; syncs still waiting for Telegram are abandoned (their cursors did not move). */
+  async stop(graceMs = 3000): Promise<void> {
+    this.stopController.abort();
+    const settled = Promise.allSettled([...this.loops, ...this.inFlight()]);
+    await Promise.race([settled, sleep(graceMs)]);
+  }
+
+  /** Brings a chat up to date now (a push said it changed). Concurrent requests coalesce. */
+  syncChat(account: Account, chatId: Id, request: SyncRequest = { firstSight: "all" }) {
+    const key = chatKey(account.id, chatId);
+    const current = this.running.get(key);
+    if (current) {
+      current.again = request;
+      return current.task;
+    }
+    const entry: { task: Promise<void>; again?: SyncRequest } = { task: Promise.resolve() };
+    entry.task = (async () => {
+      let next: SyncRequest | undefined = request;
+      while (next && !this.stopController.signal.aborted) {
+        entry.again = undefined;
+        await this.syncOnce(account, chatId, next);
+        next = entry.again;
+      }
+    })().finally(() => this.running.delete(key));
+    this.running.set(key, entry);
+    return entry.task;
+  }
+
+  private inFlight(): Promise<void>[] {
+    return [...this.running.values()].map((entry) => entry.task);
+  }
+
+  private async loop(account: Account): Promise<void> {
+    const status: PollStatus = { cycles: 0 };
+    this.status.set(account.id, status);
+    const signal = this.stopController.signal;
+    while (!signal.aborted) {
+      try {
+        await this.cycle(account, status.cycles % this.sweepEvery === 0);
+        if (status.lastError) this.log.info({ account: account.id }, "polling recovered");
+        status.lastSuccessAt = Date.now();
+        status.lastError = undefined;
+      } catch (error) {
+        if (signal.aborted) break;
+        const message = error instanceof Error ? error.message : String(error);
+        if (status.lastError !== message) {
+          this.log.error({ account: account.id, err: message }, "polling failed; will retry");
+        }
+        status.lastError = message;
+      }
+      status.cycles++;
+      await sleep(this.intervalMs, signal);
+    }
+  }
+
+  private async cycle(account: Account, sweep: boolean): Promise<void> {
+    const state = await this.store.accounts.get(account.id);
+    const baselined = state?.baselined ?? false;
+    const signal = this.stopController.signal;
+    const scope = sweep || !baselined ? "all" : "unread";
+    for await (const chat of account.provider.listChats(scope, signal)) {
+      if (!chat.isBuyerChat) continue;
+      const request = await this.requestFor(account, chat, baselined);
+      // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
+      if (request) void this.syncChat(account, chat.chatId, request);
+    }
+    if (!baselined) await this.store.accounts.set(account.id, { ...state, baselined: true });
+  }
+
+  private async requestFor(
+    account: Account,
+    chat: ChatSummary,
+    baselined: boolean,
+  ): Promise<SyncRequest | undefined> {
+    const key = chatKey(account.id, chat.chatId);
+    const cursor = await this.store.cursors.get(key);
+    if (cursor) {
+      return cursor.changeToken === chat.changeToken
+        ? undefined
+        : { changeToken: chat.changeToken, firstSight: "all" };
+    }
+    if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
+      // Existing chat with nothing waiting: start from its newest message, silently.
+      await this.store.cursors.set(key, {
+        lastId: chat.lastMessageId,
+        changeToken: chat.changeToken,
+      });
+      return undefined;
+    }
+    return {
+      changeToken: chat.changeToken,
+      firstSight: baselined ? "all" : "unread",
+      ...(chat.lastMessageId ? { lastMessageId: chat.lastMessageId } : {}),
+    };
+  }
+
+  private active = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+
+  /** Limits concurrent history fetches so a burst of changed chats does not flood the API. */
+  private async fetchSlot<T>(fetch: () => Promise<T>): Promise<T> {
+    while (this.active >= this.maxParallelFetches) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    this.active++;
+    try {
+      return await fetch();
+    } finally {
+      this.active--;
+      this.slotWaiters.shift()?.();
+    }
+  }
+
+  private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<void> {
+    const key = chatKey(account.id, chatId);
+    try {
+      const cursor = await this.store.cursors.get(key);
+      const signal = this.stopController.signal;
+      if (cursor) {
+        const messages = await this.fetchSlot(() =>
+          account.provider.messagesAfter(chatId, cursor.lastId, signal),
+        );
+        await this.inbound.deliver(account, chatId, messages, request.changeToken);
+      } else {
+        const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
+        const wanted =
+          request.firstSight === "unread" ? recent.filter((m) => m.unread !== false) : recent;
+        await this.inbound.deliver(account, chatId, wanted, request.changeToken);
+        await this.baseline(key, recent, request);
+      }
+      if (this.chatErrors.delete(key)) {
+        this.log.info({ account: account.id, chatId }, "chat sync recovered");
+      }
+    } catch (error) {
+      if (this.stopController.signal.aborted) return;
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.chatErrors.get(key) !== message) {
+        this.log.warn(
+          { account: account.id, chatId, err: message },
+          "chat sync failed; will retry",
+        );
+        this.chatErrors.set(key, message);
+      }
+    }
+  }
+
+  /** After a first sight, the cursor covers the whole page even if only some was mirrored. */
+  private async baseline(key: string, recent: MarketMessage[], request: SyncRequest) {
+    const newest = [request.lastMessageId, recent.at(-1)?.id]
+      .filter((id): id is string => Boolean(id))
+      .sort(compareIds)
+      .at(-1);
+    if (!newest) return;
+    const cursor = await this.store.cursors.get(key);
+    if (!cursor || compareIds(cursor.lastId, newest) < 0) {
+      await this.store.cursors.set(key, { lastId: newest, changeToken: request.changeToken ?? "" });
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

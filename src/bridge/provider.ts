@@ -1,0 +1,152 @@
+// The contract every marketplace connector implements. The bridge sees only these
+// normalized types, so a new marketplace is a new folder under src/providers/.
+
+/** Marketplace ids (chat, message) are decimal strings or UUIDs; never JS numbers. */
+export type Id = string;
+
+export type SenderRole = "buyer" | "seller" | "system";
+
+export interface Attachment {
+  /** Where the provider can download it from (with its own credentials). */
+  url: string;
+  /** File name with extension when known. */
+  name: string;
+  kind: "image" | "file";
+  /** Size in bytes when the marketplace tells it. */
+  size?: number;
+}
+
+export interface MarketMessage {
+  id: Id;
+  chatId: Id;
+  createdAt: string;
+  role: SenderRole;
+  /** Marketplace's own sender label (e.g. "Courier", "MARKET"), for staff display. */
+  senderLabel: string;
+  /** Plain text with attachment links taken out; may be empty when only files came. */
+  text: string;
+  attachments: Attachment[];
+  /** Unread by the seller, when the marketplace tells it (used on the first start). */
+  unread?: boolean;
+  /** Posting/order number this message is about, when known. */
+  orderNumber?: string;
+}
+
+export interface ChatSummary {
+  chatId: Id;
+  /** Only buyer chats become topics; support and notification chats are skipped. */
+  isBuyerChat: boolean;
+  /** Opaque value that changes whenever the chat has a new message (last id, update time). */
+  changeToken: string;
+  /** Id of the newest message when the list tells it. */
+  lastMessageId?: Id;
+  unreadCount: number;
+  closed?: boolean;
+}
+
+export interface ChatDetails {
+  chatId: Id;
+  orderNumber?: string;
+  returnNumber?: string;
+  buyerName?: string;
+  /** A dispute (arbitration) is running. */
+  disputed?: boolean;
+  closed?: boolean;
+}
+
+export interface OutgoingFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export interface DownloadedFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export type StartTarget =
+  | { kind: "posting"; number: string }
+  | { kind: "order"; number: string }
+  | { kind: "return"; number: string };
+
+export interface ProviderCapabilities {
+  /** Longest text one send accepts; longer staff texts are split. */
+  maxTextLength: number;
+  /** Largest file one send accepts, in bytes. */
+  maxFileBytes: number;
+  /** What staff can start a chat by. */
+  startChatBy: StartTarget["kind"][];
+}
+
+export interface MarketplaceProvider {
+  /** "ozon" | "yandex" | …: used in state keys and topic headers. */
+  readonly marketplace: string;
+  /** Human name of the marketplace for staff. */
+  readonly marketplaceTitle: string;
+  readonly capabilities: ProviderCapabilities;
+
+  /**
+   * Chats, newest activity first where the API allows. `unread` asks only for chats with
+   * unread messages when the API can filter so (cheap path); providers that cannot filter
+   * return every chat.
+   */
+  listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncIterable<ChatSummary>;
+  /** Messages newer than `afterId`, oldest first. */
+  messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
+  /** The newest messages of a chat, oldest first (first sight of a chat). */
+  recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
+  /** Order/return context of a chat, when the API offers one. */
+  chatDetails?(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;
+
+  sendText(chatId: Id, text: string): Promise<void>;
+  sendFile(chatId: Id, file: OutgoingFile): Promise<void>;
+  /** Starts (or finds) the chat about an order; returns its id. */
+  startChat(target: StartTarget): Promise<Id>;
+  /** Marks the chat read up to `upToId` (everything when omitted). */
+  markRead(chatId: Id, upToId?: Id): Promise<void>;
+  download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile>;
+}
+
+export type ProviderErrorKind =
+  /** Credentials wrong or revoked. */
+  | "auth"
+  /** Not allowed now: reply window closed, subscription missing, FBO chat. */
+  | "forbidden"
+  | "not_found"
+  /** Throttled; `retryAfterMs` says when to try again. */
+  | "rate_limited"
+  /** The request itself is wrong (too long, bad file); retrying cannot help. */
+  | "invalid"
+  /** Network, timeout, 5xx: retrying may help. */
+  | "transient";
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get retryable(): boolean {
+    return this.kind === "transient" || this.kind === "rate_limited";
+  }
+}
+
+/** Marketplace ids are decimal and may exceed 2^53: compare them as BigInt. */
+export function compareIds(a: Id, b: Id): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

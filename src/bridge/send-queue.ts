@@ -1,0 +1,75 @@
+// One queue per staff group: Telegram allows a bot about 20 messages a minute into one group,
+// for all its topics together. Sends go out one at a time, first come first served (each chat
+// waits for its previous message, so chats take turns), and never more than the budget in any
+// sliding minute. A 429 is retried inside the call (auto-retry), which holds the queue too.
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export class GroupSendQueue {
+  private readonly perMinute: number;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  private readonly lanes = new Map<number, Lane>();
+
+  constructor(perMinute: number, options: { windowMs?: number; clock?: Clock } = {}) {
+    this.perMinute = perMinute;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Runs `send` when the group's budget allows; it counts as one message in the group. */
+  send<T>(staffChatId: number, send: () => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(staffChatId);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0 };
+      this.lanes.set(staffChatId, lane);
+    }
+    const current = lane;
+    current.waiting++;
+    const run = async () => {
+      await this.waitForBudget(current);
+      current.sentAt.push(this.clock.now());
+      try {
+        return await send();
+      } finally {
+        current.waiting--;
+      }
+    };
+    const result = current.tail.then(run, run);
+    current.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Messages waiting for their turn, per group. */
+  depth(): Map<number, number> {
+    return new Map([...this.lanes].map(([id, lane]) => [id, lane.waiting]));
+  }
+
+  private async waitForBudget(lane: Lane): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      while (lane.sentAt.length > 0 && (lane.sentAt[0] ?? 0) <= now - this.windowMs) {
+        lane.sentAt.shift();
+      }
+      if (lane.sentAt.length < this.perMinute) return;
+      await this.clock.sleep((lane.sentAt[0] ?? now) + this.windowMs - now);
+    }
+  }
+}
+
+interface Lane {
+  tail: Promise<unknown>;
+  sentAt: number[];
+  waiting: number;
+}

@@ -1,0 +1,129 @@
+// State in one SQLite file under DATA_DIR, through keyv. Each namespace gets its own adapter
+// instance (sharing one mixes namespaces up in @keyv/sqlite 4), and errors throw instead of
+// reading as "missing": a silent undefined on the topic map would create duplicate topics.
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import KeyvSqlite from "@keyv/sqlite";
+import Keyv from "keyv";
+import type { Id } from "./provider.ts";
+
+export interface TopicRecord {
+  accountId: string;
+  chatId: Id;
+  staffChatId: number;
+  threadId: number;
+  title: string;
+  orderNumber?: string;
+}
+
+export interface ThreadRecord {
+  accountId: string;
+  chatId: Id;
+}
+
+export interface CursorRecord {
+  /** Newest marketplace message delivered to Telegram (or baselined). */
+  lastId: Id;
+  /** The chat list's change token when the chat was last synced. */
+  changeToken: string;
+}
+
+export interface AccountState {
+  /** The first full listing is done: from now on unknown chats are new chats. */
+  baselined: boolean;
+}
+
+export type OutboundPart =
+  | { type: "text"; text: string }
+  | { type: "file"; fileId: string; name: string; mime: string; size?: number };
+
+export interface OutboundJob {
+  id: string;
+  staffChatId: number;
+  threadId: number;
+  /** The staff message in Telegram: receipts and failure replies go to it. */
+  messageId: number;
+  accountId: string;
+  chatId: Id;
+  parts: OutboundPart[];
+  /** Parts already accepted by the marketplace. */
+  done: number;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface EchoRecord {
+  /** Job id and part index: re-registering after a restart does not add a second entry. */
+  key: string;
+  kind: "text" | "file";
+  text?: string;
+  at: number;
+}
+
+const NAMESPACES = ["topics", "threads", "cursors", "accounts", "jobs", "echoes", "conv"] as const;
+type Namespace = (typeof NAMESPACES)[number];
+
+export class Store {
+  readonly topics: Keyv<TopicRecord>;
+  readonly threads: Keyv<ThreadRecord>;
+  readonly cursors: Keyv<CursorRecord>;
+  readonly accounts: Keyv<AccountState>;
+  readonly jobs: Keyv<OutboundJob>;
+  readonly echoes: Keyv<EchoRecord[]>;
+  /** Bot conversation state (grammY conversations plugin). */
+  readonly conversations: Keyv<unknown>;
+  readonly file: string;
+  private readonly all: Keyv[];
+
+  private constructor(file: string, spaces: Record<Namespace, Keyv>) {
+    this.file = file;
+    this.topics = spaces.topics as Keyv<TopicRecord>;
+    this.threads = spaces.threads as Keyv<ThreadRecord>;
+    this.cursors = spaces.cursors as Keyv<CursorRecord>;
+    this.accounts = spaces.accounts as Keyv<AccountState>;
+    this.jobs = spaces.jobs as Keyv<OutboundJob>;
+    this.echoes = spaces.echoes as Keyv<EchoRecord[]>;
+    this.conversations = spaces.conv;
+    this.all = Object.values(spaces);
+  }
+
+  static async open(dataDir: string): Promise<Store> {
+    const dir = resolve(dataDir);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, "bridge.sqlite");
+    const spaces = {} as Record<Namespace, Keyv>;
+    for (const namespace of NAMESPACES) {
+      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 10_000 });
+      spaces[namespace] = new Keyv({ store: adapter, namespace, throwOnErrors: true });
+    }
+    const store = new Store(file, spaces);
+    // WAL lets the per-namespace connections read while another writes.
+    await (spaces.topics.store as KeyvSqlite).query("PRAGMA journal_mode=WAL");
+    await store.probe();
+    return store;
+  }
+
+  /** Fails now, with the file name, when the directory is not writable. */
+  private async probe(): Promise<void> {
+    await this.accounts.set("__probe__", { baselined: false });
+    await this.accounts.delete("__probe__");
+  }
+
+  /** All outbound jobs, oldest first (keyv iteration order is not defined). */
+  async pendingJobs(): Promise<OutboundJob[]> {
+    const jobs: OutboundJob[] = [];
+    const iterate = this.jobs.iterator;
+    if (!iterate) throw new Error("store cannot iterate jobs");
+    for await (const [, job] of iterate.call(this.jobs, undefined)) {
+      if (job) jobs.push(job as OutboundJob);
+    }
+    return jobs.sort((a, b) => a.createdAt - b.createdAt || a.messageId - b.messageId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.all.map((space) => space.disconnect()));
+  }
+}
+
+export const chatKey = (accountId: string, chatId: Id) => `${accountId}:${chatId}`;
+export const threadKey = (staffChatId: number, threadId: number) => `${staffChatId}:${threadId}`;

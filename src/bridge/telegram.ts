@@ -1,0 +1,72 @@
+// What the bridge needs from Telegram, without grammY details. The bot layer implements it.
+
+export interface SendOptions {
+  /** Post without a sound: system notices, the bridge's own bookkeeping. */
+  silent?: boolean;
+  /** Reply to this message (e.g. a failure reason under the staff message). */
+  replyTo?: number;
+}
+
+export interface MediaFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface TelegramFileInfo {
+  size?: number;
+  path?: string;
+}
+
+export interface TelegramPort {
+  createTopic(staffChatId: number, name: string, iconColor: number): Promise<number>;
+  renameTopic(staffChatId: number, threadId: number, name: string): Promise<void>;
+  reopenTopic(staffChatId: number, threadId: number): Promise<void>;
+  /** `html` uses Telegram's HTML parse mode; returns the new message id. */
+  sendText(
+    staffChatId: number,
+    threadId: number | undefined,
+    html: string,
+    options?: SendOptions,
+  ): Promise<number>;
+  sendPhoto(
+    staffChatId: number,
+    threadId: number,
+    file: MediaFile,
+    captionHtml: string | undefined,
+    options?: SendOptions,
+  ): Promise<number>;
+  sendDocument(
+    staffChatId: number,
+    threadId: number,
+    file: MediaFile,
+    captionHtml: string | undefined,
+    options?: SendOptions,
+  ): Promise<number>;
+  react(staffChatId: number, messageId: number, emoji: string): Promise<void>;
+  fileInfo(fileId: string): Promise<TelegramFileInfo>;
+  downloadFile(path: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+export type TelegramErrorKind =
+  /** The topic was deleted by a human (or never existed). */
+  | "thread_not_found"
+  | "topic_closed"
+  /** Telegram could not parse or accept this content; sending it again will not help. */
+  | "rejected"
+  /** Network trouble, 5xx, or 429 beyond the retry budget: try again later. */
+  | "transient"
+  /** The bot lost its rights or the chat: an operator has to act. */
+  | "fatal";
+
+export class TelegramError extends Error {
+  readonly kind: TelegramErrorKind;
+  constructor(kind: TelegramErrorKind, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "TelegramError";
+    this.kind = kind;
+  }
+}
+
+export function isTelegramError(error: unknown, kind: TelegramErrorKind): error is TelegramError {
+  return error instanceof TelegramError && error.kind === kind;
+}

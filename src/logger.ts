@@ -1,0 +1,26 @@
+// JSON logs on stdout. Secrets are scrubbed from the final line, not by field path, because a
+// token can hide anywhere: an error message, a URL, a nested cause.
+import { pino } from "pino";
+
+export type Logger = pino.Logger;
+
+export function createLogger(level: string, secrets: string[]): Logger {
+  const hidden = secrets.filter((s) => s.length >= 4);
+  return pino({
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    hooks: {
+      streamWrite: (line) => scrub(line, hidden),
+    },
+  });
+}
+
+export function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}
