@@ -1,0 +1,104 @@
+// Wires config → store → providers → bridge → bot, and takes it all down again. The entry point
+// (main.ts) adds process concerns: environment, signals, exit codes.
+import { createBot } from "./bot/bot.ts";
+import { checkStaffChats } from "./bot/startup-checks.ts";
+import { GrammyTelegram } from "./bot/telegram-port.ts";
+import type { Account } from "./bridge/account.ts";
+import { Echoes } from "./bridge/echoes.ts";
+import { Inbound } from "./bridge/inbound.ts";
+import { Outbound } from "./bridge/outbound.ts";
+import { Poller } from "./bridge/poller.ts";
+import type { MarketplaceProvider } from "./bridge/provider.ts";
+import { GroupSendQueue } from "./bridge/send-queue.ts";
+import { Store } from "./bridge/store.ts";
+import { textsFor } from "./bridge/texts/index.ts";
+import { Topics } from "./bridge/topics.ts";
+import type { AccountConfig, Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { OzonProvider } from "./providers/ozon/provider.ts";
+import { StartupError } from "./startup-error.ts";
+
+export interface RunningBridge {
+  store: Store;
+  poller: Poller;
+  outbound: Outbound;
+  queue: GroupSendQueue;
+  /** Resolves when the bot stopped polling Telegram. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function providerFor(account: AccountConfig): MarketplaceProvider {
+  return new OzonProvider({
+    clientId: account.clientId,
+    apiKey: account.apiKey,
+    apiUrl: account.apiUrl,
+  });
+}
+
+export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
+  const texts = textsFor(config.language);
+  let store: Store;
+  try {
+    store = await Store.open(config.dataDir);
+  } catch (error) {
+    throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${(error as Error).message}`);
+  }
+
+  const accounts: Account[] = config.accounts.map((a) => ({
+    id: a.id,
+    name: a.name,
+    staffChatId: config.telegram.staffChatId,
+    provider: providerFor(a),
+    showName: config.accounts.length > 1,
+  }));
+  const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
+
+  const queue = new GroupSendQueue(config.telegram.groupMessagesPerMinute);
+  const echoes = new Echoes(store);
+  const bot = createBot({
+    token: config.telegram.token,
+    apiRoot: config.telegram.apiRoot,
+    staffChatIds,
+    // Updates flow only after bot.start(), when outbound exists.
+    onStaffMessage: (message) => outbound.handleStaffMessage(message),
+    log,
+  });
+  const telegram = new GrammyTelegram(bot.api, {
+    apiRoot: config.telegram.apiRoot,
+    token: config.telegram.token,
+  });
+  const topics = new Topics({ store, telegram, queue, texts, log });
+  const inbound = new Inbound({ store, topics, echoes, telegram, queue, texts, log });
+  const outbound = new Outbound({ accounts, store, echoes, telegram, queue, texts, log });
+  const poller = new Poller({ accounts, store, inbound, log, intervalMs: config.pollIntervalMs });
+
+  try {
+    await checkStaffChats(bot, staffChatIds);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  await outbound.resume();
+  poller.start();
+  const done = bot.start({
+    allowed_updates: ["message", "edited_message", "my_chat_member"],
+    drop_pending_updates: false,
+    onStart: () =>
+      log.info(
+        { accounts: accounts.map((a) => a.id), staffChatIds: [...staffChatIds] },
+        "bridge started",
+      ),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop()]);
+      await store.close();
+    })();
+    return stopping;
+  };
+  return { store, poller, outbound, queue, done, stop };
+}

@@ -1,0 +1,44 @@
+// Refuses to run with a wrong token or a staff chat the bot cannot manage topics in: a bridge
+// that starts anyway would only fail later, one buyer message at a time.
+import { type Bot, GrammyError } from "grammy";
+import { StartupError } from "../startup-error.ts";
+
+export async function checkStaffChats(bot: Bot, staffChatIds: Set<number>): Promise<void> {
+  try {
+    await bot.init();
+  } catch (error) {
+    if (error instanceof GrammyError && error.error_code === 401) {
+      throw new StartupError(
+        "Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather",
+      );
+    }
+    throw new StartupError(
+      `cannot reach Telegram at TELEGRAM_API_ROOT: ${(error as Error).message}`,
+    );
+  }
+  for (const chatId of staffChatIds) {
+    const problem = await staffChatProblem(bot, chatId);
+    if (problem) throw new StartupError(`staff chat ${chatId}: ${problem}`);
+  }
+}
+
+async function staffChatProblem(bot: Bot, chatId: number): Promise<string | undefined> {
+  try {
+    const chat = await bot.api.getChat(chatId);
+    if (chat.type !== "supergroup" || !chat.is_forum) {
+      return "not a forum supergroup: enable Topics in the group settings";
+    }
+    const member = await bot.api.getChatMember(chatId, bot.botInfo.id);
+    if (member.status === "creator") return undefined;
+    if (member.status !== "administrator") {
+      return "the bot is not an administrator: promote it with the Manage Topics right";
+    }
+    if (!member.can_manage_topics) return "the bot lacks the Manage Topics right";
+    return undefined;
+  } catch (error) {
+    if (error instanceof GrammyError && error.error_code === 400) {
+      return `the bot cannot see it (${error.description}): add the bot to the group`;
+    }
+    throw error;
+  }
+}

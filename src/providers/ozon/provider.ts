@@ -1,0 +1,172 @@
+// Ozon Seller API behind the bridge's MarketplaceProvider contract.
+
+import {
+  type Attachment,
+  compareIds,
+  type DownloadedFile,
+  type Id,
+  type MarketMessage,
+  type MarketplaceProvider,
+  type OutgoingFile,
+  type ProviderCapabilities,
+  ProviderError,
+  type StartTarget,
+} from "../../bridge/provider.ts";
+import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
+import { effectiveMime, safeFileName, withExtension } from "./files.ts";
+import { mapChatSummary, mapMessage } from "./mapping.ts";
+
+export type OzonProviderOptions = OzonClientOptions;
+
+const MAX_TEXT_LENGTH = 1000;
+// Ozon documents no size limit for /v1/chat/send/file. The file travels base64-encoded in
+// a JSON body (+33 %), so stay well below anything a JSON gateway is likely to accept.
+const MAX_SEND_FILE_BYTES = 10 * 1024 * 1024;
+// Telegram bots may upload up to 50 MB, but downloads are buffered in memory before the
+// upload; 20 MB keeps a few parallel transfers affordable.
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+const LIST_PAGE_SIZE = 100;
+const HISTORY_PAGE_SIZE = 100;
+const RECENT_MESSAGES = 50;
+// Bounds against a server that keeps saying has_next: 100 000 chats, 2 000 new messages
+// per call (the next poll continues from the newest id returned).
+const MAX_LIST_PAGES = 1000;
+const MAX_HISTORY_PAGES = 20;
+
+export class OzonProvider implements MarketplaceProvider {
+  readonly marketplace = "ozon";
+  readonly marketplaceTitle = "Ozon";
+  readonly capabilities: ProviderCapabilities = {
+    maxTextLength: MAX_TEXT_LENGTH,
+    maxFileBytes: MAX_SEND_FILE_BYTES,
+    startChatBy: ["posting"],
+  };
+  readonly #client: OzonClient;
+
+  constructor(options: OzonProviderOptions) {
+    this.#client = new OzonClient(options);
+  }
+
+  /** Releases the keep-alive connections (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal) {
+    const filter: ChatListRequest["filter"] =
+      scope === "unread" ? { chat_status: "ALL", unread_only: true } : { chat_status: "ALL" };
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const request: ChatListRequest = { limit: LIST_PAGE_SIZE, filter };
+      if (cursor !== undefined) request.cursor = cursor;
+      const result = await this.#client.chatList(request, signal);
+      for (const item of result.chats) {
+        const summary = mapChatSummary(item);
+        if (summary) yield summary;
+      }
+      // A missing or repeated cursor would loop forever on the same page.
+      if (!result.hasNext || result.cursor === undefined || result.cursor === cursor) return;
+      cursor = result.cursor;
+    }
+  }
+
+  async messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
+    requireId(afterId, "afterId");
+    const found = new Map<Id, MarketMessage>();
+    let from = afterId;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      const result = await this.#client.chatHistory(
+        { chat_id: chatId, direction: "Forward", from_message_id: from, limit: HISTORY_PAGE_SIZE },
+        signal,
+      );
+      let newest = from;
+      for (const raw of result.messages) {
+        const message = mapMessage(chatId, raw, this.#client.origin);
+        // Whether from_message_id is inclusive is undocumented: drop it either way.
+        if (message === undefined || compareIds(message.id, afterId) <= 0) continue;
+        found.set(message.id, message);
+        if (compareIds(message.id, newest) > 0) newest = message.id;
+      }
+      if (!result.hasNext || newest === from) break;
+      from = newest;
+    }
+    return ascending([...found.values()]);
+  }
+
+  async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
+    const result = await this.#client.chatHistory(
+      { chat_id: chatId, direction: "Backward", limit: RECENT_MESSAGES },
+      signal,
+    );
+    const messages = result.messages
+      .map((raw) => mapMessage(chatId, raw, this.#client.origin))
+      .filter((m) => m !== undefined);
+    return ascending(messages);
+  }
+
+  async sendText(chatId: Id, text: string): Promise<void> {
+    // Ozon counts characters; code points are the safe reading (an emoji is one).
+    const length = [...text].length;
+    if (text.trim() === "" || length > MAX_TEXT_LENGTH) {
+      throw new ProviderError(
+        "invalid",
+        `Ozon: a message must have 1 to ${MAX_TEXT_LENGTH} characters, this one has ${length}`,
+      );
+    }
+    await this.#client.sendMessage({ chat_id: chatId, text });
+  }
+
+  async sendFile(chatId: Id, file: OutgoingFile): Promise<void> {
+    if (file.bytes.byteLength === 0) throw new ProviderError("invalid", "Ozon: the file is empty");
+    if (file.bytes.byteLength > MAX_SEND_FILE_BYTES) {
+      throw new ProviderError(
+        "invalid",
+        `Ozon: file too large (${file.bytes.byteLength} bytes, at most ${MAX_SEND_FILE_BYTES})`,
+      );
+    }
+    const base64 = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
+    await this.#client.sendFile({
+      chat_id: chatId,
+      base64_content: base64.toString("base64"),
+      // Ozon wants the name "with extension"; it tells the file type.
+      name: withExtension(safeFileName(file.name), file.mime),
+    });
+  }
+
+  async startChat(target: StartTarget): Promise<Id> {
+    if (target.kind !== "posting") {
+      throw new ProviderError("invalid", "Ozon starts chats by posting number only");
+    }
+    const postingNumber = target.number.trim();
+    if (postingNumber === "") throw new ProviderError("invalid", "Ozon: posting number is empty");
+    const chatId = await this.#client.chatStart({ posting_number: postingNumber });
+    if (chatId === undefined) {
+      throw new ProviderError("transient", "Ozon API: POST /v1/chat/start returned no chat_id");
+    }
+    return chatId;
+  }
+
+  async markRead(chatId: Id, upToId?: Id): Promise<void> {
+    if (upToId === undefined) {
+      await this.#client.chatRead({ chat_id: chatId });
+      return;
+    }
+    requireId(upToId, "upToId");
+    await this.#client.chatRead({ chat_id: chatId, from_message_id: upToId });
+  }
+
+  async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
+    const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
+    const baseName = safeFileName(attachment.name || file.nameFromHeaders || "file");
+    const mime = effectiveMime(file.mime, baseName);
+    return { name: withExtension(baseName, mime), mime, bytes: file.bytes };
+  }
+}
+
+function requireId(id: Id, what: string): void {
+  if (!/^\d+$/.test(id)) throw new ProviderError("invalid", `Ozon: ${what} is not a message id`);
+}
+
+function ascending(messages: MarketMessage[]): MarketMessage[] {
+  return messages.sort((a, b) => compareIds(a.id, b.id));
+}
