@@ -1,0 +1,358 @@
+// Request-body validation against an OpenAPI document, for test fakes.
+//
+// A fake that accepts whatever the client sends lets client bugs pass silently, so every fake
+// runs each request body through the `requestBody` schema of the official document and treats
+// any violation as a failure. The adjustments below are opt-in because they encode how a
+// particular backend reads JSON, not what JSON Schema says:
+//
+// - `int64AsString`: Ozon is a grpc-gateway service (its errors are `rpcStatus`/`protobufAny`).
+//   The proto3 canonical JSON mapping writes 64-bit integers as decimal strings and accepts a
+//   JSON number or a decimal string when reading. Ozon's swagger nevertheless types those fields
+//   `type: integer` with `format: int64|uint64`, so such a schema accepts an integer JSON number
+//   or a string of digits (range-checked). Bodies may carry `bigint` values for integers a
+//   lossless parser could not fit in a double; they count as JSON integers.
+// - `rejectUnknownFields`: objects that list `properties` and say nothing about
+//   `additionalProperties` reject fields they do not list. The backend would most likely ignore
+//   them (grpc-gateway discards unknown fields by default), which is exactly why a fake must not:
+//   a misspelt optional field (`fromMessageId`, `chat_status` at the wrong level) silently
+//   changes the meaning of a request in production. protojson's lowerCamelCase aliases
+//   (`chatId`) are rejected for the same reason: the documented names are the snake_case ones.
+//   Objects combined with allOf/anyOf/oneOf are left open, since closing each branch would reject
+//   the fields of the other branches.
+// - `caseInsensitiveEnums`: string enums match in any letter case. Ozon documents both spellings
+//   of the same enum (2026 `enum: [ALL, OPENED, CLOSED]`, while its description and the 2025-09
+//   spec say `All`/`Opened`/`Closed`), so a client using either follows official documentation.
+// - `extraRules`: constraints the document states only in prose (descriptions), per path.
+//
+// `null` is not treated as "absent": no schema in these documents is nullable unless it says so.
+
+import { readFileSync } from "node:fs";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { Ajv } from "ajv";
+
+export type RequestValidator = (path: string, body: unknown) => string[];
+
+/** A check of one request body; returns readable violations (empty when fine). */
+export type ExtraRule = (body: Record<string, unknown>) => string[];
+
+export interface ValidatorOptions {
+  /** HTTP method whose `requestBody` is used. Default "post". */
+  method?: string;
+  int64AsString?: boolean;
+  rejectUnknownFields?: boolean;
+  caseInsensitiveEnums?: boolean;
+  extraRules?: Record<string, ExtraRule>;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const PROTO_INT = "x-proto-int";
+const ENUM_IGNORE_CASE = "x-enum-ignore-case";
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Integer value of a JSON number, bigint or decimal string; undefined for anything else. */
+export function integerValue(value: unknown): bigint | undefined {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === "string" && /^-?[0-9]+$/.test(value)) return BigInt(value);
+  return undefined;
+}
+
+function inProtoRange(kind: string, value: bigint): boolean {
+  return kind === "uint64"
+    ? value >= 0n && value <= UINT64_MAX
+    : value >= INT64_MIN && value <= INT64_MAX;
+}
+
+function protoIntValid(kind: string, data: unknown): boolean {
+  // Digits-only strings: protojson accepts neither exponent nor fraction inside quotes.
+  if (typeof data === "string" && !/^-?[0-9]+$/.test(data)) return false;
+  const value = integerValue(data);
+  return value !== undefined && inProtoRange(kind, value);
+}
+
+// Descriptive keywords may sit next to `$ref`; anything else changes meaning, and draft-07
+// ignores siblings of `$ref`, so those nodes are rewritten as allOf to keep both.
+const ANNOTATIONS = new Set(["description", "title", "example", "examples", "default"]);
+
+function adaptSchema(schema: unknown, options: ValidatorOptions): unknown {
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "properties" && isObject(value)) {
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => [name, adaptSchema(sub, options)]),
+      );
+    } else if (
+      (key === "items" || key === "additionalProperties" || key === "not") &&
+      isObject(value)
+    ) {
+      out[key] = adaptSchema(value, options);
+    } else if ((key === "allOf" || key === "anyOf" || key === "oneOf") && Array.isArray(value)) {
+      out[key] = value.map((sub) => adaptSchema(sub, options));
+    } else if (key === "$ref" && typeof value === "string") {
+      out[key] = value.replace(/^#\/components\/schemas\//, "#/definitions/");
+    } else {
+      out[key] = value;
+    }
+  }
+  if (
+    typeof out.$ref === "string" &&
+    Object.keys(out).some((k) => k !== "$ref" && !ANNOTATIONS.has(k))
+  ) {
+    const ref = out.$ref;
+    delete out.$ref;
+    out.allOf = [...(Array.isArray(out.allOf) ? out.allOf : []), { $ref: ref }];
+  }
+  if (
+    options.int64AsString &&
+    out.type === "integer" &&
+    (out.format === "int64" || out.format === "uint64")
+  ) {
+    out[PROTO_INT] = out.format;
+    delete out.type;
+    delete out.format;
+  }
+  if (
+    options.caseInsensitiveEnums &&
+    Array.isArray(out.enum) &&
+    out.enum.every((v) => typeof v === "string")
+  ) {
+    out[ENUM_IGNORE_CASE] = out.enum;
+    delete out.enum;
+  }
+  if (
+    options.rejectUnknownFields &&
+    isObject(out.properties) &&
+    out.additionalProperties === undefined &&
+    out.allOf === undefined &&
+    out.anyOf === undefined &&
+    out.oneOf === undefined
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function toNumbers(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (Array.isArray(value)) return value.map(toNumbers);
+  if (isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toNumbers(v)]));
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  const text =
+    value === undefined
+      ? "undefined"
+      : JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function fieldPath(instancePath: string, child?: string): string {
+  const parts = instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (child !== undefined) parts.push(child);
+  let out = "";
+  for (const part of parts) out += /^[0-9]+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  return out || "(body)";
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  const where = fieldPath(error.instancePath);
+  switch (error.keyword) {
+    case "required":
+      return `${fieldPath(error.instancePath, String(params.missingProperty))}: required field is missing`;
+    case "additionalProperties":
+      return `${fieldPath(error.instancePath, String(params.additionalProperty))}: unknown field (the contract does not define it)`;
+    case PROTO_INT:
+      return `${where}: must be a ${String(error.schema)} (JSON integer or decimal string), got ${show(error.data)}`;
+    case ENUM_IGNORE_CASE:
+      return `${where}: must be one of ${(error.schema as string[]).join(", ")} (any letter case), got ${show(error.data)}`;
+    case "enum":
+      return `${where}: must be one of ${(params.allowedValues as unknown[]).map(show).join(", ")}, got ${show(error.data)}`;
+    default:
+      return `${where}: ${error.message ?? error.keyword}, got ${show(error.data)}`;
+  }
+}
+
+function pathPattern(template: string): RegExp {
+  const escaped = template
+    .split(/\{[^}]+\}/)
+    .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
+    .join("[^/]+");
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Compiles every `requestBody` (application/json) of `document` for `options.method`. */
+export function createRequestValidator(
+  document: unknown,
+  options: ValidatorOptions = {},
+): RequestValidator {
+  if (!isObject(document) || !isObject(document.paths)) {
+    throw new Error("not an OpenAPI document: no paths");
+  }
+  const method = (options.method ?? "post").toLowerCase();
+  const components = isObject(document.components) ? document.components : {};
+  const schemas = isObject(components.schemas) ? components.schemas : {};
+  const definitions = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, adaptSchema(schema, options)]),
+  );
+
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    verbose: true,
+    // Formats such as date-time need ajv-formats; they only describe responses here.
+    logger: false,
+    formats: {
+      uint64: /^[0-9]+$/,
+      int64: /^-?[0-9]+$/,
+      int32: /^-?[0-9]+$/,
+    },
+  });
+  ajv.addKeyword({ keyword: PROTO_INT, schemaType: "string", validate: protoIntValid });
+  ajv.addKeyword({
+    keyword: ENUM_IGNORE_CASE,
+    type: "string",
+    schemaType: "array",
+    validate: (allowed: string[], data: string) =>
+      allowed.some((v) => v.toLowerCase() === data.toLowerCase()),
+  });
+
+  const operations: { template: string; pattern: RegExp; validate?: ValidateFunction }[] = [];
+  for (const [template, item] of Object.entries(document.paths)) {
+    if (!isObject(item) || !isObject(item[method])) continue;
+    const requestBody = item[method].requestBody;
+    const content = isObject(requestBody) ? requestBody.content : undefined;
+    const json = isObject(content) ? content["application/json"] : undefined;
+    const schema = isObject(json) ? json.schema : undefined;
+    operations.push({
+      template,
+      pattern: pathPattern(template),
+      validate:
+        schema === undefined
+          ? undefined
+          : ajv.compile({ definitions, allOf: [adaptSchema(schema, options)] }),
+    });
+  }
+
+  return (path, body) => {
+    const operation =
+      operations.find((op) => op.template === path) ??
+      operations.find((op) => op.pattern.test(path));
+    if (operation === undefined) {
+      return [`${method.toUpperCase()} ${path}: no such operation in the contract`];
+    }
+    if (body === undefined) return ["(body): request body is required"];
+    const violations: string[] = [];
+    const data = options.int64AsString ? body : toNumbers(body);
+    if (operation.validate !== undefined && !operation.validate(data)) {
+      violations.push(...(operation.validate.errors ?? []).map(describe));
+    }
+    const rule = options.extraRules?.[operation.template];
+    if (rule !== undefined && isObject(body)) violations.push(...rule(body));
+    return violations;
+  };
+}
+
+// --- Ozon -----------------------------------------------------------------------------------
+
+export const OZON_CONTRACT_URL = new URL("./ozon-chat-openapi.json", import.meta.url);
+
+function nonEmpty(body: JsonObject, field: string): string[] {
+  // proto3 cannot tell "" from an absent field, so an empty required string is as bad as none.
+  return body[field] === "" ? [`${field}: must not be empty`] : [];
+}
+
+function limitWithin(body: JsonObject, max: number, quote: string): string[] {
+  const value = integerValue(body.limit);
+  if (value === undefined || (value >= 1n && value <= BigInt(max))) return [];
+  return [`limit: must be between 1 and ${max} (spec: "${quote}"), got ${value}`];
+}
+
+/** Constraints the Ozon document states only in descriptions (quoted in the messages). */
+export const OZON_PROSE_RULES: Record<string, ExtraRule> = {
+  "/v3/chat/list": (body) => limitWithin(body, 100, "Максимальное значение — 100"),
+  "/v3/chat/history": (body) => {
+    const errors = [
+      ...nonEmpty(body, "chat_id"),
+      ...limitWithin(body, 1000, "Максимальное значение — 1000"),
+    ];
+    // Only one spelling is documented for direction (a plain string, not an enum), so the
+    // fake holds clients to it rather than guessing what else Ozon might accept.
+    if (
+      body.direction !== undefined &&
+      body.direction !== "Forward" &&
+      body.direction !== "Backward"
+    ) {
+      errors.push(`direction: must be "Forward" or "Backward", got ${show(body.direction)}`);
+    }
+    if (body.direction === "Forward" && body.from_message_id === undefined) {
+      errors.push(
+        'from_message_id: required when direction is Forward (spec: "Параметр `from_message_id` обязательный, если `direction = Forward`")',
+      );
+    }
+    return errors;
+  },
+  "/v1/chat/send/message": (body) => {
+    const errors = nonEmpty(body, "chat_id");
+    if (typeof body.text === "string") {
+      // Ozon counts "characters"; a Go backend counts runes, i.e. code points, not UTF-16 units.
+      const length = [...body.text].length;
+      if (length < 1 || length > 1000) {
+        errors.push(
+          `text: must be 1 to 1000 characters (spec: "от 1 до 1000 символов"), got ${length}`,
+        );
+      }
+    }
+    return errors;
+  },
+  "/v1/chat/send/file": (body) => {
+    const errors = nonEmpty(body, "chat_id");
+    if (typeof body.name === "string" && !/\.[A-Za-z0-9]+$/.test(body.name)) {
+      errors.push(
+        `name: must be a file name with an extension (spec: "Название файла с расширением"), got ${show(body.name)}`,
+      );
+    }
+    const content = body.base64_content;
+    if (typeof content === "string") {
+      if (content.startsWith("data:")) {
+        errors.push("base64_content: must be bare base64, not a data: URL");
+      } else if (
+        content === "" ||
+        content.length % 4 !== 0 ||
+        !/^[A-Za-z0-9+/]+={0,2}$/.test(content)
+      ) {
+        errors.push("base64_content: must be a non-empty standard base64 string (no line breaks)");
+      }
+    }
+    return errors;
+  },
+  "/v1/chat/start": (body) => nonEmpty(body, "posting_number"),
+  "/v2/chat/read": (body) => nonEmpty(body, "chat_id"),
+};
+
+let ozonValidator: RequestValidator | undefined;
+
+/** Validates a request body for an Ozon chat path against `ozon-chat-openapi.json`. */
+export function validateOzonRequest(path: string, body: unknown): string[] {
+  ozonValidator ??= createRequestValidator(JSON.parse(readFileSync(OZON_CONTRACT_URL, "utf8")), {
+    int64AsString: true,
+    rejectUnknownFields: true,
+    caseInsensitiveEnums: true,
+    extraRules: OZON_PROSE_RULES,
+  });
+  return ozonValidator(path, body);
+}
