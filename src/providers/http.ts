@@ -130,21 +130,26 @@ export class HttpClient {
   readonly #retryAfterMs: HttpClientOptions["retryAfterMs"];
   readonly #describeError: HttpClientOptions["describeError"];
   readonly #retry: RetryPolicy;
-  #secrets: string[];
+  readonly #secrets: string[];
 
   constructor(options: HttpClientOptions) {
     this.#name = options.name;
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.#headers = options.headers ?? {};
-    this.#ownAgent = options.dispatcher
-      ? undefined
-      : new Agent({
-          connect: { timeout: 10_000 },
-          headersTimeout: 30_000,
-          bodyTimeout: 30_000,
-          keepAliveTimeout: 30_000,
-        });
-    this.#dispatcher = options.dispatcher ?? (this.#ownAgent as Agent);
+    if (options.dispatcher) {
+      this.#dispatcher = options.dispatcher;
+      this.#ownAgent = undefined;
+    } else {
+      // Keep-alive pool; the per-call deadline below bounds the whole exchange.
+      const agent = new Agent({
+        connect: { timeout: 10_000 },
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+        keepAliveTimeout: 30_000,
+      });
+      this.#dispatcher = agent;
+      this.#ownAgent = agent;
+    }
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#limiter = new Limiter(options.maxInFlight ?? Number.POSITIVE_INFINITY);
     this.#rateLimitStatuses = new Set([429, ...(options.rateLimitStatuses ?? [])]);
@@ -253,9 +258,10 @@ export class HttpClient {
       body = JSON.stringify(req.body);
       headers["content-type"] = "application/json";
     }
+    const release = await this.#limiter.acquire(req.signal);
+    // Started after the wait in line, so a queued call still gets its full time.
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    const release = await this.#limiter.acquire(req.signal);
     try {
       const res = await this.#send(label, req.signal, deadline, () =>
         request(url, { method, headers, body, dispatcher: this.#dispatcher, signal }),

@@ -2,6 +2,7 @@
 
 import {
   type Attachment,
+  type ChatSummary,
   compareIds,
   type DownloadedFile,
   type Id,
@@ -13,7 +14,7 @@ import {
   type StartTarget,
 } from "../../bridge/provider.ts";
 import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
-import { effectiveMime, safeFileName, withExtension } from "./files.ts";
+import { effectiveMime, extensionOf, safeFileName, withExtension } from "./files.ts";
 import { mapChatSummary, mapMessage } from "./mapping.ts";
 
 export type OzonProviderOptions = OzonClientOptions;
@@ -52,7 +53,7 @@ export class OzonProvider implements MarketplaceProvider {
     await this.#client.close();
   }
 
-  async *listChats(scope: "unread" | "all", signal?: AbortSignal) {
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary> {
     const filter: ChatListRequest["filter"] =
       scope === "unread" ? { chat_status: "ALL", unread_only: true } : { chat_status: "ALL" };
     let cursor: string | undefined;
@@ -157,9 +158,15 @@ export class OzonProvider implements MarketplaceProvider {
 
   async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
     const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
-    const baseName = safeFileName(attachment.name || file.nameFromHeaders || "file");
-    const mime = effectiveMime(file.mime, baseName);
-    return { name: withExtension(baseName, mime), mime, bytes: file.bytes };
+    let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
+    if (extensionOf(name) === undefined) {
+      // Ozon's file URLs end in the real extension even when the link text has none.
+      const hinted =
+        extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
+      if (hinted !== undefined) name = `${name}.${hinted}`;
+    }
+    const mime = effectiveMime(file.mime, name);
+    return { name: withExtension(name, mime), mime, bytes: file.bytes };
   }
 }
 
