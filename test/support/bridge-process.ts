@@ -1,0 +1,62 @@
+// Starts the real entry point (`node src/main.ts`, what `npm start` runs) as a child process
+// with the given environment, and collects its output for assertions.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "./wait-for.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface BridgeProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Parsed JSON log lines. */
+  logs(): Array<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "bridge-data-"));
+}
+
+export function startBridgeProcess(env: Record<string, string>): BridgeProcess {
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    cwd: ROOT,
+    // A clean environment: nothing from the developer's shell or a .env file leaks in.
+    env: { PATH: process.env.PATH ?? "", NODE_NO_WARNINGS: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const logs = () =>
+    out
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    child,
+    exited,
+    output: () => out,
+    logs,
+    waitForLog: (msg, timeoutMs = 10_000) =>
+      waitFor(() => logs().find((line) => line.msg === msg), {
+        timeoutMs,
+        message: `log line "${msg}" did not appear; output so far:\n${out}`,
+      }),
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
