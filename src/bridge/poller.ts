@@ -123,12 +123,16 @@ export class Poller {
     const baselined = state?.baselined ?? false;
     const signal = this.stopController.signal;
     const scope = sweep || !baselined ? "all" : "unread";
+    let changed = 0;
     for await (const chat of account.provider.listChats(scope, signal)) {
       if (!chat.isBuyerChat) continue;
       const request = await this.requestFor(account, chat, baselined);
+      if (!request) continue;
+      changed++;
       // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
-      if (request) void this.syncChat(account, chat.chatId, request);
+      void this.syncChat(account, chat.chatId, request);
     }
+    this.log.debug({ account: account.id, scope, changed }, "poll cycle");
     if (!baselined) await this.store.accounts.set(account.id, { ...state, baselined: true });
   }
 

@@ -118,7 +118,8 @@ export class Topics {
     topic: TopicRecord,
     hint: TopicHint,
   ): Promise<TopicRecord> {
-    if (!hint.orderNumber || topic.orderNumber === hint.orderNumber) return topic;
+    // Named once: a chat that mentions several orders keeps its first one, not a flickering name.
+    if (!hint.orderNumber || topic.orderNumber) return topic;
     const title = this.title(account, topic.chatId, hint.orderNumber);
     await this.queue.send(topic.staffChatId, () =>
       this.telegram.renameTopic(topic.staffChatId, topic.threadId, title),

@@ -424,6 +424,11 @@ export class FakeOzon {
     return this.#append(chat, this.#clientId, "Seller", [text], false, {}).id.toString();
   }
 
+  /** Someone reads the chat in the Ozon web cabinet. */
+  sellerReadsInCabinet(chatId: string): void {
+    for (const message of this.#chat(chatId).messages) message.isRead = true;
+  }
+
   closeChat(chatId: string): void {
     this.#chat(chatId).status = "CLOSED";
   }
