@@ -96,6 +96,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   const stop = () => {
     stopping ??= (async () => {
       await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop()]);
+      await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();
     return stopping;

@@ -107,6 +107,8 @@ export interface MarketplaceProvider {
   /** Marks the chat read up to `upToId` (everything when omitted). */
   markRead(chatId: Id, upToId?: Id): Promise<void>;
   download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile>;
+  /** Releases connections on shutdown. */
+  close?(): Promise<void>;
 }
 
 export type ProviderErrorKind =
