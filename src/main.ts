@@ -1,5 +1,5 @@
 // Entry point (`npm start`): environment → config, then the bridge; exit codes and signals.
-import { startBridge } from "./app.ts";
+import { type RunningBridge, startBridge } from "./app.ts";
 import { type Config, ConfigError, loadConfig, secretsOf } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { StartupError } from "./startup-error.ts";
@@ -25,12 +25,7 @@ function readConfig(): Config {
 const config = readConfig();
 const log = createLogger(config.logLevel, secretsOf(config));
 
-const bridge = await startBridge(config, log).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  log.fatal({ err: message }, error instanceof StartupError ? message : "bridge failed to start");
-  process.exit(1);
-});
-
+let bridge: RunningBridge | undefined;
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
@@ -40,14 +35,24 @@ const shutdown = async (signal: string) => {
     log.warn("shutdown took too long; exiting");
     process.exit(0);
   }, SHUTDOWN_DEADLINE_MS).unref();
-  await bridge.stop();
+  // A signal during startup finds nothing in flight: the store is written atomically.
+  await bridge?.stop();
   log.info("stopped");
   process.exit(0);
 };
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
 process.once("SIGINT", () => void shutdown("SIGINT"));
 
+try {
+  bridge = await startBridge(config, log);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  log.fatal({ err: message }, error instanceof StartupError ? message : "bridge failed to start");
+  process.exit(1);
+}
+
 bridge.done.catch((error: unknown) => {
+  if (stopping) return;
   log.fatal(
     { err: error instanceof Error ? error.message : String(error) },
     "Telegram polling stopped",

@@ -1,24 +1,38 @@
 // Refuses to run with a wrong token or a staff chat the bot cannot manage topics in: a bridge
 // that starts anyway would only fail later, one buyer message at a time.
-import { type Bot, GrammyError } from "grammy";
+import { type Bot, GrammyError, HttpError } from "grammy";
 import { StartupError } from "../startup-error.ts";
 
+/** A network blip at boot should not stop the bridge; an unreachable Telegram should. */
+const GET_ME_ATTEMPTS = 3;
+const GET_ME_PAUSE_MS = 2000;
+
 export async function checkStaffChats(bot: Bot, staffChatIds: Set<number>): Promise<void> {
-  try {
-    await bot.init();
-  } catch (error) {
-    if (error instanceof GrammyError && error.error_code === 401) {
-      throw new StartupError(
-        "Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather",
-      );
-    }
-    throw new StartupError(
-      `cannot reach Telegram at TELEGRAM_API_ROOT: ${(error as Error).message}`,
-    );
-  }
+  // bot.init() would retry network errors forever; a wrong TELEGRAM_API_ROOT must fail visibly.
+  bot.botInfo = await getMe(bot);
   for (const chatId of staffChatIds) {
     const problem = await staffChatProblem(bot, chatId);
     if (problem) throw new StartupError(`staff chat ${chatId}: ${problem}`);
+  }
+}
+
+async function getMe(bot: Bot) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bot.api.getMe();
+    } catch (error) {
+      if (error instanceof GrammyError && error.error_code === 401) {
+        throw new StartupError(
+          "Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather",
+        );
+      }
+      if (!(error instanceof HttpError) || attempt >= GET_ME_ATTEMPTS) {
+        throw new StartupError(
+          `cannot reach Telegram at TELEGRAM_API_ROOT: ${(error as Error).message}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, GET_ME_PAUSE_MS));
+    }
   }
 }
 
