@@ -36,7 +36,7 @@ export class Poller {
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
   private readonly maxParallelFetches: number;
-  private readonly running = new Map<string, { task: Promise<void>; again?: SyncRequest }>();
+  private readonly running = new Map<string, { task: Promise<boolean>; again?: SyncRequest }>();
   private readonly chatErrors = new Map<string, string>();
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
@@ -71,27 +71,34 @@ export class Poller {
   }
 
   /** Brings a chat up to date now (a push said it changed). Concurrent requests coalesce. */
-  syncChat(account: Account, chatId: Id, request: SyncRequest = { firstSight: "all" }) {
+  /** Resolves true when the chat's last sync succeeded. */
+  syncChat(
+    account: Account,
+    chatId: Id,
+    request: SyncRequest = { firstSight: "all" },
+  ): Promise<boolean> {
     const key = chatKey(account.id, chatId);
     const current = this.running.get(key);
     if (current) {
       current.again = request;
       return current.task;
     }
-    const entry: { task: Promise<void>; again?: SyncRequest } = { task: Promise.resolve() };
+    const entry: { task: Promise<boolean>; again?: SyncRequest } = { task: Promise.resolve(false) };
     entry.task = (async () => {
       let next: SyncRequest | undefined = request;
+      let ok = false;
       while (next && !this.stopController.signal.aborted) {
         entry.again = undefined;
-        await this.syncOnce(account, chatId, next);
+        ok = await this.syncOnce(account, chatId, next);
         next = entry.again;
       }
+      return ok;
     })().finally(() => this.running.delete(key));
     this.running.set(key, entry);
     return entry.task;
   }
 
-  private inFlight(): Promise<void>[] {
+  private inFlight(): Promise<boolean>[] {
     return [...this.running.values()].map((entry) => entry.task);
   }
 
@@ -123,17 +130,21 @@ export class Poller {
     const baselined = state?.baselined ?? false;
     const signal = this.stopController.signal;
     const scope = sweep || !baselined ? "all" : "unread";
-    let changed = 0;
+    const firstStart: Promise<boolean>[] = [];
     for await (const chat of account.provider.listChats(scope, signal)) {
       if (!chat.isBuyerChat) continue;
       const request = await this.requestFor(account, chat, baselined);
       if (!request) continue;
-      changed++;
       // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
-      void this.syncChat(account, chat.chatId, request);
+      const synced = this.syncChat(account, chat.chatId, request);
+      if (!baselined) firstStart.push(synced);
     }
-    this.log.debug({ account: account.id, scope, changed }, "poll cycle");
-    if (!baselined) await this.store.accounts.set(account.id, { ...state, baselined: true });
+    this.log.debug({ account: account.id, scope, changed: firstStart.length }, "poll cycle");
+    // Until every chat seen on the first start has its cursor, a chat without one may be an old
+    // chat whose read history must stay quiet, so the first-start rule keeps applying.
+    if (!baselined && (await Promise.all(firstStart)).every(Boolean)) {
+      await this.store.accounts.set(account.id, { ...state, baselined: true });
+    }
   }
 
   private async requestFor(
@@ -180,7 +191,7 @@ export class Poller {
     }
   }
 
-  private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<void> {
+  private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<boolean> {
     const key = chatKey(account.id, chatId);
     try {
       const cursor = await this.store.cursors.get(key);
@@ -200,8 +211,9 @@ export class Poller {
       if (this.chatErrors.delete(key)) {
         this.log.info({ account: account.id, chatId }, "chat sync recovered");
       }
+      return true;
     } catch (error) {
-      if (this.stopController.signal.aborted) return;
+      if (this.stopController.signal.aborted) return false;
       const message = error instanceof Error ? error.message : String(error);
       if (this.chatErrors.get(key) !== message) {
         this.log.warn(
@@ -210,6 +222,7 @@ export class Poller {
         );
         this.chatErrors.set(key, message);
       }
+      return false;
     }
   }
 

@@ -91,14 +91,19 @@ export class Store {
     const dir = resolve(dataDir);
     await mkdir(dir, { recursive: true });
     const file = join(dir, "bridge.sqlite");
-    const spaces = {} as Record<Namespace, Keyv>;
-    for (const namespace of NAMESPACES) {
-      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 10_000 });
-      spaces[namespace] = new Keyv({ store: adapter, namespace, throwOnErrors: true });
-    }
+    const open = (namespace: Namespace) =>
+      new Keyv({
+        store: new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 10_000 }),
+        namespace,
+        throwOnErrors: true,
+      });
+    // WAL lets the per-namespace connections read while another writes. Switching needs the
+    // file to itself, so one connection creates the table and switches before the others open.
+    const first = open("topics");
+    await (first.store as KeyvSqlite).query("PRAGMA journal_mode=WAL");
+    const spaces = { topics: first } as Record<Namespace, Keyv>;
+    for (const namespace of NAMESPACES) spaces[namespace] ??= open(namespace);
     const store = new Store(file, spaces);
-    // WAL lets the per-namespace connections read while another writes.
-    await (spaces.topics.store as KeyvSqlite).query("PRAGMA journal_mode=WAL");
     await store.probe();
     return store;
   }
