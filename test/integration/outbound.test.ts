@@ -1,0 +1,186 @@
+// Staff messages in a topic → the buyer on Ozon: in order, with a 👍 receipt, or with a reply
+// under the staff message that says why nothing was sent.
+import { Api } from "grammy";
+import type { Message } from "grammy/types";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GrammyTelegram } from "../../src/bot/telegram-port.ts";
+import { Echoes } from "../../src/bridge/echoes.ts";
+import { Outbound } from "../../src/bridge/outbound.ts";
+import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
+import { Store, threadKey } from "../../src/bridge/store.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
+import { waitFor } from "../support/wait-for.ts";
+import {
+  ACCOUNT_ID,
+  createHarness,
+  type Harness,
+  SEND_FILE,
+  SEND_MESSAGE,
+  STAFF,
+  silentLog,
+  TOKEN,
+} from "./harness.ts";
+
+const MB = 1024 * 1024;
+
+describe("outbound through the running bridge", () => {
+  let h: Harness;
+  let chat: string;
+  let thread: number;
+
+  beforeEach(async () => {
+    h = await createHarness();
+    await h.start();
+    chat = h.ozon.addChat();
+    h.ozon.buyerWrites(chat, "hello");
+    thread = await h.waitForThread(chat);
+    await h.waitForBuyerTexts(thread, 1);
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** The bot's reply to a staff message, in the same topic. */
+  const replyTo = (message: Message) =>
+    waitFor(
+      () =>
+        h.telegram
+          .messagesIn(STAFF, thread)
+          .find((m) => m.message.reply_to_message?.message_id === message.message_id),
+      { message: `a reply to staff message ${message.message_id}` },
+    );
+
+  it("sends 10 quick staff messages to Ozon in order, each with a receipt", async () => {
+    const { ozon, telegram } = h;
+    const texts = Array.from({ length: 10 }, (_, i) => `reply ${i + 1}`);
+    // The first send is slow: later ones must wait for it, not overtake it.
+    ozon.delayNext(SEND_MESSAGE, 300);
+    const sent = texts.map((text) => telegram.staffSends({ threadId: thread, text }));
+
+    await waitFor(() => ozon.sentBySeller(chat).length >= 10, {
+      timeoutMs: 10_000,
+      message: "10 sends to Ozon",
+    });
+    for (const message of sent) {
+      await waitFor(() => telegram.reactions.some((r) => r.messageId === message.message_id), {
+        message: `a receipt on ${message.message_id}`,
+      });
+    }
+    await h.bridge.outbound.idle();
+    expect(ozon.sentBySeller(chat).map((s) => (s.kind === "text" ? s.text : s.name))).toEqual(
+      texts,
+    );
+    expect(await h.bridge.outbound.pendingCount()).toBe(0);
+  });
+
+  it("explains a closed reply window under the staff message and sends nothing", async () => {
+    const { ozon, telegram } = h;
+    ozon.setSendWindowClosed(chat);
+    const staff = telegram.staffSends({ threadId: thread, text: "Can we help?" });
+
+    const reply = await replyTo(staff);
+    expect(reply.message.text).toMatch(/not delivered/i);
+    expect(reply.message.text).toMatch(/reply window/i);
+    expect(reply.params?.reply_parameters).toMatchObject({ message_id: staff.message_id });
+    expect(reply.message.message_thread_id).toBe(thread);
+    await h.bridge.outbound.idle();
+    expect(ozon.sentBySeller(chat)).toEqual([]);
+    expect(ozon.countByPath(SEND_MESSAGE)).toBe(1); // refused once, not retried
+    expect(telegram.reactions.filter((r) => r.messageId === staff.message_id)).toEqual([]);
+    expect(await h.bridge.outbound.pendingCount()).toBe(0);
+  });
+
+  it("refuses documents Ozon or Telegram cannot carry, before downloading anything", async () => {
+    const { ozon, telegram } = h;
+    const big = telegram.addFile(Buffer.alloc(11 * MB, 1), {
+      name: "Большой каталог.pdf",
+      mime: "application/pdf",
+    });
+    const huge = telegram.addFile(Buffer.alloc(25 * MB, 2), {
+      name: "Видео-инструкция.zip",
+      mime: "application/zip",
+    });
+    const bigMessage = telegram.staffSends({ threadId: thread, document: big });
+    const hugeMessage = telegram.staffSends({ threadId: thread, document: huge });
+
+    const bigReply = await replyTo(bigMessage);
+    expect(bigReply.message.text).toMatch(/not sent/i);
+    expect(bigReply.message.text).toContain("11.0 MB");
+    expect(bigReply.message.text).toMatch(/Ozon accepts at most 10\.0 MB/);
+
+    const hugeReply = await replyTo(hugeMessage);
+    expect(hugeReply.message.text).toMatch(/not sent/i);
+    expect(hugeReply.message.text).toContain("25.0 MB");
+    expect(hugeReply.message.text).toMatch(/Telegram lets bots download files only up to 20 MB/);
+
+    expect(telegram.callsOf("getFile")).toEqual([]);
+    expect(ozon.countByPath(SEND_FILE)).toBe(0);
+    expect(ozon.sentBySeller(chat)).toEqual([]);
+    expect(telegram.reactions).toEqual([]);
+  });
+});
+
+describe("outbound retries (Outbound with a short backoff, real HTTP on both sides)", () => {
+  let h: Harness;
+  let store: Store;
+  let outbound: Outbound;
+
+  beforeEach(async () => {
+    h = await createHarness();
+    store = await Store.open(h.dataDir);
+    const queue = new GroupSendQueue(10_000);
+    const telegram = new GrammyTelegram(new Api(TOKEN, { apiRoot: h.telegram.url }), {
+      apiRoot: h.telegram.url,
+      token: TOKEN,
+    });
+    outbound = new Outbound({
+      accounts: [h.account()],
+      store,
+      echoes: new Echoes(store),
+      telegram,
+      queue,
+      texts: textsFor("en"),
+      log: silentLog,
+      backoffBaseMs: 20,
+    });
+  });
+
+  afterEach(async () => {
+    await outbound.stop();
+    await store.close();
+    await h.close();
+  });
+
+  it("sends once after Ozon answered 500 twice, then sets the receipt", async () => {
+    const { ozon, telegram } = h;
+    const chat = ozon.addChat();
+    ozon.buyerWrites(chat, "where is my order?");
+    const { topic } = telegram.createTopicByHuman("Buyer chat");
+    const thread = topic.message_thread_id;
+    await store.threads.set(threadKey(STAFF, thread), { accountId: ACCOUNT_ID, chatId: chat });
+    const staff = telegram.staffSends({ threadId: thread, text: "It ships today." });
+    ozon.failNext(SEND_MESSAGE, { status: 500, times: 2 });
+
+    await outbound.handleStaffMessage({
+      staffChatId: STAFF,
+      threadId: thread,
+      messageId: staff.message_id,
+      text: "It ships today.",
+    });
+
+    await waitFor(() => telegram.reactions.find((r) => r.messageId === staff.message_id), {
+      message: "the 👍 receipt",
+    });
+    await outbound.idle();
+    expect(telegram.reactions.find((r) => r.messageId === staff.message_id)?.reaction).toEqual([
+      { type: "emoji", emoji: "👍" },
+    ]);
+    expect(ozon.countByPath(SEND_MESSAGE)).toBe(3);
+    expect(ozon.sentBySeller(chat)).toEqual([
+      expect.objectContaining({ kind: "text", text: "It ships today." }),
+    ]);
+    expect(telegram.messagesIn(STAFF, thread)).toEqual([]); // no failure reply
+    expect(await outbound.pendingCount()).toBe(0);
+  });
+});

@@ -1,0 +1,58 @@
+// Only staff messages in a mapped topic of the staff group reach the buyer. Other groups,
+// private chats, General and topics staff made for themselves are ignored: nothing is sent to
+// Ozon and the bot says nothing there (a sticker would otherwise get an explanation).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitFor } from "../support/wait-for.ts";
+import { createHarness, type Harness, SEND_FILE, SEND_MESSAGE, STAFF } from "./harness.ts";
+
+describe("what the bot listens to", () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await createHarness();
+    await h.start();
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("ignores other chats, General and unmapped topics; serves the mapped topic", async () => {
+    const { ozon, telegram } = h;
+    const chat = ozon.addChat();
+    ozon.buyerWrites(chat, "hello");
+    const thread = await h.waitForThread(chat);
+    await h.waitForBuyerTexts(thread, 1);
+
+    const other = telegram.otherGroupSends({ text: "from another group" });
+    telegram.otherGroupSends({ sticker: true });
+    const privateChat = telegram.userSendsPrivate({ text: "hi bot" });
+    telegram.userSendsPrivate({ sticker: true });
+    telegram.staffSends({ text: "chatting in General" });
+    telegram.staffSends({ sticker: true });
+    const { topic } = telegram.createTopicByHuman("Staff only: shifts");
+    const unmapped = topic.message_thread_id;
+    telegram.staffSends({ threadId: unmapped, text: "who takes Saturday?" });
+    telegram.staffSends({ threadId: unmapped, sticker: true });
+
+    // Updates are handled one after another: once this one is through, so are those above.
+    const served = telegram.staffSends({ threadId: thread, text: "Hello, how can we help?" });
+    await waitFor(() => telegram.reactions.find((r) => r.messageId === served.message_id), {
+      message: "the receipt on the served message",
+    });
+    await h.bridge.outbound.idle();
+    await waitFor(() => telegram.pendingUpdates.length === 0, { message: "all updates confirmed" });
+
+    expect(ozon.sentBySeller(chat)).toEqual([
+      expect.objectContaining({ kind: "text", text: "Hello, how can we help?" }),
+    ]);
+    expect(ozon.countByPath(SEND_MESSAGE)).toBe(1);
+    expect(ozon.countByPath(SEND_FILE)).toBe(0);
+    expect(telegram.messagesIn(other.chat.id)).toEqual([]);
+    expect(telegram.messagesIn(privateChat.chat.id)).toEqual([]);
+    expect(telegram.messagesIn(STAFF, "general")).toEqual([]);
+    expect(telegram.messagesIn(STAFF, unmapped)).toEqual([]);
+    expect(telegram.reactions.map((r) => r.messageId)).toEqual([served.message_id]);
+    expect(telegram.topics(STAFF)).toHaveLength(2);
+  });
+});
