@@ -1,0 +1,256 @@
+// Yandex Market Partner API behind the bridge's MarketplaceProvider contract.
+
+import {
+  type Attachment,
+  type ChatDetails,
+  type ChatSummary,
+  compareIds,
+  type DownloadedFile,
+  type Id,
+  type MarketMessage,
+  type MarketplaceProvider,
+  type OutgoingFile,
+  type ProviderCapabilities,
+  ProviderError,
+  type StartTarget,
+} from "../../bridge/provider.ts";
+import { effectiveMime, extensionOf, safeFileName, withExtension } from "../ozon/files.ts";
+import {
+  type ChatsFilter,
+  type HistoryPage,
+  YandexClient,
+  type YandexClientOptions,
+} from "./client.ts";
+import { idValue, mapChatDetails, mapChatSummary, mapMessage, markUnread } from "./mapping.ts";
+
+export type YandexProviderOptions = YandexClientOptions;
+
+// sendMessageToChat: message 1..4096 (counted like the bridge's splitter, in UTF-16 units,
+// which is never more lenient than a count in code points).
+const MAX_TEXT_LENGTH = 4096;
+// sendFileToChat: "Максимальный размер файла — 5 Мбайт".
+const MAX_SEND_FILE_BYTES = 5 * 1024 * 1024;
+// Telegram bots may upload up to 50 MB, but downloads are buffered in memory before the
+// upload; 20 MB keeps a few parallel transfers affordable.
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+const RECENT_MESSAGES = 50;
+// Bounds against a server that keeps sending nextPageToken: 20 000 chats (getChats pages
+// hold 20), 2 000 new messages per call (the next poll continues from the newest id).
+const MAX_LIST_PAGES = 1000;
+const MAX_HISTORY_PAGES = 20;
+// The history's order is undocumented, so the newest messages may sit on the last page:
+// read up to 1 000 messages for a first sight.
+const MAX_RECENT_PAGES = 10;
+// The unread scope: chats that wait for the shop (NEW has no answer yet at all).
+const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
+
+export class YandexProvider implements MarketplaceProvider {
+  readonly marketplace = "yandex";
+  readonly marketplaceTitle = "Yandex Market";
+  readonly capabilities: ProviderCapabilities = {
+    maxTextLength: MAX_TEXT_LENGTH,
+    maxFileBytes: MAX_SEND_FILE_BYTES,
+    startChatBy: ["order", "return"],
+  };
+  readonly #client: YandexClient;
+
+  constructor(options: YandexProviderOptions) {
+    this.#client = new YandexClient(options);
+  }
+
+  /** Releases the keep-alive connections (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary> {
+    // No filter is `{}`: the body is required, and every filter array must be non-empty.
+    const filter: ChatsFilter = scope === "unread" ? UNREAD_FILTER : {};
+    let token: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const result = await this.#client.chats(filter, token, signal);
+      for (const item of result.chats) {
+        const summary = mapChatSummary(item);
+        if (summary) yield summary;
+      }
+      // A repeated token would loop forever on the same page.
+      if (result.nextPageToken === undefined || result.nextPageToken === token) return;
+      token = result.nextPageToken;
+    }
+  }
+
+  async chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails> {
+    const info = await this.#client.chat(requireId(chatId, "chatId"), signal);
+    return mapChatDetails(chatId, info);
+  }
+
+  async messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
+    requireId(chatId, "chatId");
+    const from = safeNumber(afterId, "afterId");
+    // messageIdFrom has minimum 1; "after 0" is simply the whole history.
+    const body = from >= 1 ? { messageIdFrom: from } : {};
+    // Whether messageIdFrom is inclusive is undocumented: drop that message either way.
+    const isNew = (id: Id): boolean => compareIds(id, afterId) > 0;
+    const found = await this.#readHistory(chatId, body, MAX_HISTORY_PAGES, signal, isNew);
+    return markUnread(ascending(found));
+  }
+
+  async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
+    requireId(chatId, "chatId");
+    const found = await this.#readHistory(chatId, {}, MAX_RECENT_PAGES, signal, () => true);
+    // Unread is decided on everything read, so a shop answer just before the newest 50
+    // still marks the buyer messages it answered as read.
+    return markUnread(ascending(found)).slice(-RECENT_MESSAGES);
+  }
+
+  /**
+   * getChatMessage: one message by id (push notifications name messages by id; there the
+   * id is a string). Not part of MarketplaceProvider yet.
+   */
+  async message(chatId: Id, messageId: Id, signal?: AbortSignal): Promise<MarketMessage> {
+    const raw = await this.#client.message(
+      requireId(chatId, "chatId"),
+      requireId(messageId, "messageId"),
+      signal,
+    );
+    const message = mapMessage(chatId, raw);
+    if (message === undefined) {
+      throw new ProviderError(
+        "transient",
+        "Yandex Market API: GET /chats/message returned no usable message",
+      );
+    }
+    return message;
+  }
+
+  async sendText(chatId: Id, text: string): Promise<void> {
+    requireId(chatId, "chatId");
+    if (text.trim() === "" || text.length > MAX_TEXT_LENGTH) {
+      throw new ProviderError(
+        "invalid",
+        `Yandex Market: a message must have 1 to ${MAX_TEXT_LENGTH} characters, this one has ${text.length}`,
+      );
+    }
+    await this.#client.sendMessage(chatId, text);
+  }
+
+  async sendFile(chatId: Id, file: OutgoingFile): Promise<void> {
+    requireId(chatId, "chatId");
+    const size = file.bytes.byteLength;
+    if (size === 0) throw new ProviderError("invalid", "Yandex Market: the file is empty");
+    if (size > MAX_SEND_FILE_BYTES) {
+      throw new ProviderError(
+        "invalid",
+        `Yandex Market: file too large (${size} bytes); chat files may have at most 5 MB (${MAX_SEND_FILE_BYTES} bytes)`,
+      );
+    }
+    await this.#client.sendFile(chatId, {
+      // Yandex sends no type with chat files; the buyer's app goes by the extension.
+      name: withExtension(safeFileName(file.name), file.mime),
+      mime: file.mime,
+      bytes: file.bytes,
+    });
+  }
+
+  async startChat(target: StartTarget): Promise<Id> {
+    if (target.kind === "posting") {
+      throw new ProviderError("invalid", "Yandex Market starts chats by order or return number");
+    }
+    const number = target.number.trim();
+    const what = target.kind === "order" ? "order number" : "return number";
+    const id = safeNumber(number, what);
+    if (id < 1) throw new ProviderError("invalid", `Yandex Market: ${what} must be positive`);
+    const chatId = idValue(
+      await this.#client.createChat({ type: target.kind === "order" ? "ORDER" : "RETURN", id }),
+    );
+    if (chatId === undefined) {
+      throw new ProviderError("transient", "Yandex Market API: POST /chats/new returned no chatId");
+    }
+    return chatId;
+  }
+
+  /** Yandex has no method to mark a chat read; the shop's answer is what changes the status. */
+  async markRead(_chatId: Id, _upToId?: Id): Promise<void> {}
+
+  async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
+    const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
+    let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
+    if (extensionOf(name) === undefined) {
+      const hinted =
+        extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
+      if (hinted !== undefined) name = `${name}.${hinted}`;
+    }
+    const mime = effectiveMime(file.mime, name);
+    return { name: withExtension(name, mime), mime, bytes: file.bytes };
+  }
+
+  /**
+   * Reads history pages while nextPageToken, keeping messages `wanted` accepts. Stops early
+   * when a page brings nothing new (a server repeating itself) and, since the order is
+   * undocumented, when a page is evidently newest-first: the newest are then already read.
+   */
+  async #readHistory(
+    chatId: Id,
+    body: { messageIdFrom?: number },
+    maxPages: number,
+    signal: AbortSignal | undefined,
+    wanted: (id: Id) => boolean,
+  ): Promise<MarketMessage[]> {
+    const found = new Map<Id, MarketMessage>();
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const result = await this.#client.history(chatId, body, token, signal);
+      const orderNumber = orderNumberOf(result);
+      const messages = result.messages
+        .map((raw) => mapMessage(chatId, raw, orderNumber))
+        .filter((m) => m !== undefined);
+      let added = 0;
+      for (const message of messages) {
+        if (!wanted(message.id) || found.has(message.id)) continue;
+        found.set(message.id, message);
+        added++;
+      }
+      const first = messages[0];
+      const last = messages.at(-1);
+      const newestFirst =
+        body.messageIdFrom === undefined &&
+        first !== undefined &&
+        last !== undefined &&
+        compareIds(first.id, last.id) > 0;
+      if (added === 0 || newestFirst) break;
+      if (result.nextPageToken === undefined || result.nextPageToken === token) break;
+      token = result.nextPageToken;
+    }
+    return [...found.values()];
+  }
+}
+
+function orderNumberOf(page: HistoryPage): string | undefined {
+  return idValue(page.context.orderId) ?? idValue(page.orderId);
+}
+
+/** Ids go into query strings as they are, but must be the int64 ≥ 1 the API expects. */
+function requireId(id: Id, what: string): string {
+  if (!/^\d+$/.test(id) || BigInt(id) < 1n) {
+    throw new ProviderError("invalid", `Yandex Market: ${what} is not an id`);
+  }
+  return id;
+}
+
+/**
+ * An id for a JSON body, where it must be a number: Yandex ids are int64 but far below
+ * 2^53 today; a larger one would be silently rounded, so it is refused instead.
+ */
+function safeNumber(id: string, what: string): number {
+  if (!/^\d+$/.test(id)) {
+    throw new ProviderError("invalid", `Yandex Market: ${what} is not a number`);
+  }
+  if (BigInt(id) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ProviderError("invalid", `Yandex Market: ${what} ${id} is beyond 2^53`);
+  }
+  return Number(id);
+}
+
+function ascending(messages: MarketMessage[]): MarketMessage[] {
+  return messages.sort((a, b) => compareIds(a.id, b.id));
+}
