@@ -22,11 +22,23 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), "bridge-data-"));
 }
 
-export function startBridgeProcess(env: Record<string, string>): BridgeProcess {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+/** `viaNpm` runs `npm start` exactly as the README says, so signals go through npm. */
+export function startBridgeProcess(
+  env: Record<string, string>,
+  options: { viaNpm?: boolean } = {},
+): BridgeProcess {
+  const [command, args] = options.viaNpm
+    ? ["npm", ["start", "--silent"]]
+    : [process.execPath, ["src/main.ts"]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     // A clean environment: nothing from the developer's shell or a .env file leaks in.
-    env: { PATH: process.env.PATH ?? "", NODE_NO_WARNINGS: "1", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_NO_WARNINGS: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
