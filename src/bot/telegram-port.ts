@@ -5,6 +5,7 @@ import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import { request } from "undici";
 import {
   type MediaFile,
+  type MediaKind,
   type SendOptions,
   TelegramError,
   type TelegramFileInfo,
@@ -67,36 +68,25 @@ export class GrammyTelegram implements TelegramPort {
     });
   }
 
-  sendPhoto(
+  sendMedia(
     staffChatId: number,
     threadId: number,
+    kind: MediaKind,
     file: MediaFile,
     captionHtml: string | undefined,
     options: SendOptions = {},
   ): Promise<number> {
     return call(async () => {
-      const sent = await this.api.sendPhoto(staffChatId, inputFile(file), {
+      const other = {
         message_thread_id: threadId,
         ...caption(captionHtml),
         ...common(options),
-      });
-      return sent.message_id;
-    });
-  }
-
-  sendDocument(
-    staffChatId: number,
-    threadId: number,
-    file: MediaFile,
-    captionHtml: string | undefined,
-    options: SendOptions = {},
-  ): Promise<number> {
-    return call(async () => {
-      const sent = await this.api.sendDocument(staffChatId, inputFile(file), {
-        message_thread_id: threadId,
-        ...caption(captionHtml),
-        ...common(options),
-      });
+      };
+      const input = new InputFile(file.bytes, file.name);
+      const sent =
+        kind === "photo"
+          ? await this.api.sendPhoto(staffChatId, input, other)
+          : await this.api.sendDocument(staffChatId, input, other);
       return sent.message_id;
     });
   }
@@ -171,10 +161,6 @@ function common(options: SendOptions) {
 
 function caption(html: string | undefined) {
   return html ? { caption: html, parse_mode: "HTML" as const } : {};
-}
-
-function inputFile(file: MediaFile): InputFile {
-  return new InputFile(file.bytes, file.name);
 }
 
 function codeOf(error: unknown): string {

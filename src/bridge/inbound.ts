@@ -12,7 +12,7 @@ import {
 } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type Store, type TopicRecord } from "./store.ts";
-import { isTelegramError, type MediaFile, type TelegramPort } from "./telegram.ts";
+import { isTelegramError, type MediaFile, type MediaKind, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -24,7 +24,7 @@ const PHOTO_LIMIT = 10 * 1024 * 1024;
 
 type Post =
   | { type: "text"; html: string }
-  | { type: "photo" | "document"; file: MediaFile; captionHtml?: string };
+  | { type: MediaKind; file: MediaFile; captionHtml?: string };
 
 export class Inbound {
   private readonly store: Store;
@@ -127,8 +127,9 @@ export class Inbound {
     if (post.type === "text") {
       return this.telegram.sendText(staffChatId, threadId, post.html, { silent });
     }
-    const method = post.type === "photo" ? "sendPhoto" : "sendDocument";
-    return this.telegram[method](staffChatId, threadId, post.file, post.captionHtml, { silent });
+    return this.telegram.sendMedia(staffChatId, threadId, post.type, post.file, post.captionHtml, {
+      silent,
+    });
   }
 
   /** Downloads first, so that a transient failure posts nothing and the retry starts clean. */

@@ -12,6 +12,9 @@ export interface MediaFile {
   bytes: Uint8Array;
 }
 
+/** Photos show inline (and are recompressed by Telegram); documents keep the file as is. */
+export type MediaKind = "photo" | "document";
+
 export interface TelegramFileInfo {
   size?: number;
   path?: string;
@@ -28,16 +31,10 @@ export interface TelegramPort {
     html: string,
     options?: SendOptions,
   ): Promise<number>;
-  sendPhoto(
+  sendMedia(
     staffChatId: number,
     threadId: number,
-    file: MediaFile,
-    captionHtml: string | undefined,
-    options?: SendOptions,
-  ): Promise<number>;
-  sendDocument(
-    staffChatId: number,
-    threadId: number,
+    kind: MediaKind,
     file: MediaFile,
     captionHtml: string | undefined,
     options?: SendOptions,
