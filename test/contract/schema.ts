@@ -356,3 +356,370 @@ export function validateOzonRequest(path: string, body: unknown): string[] {
   });
   return ozonValidator(path, body);
 }
+
+// --- Yandex Market --------------------------------------------------------------------------
+//
+// Yandex is a plain JSON-over-HTTP service (no protobuf mapping) and its ids are small, so the
+// document is read as written: an `int64` is a JSON integer, and a decimal string in its place
+// is a violation (no `int64AsString`). Unknown body fields and unknown query parameters are
+// violations for the reason given for `rejectUnknownFields` above. Query and path parameters are
+// strings on the wire; a value is converted to the parameter's declared type only when it is
+// written exactly that way (digits for integers), so `limit=1e1` or `chatId=12.0` fail.
+// `x-aliases` (pageToken / page_token) are accepted, but naming one parameter twice is not.
+
+export const YANDEX_CONTRACT_URL = new URL("./yandex-chat-openapi.json", import.meta.url);
+
+/** Validates the path and query parameters of one request; returns readable violations. */
+export type ParameterValidator = (method: string, path: string, query: URLSearchParams) => string[];
+
+/** One part of a multipart/form-data body, as a validator needs to see it. */
+export interface MultipartPartInfo {
+  name: string;
+  /** From Content-Disposition; undefined when the part is a plain field. */
+  filename?: string;
+  size: number;
+}
+
+/** Validates the parts of a multipart/form-data body against the operation's schema. */
+export type MultipartValidator = (path: string, parts: readonly MultipartPartInfo[]) => string[];
+
+function resolveRef(document: JsonObject, value: unknown): unknown {
+  if (!isObject(value) || typeof value.$ref !== "string" || !value.$ref.startsWith("#/")) {
+    return value;
+  }
+  let node: unknown = document;
+  for (const raw of value.$ref.slice(2).split("/")) {
+    const part = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    node = isObject(node) ? node[part] : undefined;
+  }
+  return resolveRef(document, node);
+}
+
+function documentParts(document: unknown): {
+  doc: JsonObject;
+  paths: JsonObject;
+  schemas: JsonObject;
+} {
+  if (!isObject(document) || !isObject(document.paths)) {
+    throw new Error("not an OpenAPI document: no paths");
+  }
+  const components = isObject(document.components) ? document.components : {};
+  return {
+    doc: document,
+    paths: document.paths,
+    schemas: isObject(components.schemas) ? components.schemas : {},
+  };
+}
+
+interface ParameterSpec {
+  name: string;
+  location: "path" | "query";
+  required: boolean;
+  schema: JsonObject;
+  aliases: string[];
+}
+
+function parameterSpecs(
+  doc: JsonObject,
+  pathItem: JsonObject,
+  operation: JsonObject,
+): ParameterSpec[] {
+  const specs = new Map<string, ParameterSpec>();
+  const lists = [pathItem.parameters, operation.parameters];
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      const parameter = resolveRef(doc, entry);
+      if (!isObject(parameter) || typeof parameter.name !== "string") continue;
+      if (parameter.in !== "path" && parameter.in !== "query") continue;
+      const aliases = Array.isArray(parameter["x-aliases"])
+        ? parameter["x-aliases"].filter((a): a is string => typeof a === "string")
+        : [];
+      // Operation-level parameters override path-level ones of the same name and location.
+      specs.set(`${parameter.in}:${parameter.name}`, {
+        name: parameter.name,
+        location: parameter.in,
+        required: parameter.required === true || parameter.in === "path",
+        schema: isObject(parameter.schema) ? parameter.schema : {},
+        aliases: aliases.includes(parameter.name) ? aliases : [parameter.name, ...aliases],
+      });
+    }
+  }
+  return [...specs.values()];
+}
+
+/** A wire string as the JSON value the parameter's schema describes, when written exactly so. */
+function parameterValue(text: string, schema: JsonObject): unknown {
+  if (schema.type === "integer" && /^-?[0-9]+$/.test(text)) return Number(text);
+  if (schema.type === "number" && /^-?[0-9]+(\.[0-9]+)?$/.test(text)) return Number(text);
+  if (schema.type === "boolean" && (text === "true" || text === "false")) return text === "true";
+  return text;
+}
+
+function templateMatcher(template: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = template
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const name = /^\{([^}]+)\}$/.exec(part)?.[1];
+      if (name === undefined) return part.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+      names.push(name);
+      return "([^/]+)";
+    })
+    .join("");
+  return { pattern: new RegExp(`^${source}$`), names };
+}
+
+/**
+ * Compiles the path and query parameters of every operation in `document`. Query parameters the
+ * operation does not declare are violations unless `allowUnknownQuery` is set.
+ */
+export function createParameterValidator(
+  document: unknown,
+  options: { allowUnknownQuery?: boolean } = {},
+): ParameterValidator {
+  const { doc, paths, schemas } = documentParts(document);
+  const definitions = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, adaptSchema(schema, {})]),
+  );
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false });
+  const operations: {
+    method: string;
+    pattern: RegExp;
+    names: string[];
+    specs: ParameterSpec[];
+    validate: ValidateFunction;
+  }[] = [];
+  for (const [template, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    const { pattern, names } = templateMatcher(template);
+    for (const [method, operation] of Object.entries(item)) {
+      if (!isObject(operation) || method === "parameters") continue;
+      const specs = parameterSpecs(doc, item, operation);
+      const group = (location: "path" | "query") => {
+        const own = specs.filter((s) => s.location === location);
+        return {
+          type: "object",
+          properties: Object.fromEntries(own.map((s) => [s.name, adaptSchema(s.schema, {})])),
+          required: own.filter((s) => s.required).map((s) => s.name),
+        };
+      };
+      operations.push({
+        method: method.toUpperCase(),
+        pattern,
+        names,
+        specs,
+        validate: ajv.compile({
+          definitions,
+          type: "object",
+          properties: { path: group("path"), query: group("query") },
+        }),
+      });
+    }
+  }
+
+  return (method, path, query) => {
+    const upper = method.toUpperCase();
+    const operation = operations.find((op) => op.method === upper && op.pattern.test(path));
+    if (operation === undefined) return [`${upper} ${path}: no such operation in the contract`];
+    const violations: string[] = [];
+    const pathValues: JsonObject = {};
+    const match = operation.pattern.exec(path);
+    operation.names.forEach((name, index) => {
+      const spec = operation.specs.find((s) => s.location === "path" && s.name === name);
+      let text = match?.[index + 1] ?? "";
+      try {
+        text = decodeURIComponent(text);
+      } catch {
+        violations.push(`path.${name}: malformed percent-encoding`);
+      }
+      pathValues[name] = parameterValue(text, spec?.schema ?? {});
+    });
+    const queryValues: JsonObject = {};
+    const seen = new Map<string, string>();
+    for (const key of new Set(query.keys())) {
+      const spec = operation.specs.find((s) => s.location === "query" && s.aliases.includes(key));
+      if (spec === undefined) {
+        if (!options.allowUnknownQuery) {
+          violations.push(`query.${key}: unknown parameter (the contract does not define it)`);
+        }
+        continue;
+      }
+      const values = query.getAll(key);
+      const earlier = seen.get(spec.name);
+      if (earlier !== undefined) {
+        violations.push(`query.${spec.name}: given more than once (as ${earlier} and ${key})`);
+        continue;
+      }
+      if (values.length > 1) {
+        violations.push(`query.${spec.name}: given more than once (${values.length} times)`);
+        continue;
+      }
+      seen.set(spec.name, key);
+      queryValues[spec.name] = parameterValue(values[0] ?? "", spec.schema);
+    }
+    if (!operation.validate({ path: pathValues, query: queryValues })) {
+      violations.push(...(operation.validate.errors ?? []).map(describe));
+    }
+    return violations;
+  };
+}
+
+/**
+ * Checks multipart/form-data bodies against the `multipart/form-data` request schemas of
+ * `document`: every required property arrives as exactly one part, no undeclared part arrives,
+ * and a `format: binary` property is a file part (one with a filename). `extraRules` see an
+ * object of part name → `{ filename, size }`.
+ */
+export function createMultipartValidator(
+  document: unknown,
+  options: { extraRules?: Record<string, ExtraRule> } = {},
+): MultipartValidator {
+  const { doc, paths } = documentParts(document);
+  const operations: { template: string; pattern: RegExp; schema: JsonObject }[] = [];
+  for (const [template, item] of Object.entries(paths)) {
+    if (!isObject(item) || !isObject(item.post)) continue;
+    const requestBody = resolveRef(doc, item.post.requestBody);
+    const content = isObject(requestBody) ? requestBody.content : undefined;
+    const multipart = isObject(content) ? content["multipart/form-data"] : undefined;
+    const schema = resolveRef(doc, isObject(multipart) ? multipart.schema : undefined);
+    if (!isObject(schema)) continue;
+    operations.push({ template, pattern: templateMatcher(template).pattern, schema });
+  }
+
+  return (path, parts) => {
+    const operation = operations.find((op) => op.pattern.test(path));
+    if (operation === undefined) return [`POST ${path}: no multipart operation in the contract`];
+    const properties = isObject(operation.schema.properties) ? operation.schema.properties : {};
+    const required = Array.isArray(operation.schema.required) ? operation.schema.required : [];
+    const violations: string[] = [];
+    const byName = new Map<string, MultipartPartInfo[]>();
+    for (const part of parts) byName.set(part.name, [...(byName.get(part.name) ?? []), part]);
+    for (const name of required) {
+      if (typeof name === "string" && !byName.has(name)) {
+        violations.push(`${name}: required part is missing`);
+      }
+    }
+    for (const [name, list] of byName) {
+      const property = resolveRef(doc, properties[name]);
+      if (!isObject(property)) {
+        violations.push(`${name}: unknown part (the contract does not define it)`);
+        continue;
+      }
+      if (list.length > 1) violations.push(`${name}: must be one part, got ${list.length}`);
+      const binary = property.format === "binary";
+      for (const part of list) {
+        if (binary && (part.filename === undefined || part.filename === "")) {
+          violations.push(`${name}: must be a file part (Content-Disposition with a filename)`);
+        }
+      }
+    }
+    const rule = options.extraRules?.[operation.template];
+    if (rule !== undefined) {
+      const fields = Object.fromEntries(
+        parts.map((p) => [p.name, { filename: p.filename, size: p.size }] as const),
+      );
+      violations.push(...rule(fields));
+    }
+    return violations;
+  };
+}
+
+export const YANDEX_MAX_MESSAGE_LENGTH = 4096;
+// "Максимальный размер файла — 5 Мбайт": read as binary megabytes, the larger reading, so the
+// fake never rejects a file the real API could accept on that wording.
+export const YANDEX_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** Constraints the Yandex document states only in descriptions (quoted in the messages). */
+export const YANDEX_PROSE_RULES: Record<string, ExtraRule> = {
+  "/v2/businesses/{businessId}/chats/new": (body) => {
+    // Both fields are optional in the schema, yet the request must name its order
+    // ("Заказ, для которого нужно создать чат"); `orderId` is the deprecated spelling of the
+    // same thing, so sending both is ambiguous and rejected rather than silently reconciled.
+    const hasContext = body.context !== undefined;
+    const hasOrderId = body.orderId !== undefined;
+    if (!hasContext && !hasOrderId) return ["context: required (or the deprecated orderId)"];
+    if (hasContext && hasOrderId) return ["orderId: deprecated; send context alone, not both"];
+    return [];
+  },
+  "/v2/businesses/{businessId}/chats/message": (body) => {
+    // JSON Schema's maxLength counts code points (ajv checks that); the unit the backend counts
+    // is not documented, so this also holds the text to 4096 UTF-16 code units, the stricter
+    // reading: text within it passes either way.
+    if (typeof body.message !== "string") return [];
+    const units = body.message.length;
+    return units > YANDEX_MAX_MESSAGE_LENGTH
+      ? [`message: at most ${YANDEX_MAX_MESSAGE_LENGTH} UTF-16 code units, got ${units}`]
+      : [];
+  },
+  "/v2/businesses/{businessId}/chats/file/send": (parts) => {
+    const file = parts.file;
+    const size = isObject(file) && typeof file.size === "number" ? file.size : 0;
+    return size > YANDEX_MAX_FILE_BYTES
+      ? [
+          `file: at most ${YANDEX_MAX_FILE_BYTES} bytes (spec: "Максимальный размер файла — 5 Мбайт"), got ${size}`,
+        ]
+      : [];
+  },
+};
+
+let yandexDocument: unknown;
+let yandexParameters: ParameterValidator | undefined;
+let yandexBodies: RequestValidator | undefined;
+let yandexMultipart: MultipartValidator | undefined;
+let yandexMultipartPaths: RegExp[] | undefined;
+
+function multipartPatterns(document: unknown): RegExp[] {
+  const { doc, paths } = documentParts(document);
+  return Object.entries(paths)
+    .filter(([, item]) => {
+      const requestBody = isObject(item) && isObject(item.post) ? item.post.requestBody : undefined;
+      const content = resolveRef(doc, requestBody);
+      return (
+        isObject(content) && isObject(content.content) && "multipart/form-data" in content.content
+      );
+    })
+    .map(([template]) => templateMatcher(template).pattern);
+}
+
+/** The parsed `yandex-chat-openapi.json` (read once). */
+export function yandexContract(): unknown {
+  yandexDocument ??= JSON.parse(readFileSync(YANDEX_CONTRACT_URL, "utf8"));
+  return yandexDocument;
+}
+
+export interface YandexRequest {
+  method: string;
+  /** Actual path, e.g. "/v2/businesses/123/chats". */
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined when absent); ignored for multipart operations. */
+  body?: unknown;
+  /** The parts of a multipart/form-data body; undefined when the body is not multipart. */
+  parts?: readonly MultipartPartInfo[];
+}
+
+/**
+ * Validates a Yandex chat request against `yandex-chat-openapi.json`: path and query parameters,
+ * then the JSON body (POST operations with an application/json body) or the multipart parts.
+ */
+export function validateYandexRequest(request: YandexRequest): string[] {
+  const document = yandexContract();
+  yandexParameters ??= createParameterValidator(document);
+  yandexBodies ??= createRequestValidator(document, {
+    rejectUnknownFields: true,
+    extraRules: YANDEX_PROSE_RULES,
+  });
+  yandexMultipart ??= createMultipartValidator(document, { extraRules: YANDEX_PROSE_RULES });
+  yandexMultipartPaths ??= multipartPatterns(document);
+  const violations = yandexParameters(request.method, request.path, request.query);
+  if (violations.some((v) => v.endsWith("no such operation in the contract"))) return violations;
+  if (request.method.toUpperCase() !== "POST") return violations;
+  if (yandexMultipartPaths.some((pattern) => pattern.test(request.path))) {
+    if (request.parts === undefined) {
+      return [...violations, "(body): must be multipart/form-data with a part named file"];
+    }
+    return [...violations, ...yandexMultipart(request.path, request.parts)];
+  }
+  return [...violations, ...yandexBodies(request.path, request.body)];
+}
