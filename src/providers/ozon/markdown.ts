@@ -3,7 +3,7 @@
 // attachments it can download with the seller's credentials.
 
 import type { Attachment } from "../../bridge/provider.ts";
-import { extensionOf, safeFileName } from "./files.ts";
+import { extensionOf, safeFileName } from "../files.ts";
 
 export interface ParsedContent {
   text: string;

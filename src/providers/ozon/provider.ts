@@ -13,8 +13,8 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
+import { effectiveMime, extensionOf, safeFileName, withExtension } from "../files.ts";
 import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
-import { effectiveMime, extensionOf, safeFileName, withExtension } from "./files.ts";
 import { mapChatSummary, mapMessage } from "./mapping.ts";
 
 export type OzonProviderOptions = OzonClientOptions;

@@ -9,7 +9,7 @@ import type {
   MarketMessage,
   SenderRole,
 } from "../../bridge/provider.ts";
-import { extensionOf } from "../ozon/files.ts";
+import { extensionOf } from "../files.ts";
 import { isRecord } from "./client.ts";
 
 const BUYER_CHAT_TYPES = new Set(["CHAT", "ARBITRAGE"]);

@@ -14,7 +14,7 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import { effectiveMime, extensionOf, safeFileName, withExtension } from "../ozon/files.ts";
+import { effectiveMime, extensionOf, safeFileName, withExtension } from "../files.ts";
 import {
   type ChatsFilter,
   type HistoryPage,

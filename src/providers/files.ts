@@ -1,5 +1,5 @@
-// File names and types: Ozon derives a sent file's type from its name, and its download
-// responses may not carry a useful Content-Type.
+// File names and types: marketplaces derive a sent file's type from its name (Ozon says so),
+// and their download responses may not carry a useful Content-Type.
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   jpg: "image/jpeg",
