@@ -3,7 +3,7 @@
 // everything marketplace-specific comes in through the options.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, type Dispatcher, request } from "undici";
+import { Agent, type Dispatcher, type FormData, request } from "undici";
 import { ProviderError, type ProviderErrorKind } from "../bridge/provider.ts";
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -49,6 +49,10 @@ export interface JsonRequest {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** A multipart body instead of JSON (file uploads); undici's FormData, sent as is. */
+  form?: FormData;
+  /** Overrides the client's deadline for this call (a large upload needs longer). */
+  timeoutMs?: number;
   /** Only idempotent calls are retried; sends must never be. */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -253,14 +257,14 @@ export class HttpClient {
     const query = req.query ? `?${new URLSearchParams(req.query)}` : "";
     const url = `${this.#baseUrl}${req.path}${query}`;
     const headers: Record<string, string> = { accept: "application/json", ...this.#headers };
-    let body: string | undefined;
+    let body: string | FormData | undefined = req.form;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers["content-type"] = "application/json";
     }
     const release = await this.#limiter.acquire(req.signal);
     // Started after the wait in line, so a queued call still gets its full time.
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const deadline = AbortSignal.timeout(req.timeoutMs ?? this.#timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     try {
       const res = await this.#send(label, req.signal, deadline, () =>

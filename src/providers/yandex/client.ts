@@ -2,14 +2,13 @@
 // paths under /v2/businesses/{businessId}/). Responses are only unwrapped from the
 // {status, result} envelope here; items are interpreted in mapping.ts.
 
-import { Agent, type Dispatcher, FormData, request } from "undici";
+import { type Dispatcher, FormData } from "undici";
 import { ProviderError, type ProviderErrorKind } from "../../bridge/provider.ts";
 import {
   type DownloadedBytes,
   type ErrorDescription,
   HttpClient,
   headerValue,
-  parseJsonLossless,
   parseRetryAfter,
   type ResponseHeaders,
   type RetryPolicy,
@@ -146,16 +145,10 @@ export function isYandexHost(host: string, apiHost: string): boolean {
 
 export class YandexClient {
   readonly #base: string;
-  readonly #apiUrl: string;
   readonly #apiHost: string;
   readonly #auth: Record<string, string>;
   readonly #http: HttpClient;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownAgent: Agent | undefined;
   readonly #uploadTimeoutMs: number;
-  // Every API call (JSON and multipart) takes a slot here, so the two paths together stay
-  // within Yandex's parallel limit; HttpClient's own limit only sees the JSON calls.
-  readonly #slots = new Slots(MAX_IN_FLIGHT);
 
   constructor(options: YandexClientOptions) {
     const businessId = options.businessId.trim();
@@ -163,42 +156,27 @@ export class YandexClient {
       throw new ProviderError("invalid", "Yandex Market: businessId must be the cabinet id digits");
     }
     const apiUrl = new URL(options.apiUrl ?? YANDEX_API_URL);
-    this.#apiUrl = apiUrl.href.replace(/\/+$/, "");
     this.#apiHost = apiUrl.host;
     this.#base = `/v2/businesses/${businessId}`;
     this.#auth = { "Api-Key": options.apiKey };
     this.#uploadTimeoutMs = options.timeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-    if (options.dispatcher) {
-      this.#dispatcher = options.dispatcher;
-      this.#ownAgent = undefined;
-    } else {
-      // Shared by the JSON and the multipart path, so it is made here rather than by
-      // HttpClient (which would keep its agent to itself).
-      this.#ownAgent = new Agent({
-        connect: { timeout: 10_000 },
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000,
-        keepAliveTimeout: 30_000,
-      });
-      this.#dispatcher = this.#ownAgent;
-    }
     this.#http = new HttpClient({
       name: API_NAME,
-      baseUrl: this.#apiUrl,
+      baseUrl: apiUrl.href,
       headers: this.#auth,
-      dispatcher: this.#dispatcher,
+      // Every call, uploads included, goes through this limit: a fifth request is a 420.
       maxInFlight: MAX_IN_FLIGHT,
       rateLimitStatuses: [420],
       retryAfterMs: (headers) => yandexRetryAfterMs(headers),
       describeError: describeYandexError,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retry ? { retry: options.retry } : {}),
     });
   }
 
-  async close(): Promise<void> {
-    await this.#http.close();
-    await this.#ownAgent?.close();
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   /** getChats: one page of at most 20 chats. */
@@ -271,46 +249,17 @@ export class YandexClient {
     });
   }
 
-  /**
-   * sendFileToChat: multipart/form-data with the single part `file`. HttpClient speaks JSON
-   * bodies only, so this one call goes out on undici directly, with the same dispatcher,
-   * limit and error mapping; never retried, like every send.
-   */
+  /** sendFileToChat: multipart/form-data with the single part `file`; never retried. */
   async sendFile(chatId: string, file: UploadFile): Promise<void> {
-    const path = `${this.#base}/chats/file/send`;
-    const label = `POST ${path}`;
     const form = new FormData();
     form.append("file", new Blob([file.bytes], { type: file.mime }), file.name);
-    const url = `${this.#apiUrl}${path}?${new URLSearchParams({ chatId })}`;
-    const release = await this.#slots.acquire(undefined);
-    try {
-      const deadline = AbortSignal.timeout(this.#uploadTimeoutMs);
-      let status: number;
-      let headers: ResponseHeaders;
-      let text: string;
-      try {
-        const res = await request(url, {
-          method: "POST",
-          headers: { accept: "application/json", ...this.#auth },
-          body: form,
-          dispatcher: this.#dispatcher,
-          signal: deadline,
-        });
-        status = res.statusCode;
-        headers = res.headers;
-        text = await res.body.text();
-      } catch (error) {
-        const reason = deadline.aborted ? "timed out" : `network error ${errorCode(error)}`;
-        throw new ProviderError("transient", `${API_NAME}: ${label}: ${reason}`, {
-          cause: error,
-        });
-      }
-      const body = parseOrText(text);
-      if (status < 200 || status >= 300) throw this.#statusError(status, headers, body, label);
-      unwrap(body, label, true);
-    } finally {
-      release();
-    }
+    await this.#json("POST", `${this.#base}/chats/file/send`, {
+      query: { chatId },
+      form,
+      timeoutMs: this.#uploadTimeoutMs,
+      idempotent: false,
+      allowEmpty: true,
+    });
   }
 
   /** Fetches a chat file; the Api-Key goes to Yandex hosts only, also across redirects. */
@@ -329,48 +278,21 @@ export class YandexClient {
     options: {
       query?: Record<string, string>;
       body?: unknown;
+      form?: FormData;
+      timeoutMs?: number;
       idempotent: boolean;
       signal?: AbortSignal | undefined;
       allowEmpty?: boolean;
     },
   ): Promise<Record<string, unknown>> {
-    const label = `${method} ${path}`;
-    const release = await this.#slots.acquire(options.signal);
-    try {
-      const response = await this.#http.json({
-        method,
-        path,
-        idempotent: options.idempotent,
-        ...(options.query ? { query: options.query } : {}),
-        ...(options.body === undefined ? {} : { body: options.body }),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      return unwrap(response, label, options.allowEmpty ?? false);
-    } finally {
-      release();
-    }
-  }
-
-  #statusError(
-    status: number,
-    headers: ResponseHeaders,
-    body: unknown,
-    label: string,
-  ): ProviderError {
-    const described = describeYandexError(status, body);
-    const kind = described.kind ?? "transient";
-    const detail = described.message ?? (typeof body === "string" ? body.trim() : "");
-    const retryAfterMs =
-      kind === "rate_limited" ? (described.retryAfterMs ?? yandexRetryAfterMs(headers)) : undefined;
-    const suffix = detail === "" ? "" : `: ${detail.replace(/\s+/g, " ").slice(0, 300)}`;
-    const key = this.#auth["Api-Key"] ?? "";
-    const plain = `${API_NAME}: ${label} → HTTP ${status}${suffix}`;
-    // Servers sometimes echo the credentials back in their error text.
-    const message = key.length >= 6 ? plain.replaceAll(key, "***") : plain;
-    return new ProviderError(kind, message, {
-      status,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    const { allowEmpty = false, signal, ...request } = options;
+    const response = await this.#http.json({
+      method,
+      path,
+      ...request,
+      ...(signal ? { signal } : {}),
     });
+    return unwrap(response, `${method} ${path}`, allowEmpty);
   }
 }
 
@@ -391,57 +313,4 @@ function unwrap(body: unknown, label: string, allowEmpty: boolean): Record<strin
 function nextPageToken(result: Record<string, unknown>): string | undefined {
   const token = isRecord(result.paging) ? result.paging.nextPageToken : undefined;
   return typeof token === "string" && token !== "" ? token : undefined;
-}
-
-function parseOrText(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return parseJsonLossless(text);
-  } catch {
-    return text;
-  }
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : error instanceof Error ? error.name : "error";
-}
-
-/** Counting semaphore for the parallel limit; a freed slot passes to the next in line. */
-class Slots {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async acquire(signal: AbortSignal | undefined): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.#free > 0) {
-      this.#free--;
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const grant = (): void => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = (): void => {
-          const index = this.#waiting.indexOf(grant);
-          if (index >= 0) this.#waiting.splice(index, 1);
-          reject(signal?.reason);
-        };
-        this.#waiting.push(grant);
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
 }
