@@ -17,10 +17,6 @@ export class KeyedSerial {
     return result;
   }
 
-  isBusy(key: string): boolean {
-    return this.tails.has(key);
-  }
-
   /** Resolves when every task submitted so far has settled. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());

@@ -29,19 +29,14 @@ export class GroupSendQueue {
   send<T>(staffChatId: number, send: () => Promise<T>): Promise<T> {
     let lane = this.lanes.get(staffChatId);
     if (!lane) {
-      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0 };
+      lane = { tail: Promise.resolve(), sentAt: [] };
       this.lanes.set(staffChatId, lane);
     }
     const current = lane;
-    current.waiting++;
     const run = async () => {
       await this.waitForBudget(current);
       current.sentAt.push(this.clock.now());
-      try {
-        return await send();
-      } finally {
-        current.waiting--;
-      }
+      return send();
     };
     const result = current.tail.then(run, run);
     current.tail = result.then(
@@ -49,11 +44,6 @@ export class GroupSendQueue {
       () => undefined,
     );
     return result;
-  }
-
-  /** Messages waiting for their turn, per group. */
-  depth(): Map<number, number> {
-    return new Map([...this.lanes].map(([id, lane]) => [id, lane.waiting]));
   }
 
   private async waitForBudget(lane: Lane): Promise<void> {
@@ -71,5 +61,4 @@ export class GroupSendQueue {
 interface Lane {
   tail: Promise<unknown>;
   sentAt: number[];
-  waiting: number;
 }
