@@ -9,6 +9,7 @@ import { Inbound } from "./bridge/inbound.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
 import type { MarketplaceProvider } from "./bridge/provider.ts";
+import { Receipts } from "./bridge/receipts.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { Store } from "./bridge/store.ts";
 import { textsFor } from "./bridge/texts/index.ts";
@@ -16,6 +17,7 @@ import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { OzonProvider } from "./providers/ozon/provider.ts";
+import { YandexProvider } from "./providers/yandex/provider.ts";
 import { StartupError } from "./startup-error.ts";
 
 export interface RunningBridge {
@@ -29,11 +31,30 @@ export interface RunningBridge {
 }
 
 function providerFor(account: AccountConfig): MarketplaceProvider {
+  if (account.marketplace === "yandex") {
+    return new YandexProvider({
+      apiKey: account.apiKey,
+      businessId: account.businessId,
+      apiUrl: account.apiUrl,
+    });
+  }
   return new OzonProvider({
     clientId: account.clientId,
     apiKey: account.apiKey,
     apiUrl: account.apiUrl,
   });
+}
+
+function toAccount(config: AccountConfig, all: AccountConfig[]): Account {
+  return {
+    id: config.id,
+    name: config.name,
+    staffChatId: config.staffChatId,
+    provider: providerFor(config),
+    // Several shops in one group: staff need the shop's name to tell topics apart.
+    showName: all.filter((a) => a.staffChatId === config.staffChatId).length > 1,
+    pushKey: config.marketplace === "yandex" ? config.businessId : config.clientId,
+  };
 }
 
 export async function startBridge(config: Config, log: Logger): Promise<RunningBridge> {
@@ -45,13 +66,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${(error as Error).message}`);
   }
 
-  const accounts: Account[] = config.accounts.map((a) => ({
-    id: a.id,
-    name: a.name,
-    staffChatId: config.telegram.staffChatId,
-    provider: providerFor(a),
-    showName: config.accounts.length > 1,
-  }));
+  const accounts = config.accounts.map((a) => toAccount(a, config.accounts));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
   const queue = new GroupSendQueue(config.telegram.groupMessagesPerMinute);
@@ -69,7 +84,8 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     token: config.telegram.token,
   });
   const topics = new Topics({ store, telegram, queue, texts, log });
-  const inbound = new Inbound({ store, topics, echoes, telegram, queue, texts, log });
+  const receipts = new Receipts({ store, telegram, log });
+  const inbound = new Inbound({ store, topics, echoes, receipts, telegram, queue, texts, log });
   const outbound = new Outbound({ accounts, store, echoes, telegram, queue, texts, log });
   const poller = new Poller({ accounts, store, inbound, log, intervalMs: config.pollIntervalMs });
 

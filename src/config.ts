@@ -1,18 +1,37 @@
-// Environment → typed, validated configuration. Problems are collected and reported one per
-// line, naming the variable and what is expected, never echoing a value (they may be secrets).
+// Environment (+ optional accounts file) → typed, validated configuration. Problems are
+// collected and reported one per line, naming the variable or file entry and what is expected,
+// never echoing a value (they may be secrets).
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
-export interface OzonAccountConfig {
-  marketplace: "ozon";
+interface AccountBase {
   /** Stable key for state: survives renames of the display name. */
   id: string;
   name: string;
-  clientId: string;
-  apiKey: string;
+  staffChatId: number;
   apiUrl: string;
+  apiKey: string;
 }
 
-export type AccountConfig = OzonAccountConfig;
+export interface OzonAccountConfig extends AccountBase {
+  marketplace: "ozon";
+  clientId: string;
+}
+
+export interface YandexAccountConfig extends AccountBase {
+  marketplace: "yandex";
+  businessId: string;
+}
+
+export type AccountConfig = OzonAccountConfig | YandexAccountConfig;
+
+export interface PushConfig {
+  /** Unguessable path segment; push endpoints exist only when it is set. */
+  secret: string;
+  /** CIDR lists per marketplace; empty = every source allowed. */
+  allowedIps: { ozon: string[]; yandex: string[] };
+  trustProxy: boolean;
+}
 
 export interface Config {
   telegram: {
@@ -22,6 +41,8 @@ export interface Config {
     groupMessagesPerMinute: number;
   };
   accounts: AccountConfig[];
+  httpPort: number;
+  push?: PushConfig;
   dataDir: string;
   pollIntervalMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -48,16 +69,83 @@ const positiveInt = (fallback: number, what: string) =>
 
 const optionalSecret = z.string().trim().min(1).optional();
 
+const DEFAULT_URLS = {
+  ozon: "https://api-seller.ozon.ru",
+  yandex: "https://api.partner.market.yandex.ru",
+};
+const DEFAULT_NAMES = { ozon: "Ozon", yandex: "Yandex Market" };
+
+const staffChatId = z
+  .union([z.string(), z.number()], {
+    error: "required: the id of the staff forum supergroup, like -1001234567890",
+  })
+  .transform(String)
+  .pipe(
+    z
+      .string()
+      .trim()
+      .regex(/^-100\d+$/, "a supergroup id starting with -100, like -1001234567890"),
+  )
+  .transform(Number);
+
+const digits = (what: string) =>
+  z
+    .union([z.string(), z.number()], { error: `required: ${what}` })
+    .transform(String)
+    .pipe(z.string().trim().regex(/^\d+$/, what));
+
+const cidrList = z
+  .string()
+  .optional()
+  .transform((list) =>
+    (list ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^[0-9a-fA-F:.]+(\/\d{1,3})?$/,
+          "a comma-separated list of IP addresses or CIDR ranges, like 5.45.207.0/25",
+        ),
+    ),
+  );
+
+const secretField = z.string({ error: "required" }).trim().min(1, "required");
+
+/** One entry of ACCOUNTS_FILE. */
+const fileAccount = z.discriminatedUnion(
+  "marketplace",
+  [
+    z.object({
+      marketplace: z.literal("ozon"),
+      name: z.string().trim().min(1).optional(),
+      clientId: digits("the numeric Client-Id"),
+      apiKey: secretField,
+      staffChatId: staffChatId.optional(),
+      apiUrl: url(DEFAULT_URLS.ozon),
+    }),
+    z.object({
+      marketplace: z.literal("yandex"),
+      name: z.string().trim().min(1).optional(),
+      businessId: digits("the numeric business (cabinet) id"),
+      apiKey: secretField,
+      staffChatId: staffChatId.optional(),
+      apiUrl: url(DEFAULT_URLS.yandex),
+    }),
+  ],
+  { error: 'one of "ozon" or "yandex"' },
+);
+
 const envSchema = z.object({
   TELEGRAM_BOT_TOKEN: z
     .string({ error: "required: the bot token from @BotFather (123456:ABC…)" })
     .trim()
     .regex(/^\d+:\S+$/, "a bot token from @BotFather, like 123456789:AAE…"),
-  TELEGRAM_STAFF_CHAT_ID: z
-    .string({ error: "required: the id of the staff forum supergroup, like -1001234567890" })
-    .trim()
-    .regex(/^-100\d+$/, "a supergroup id starting with -100, like -1001234567890")
-    .transform(Number),
+  TELEGRAM_STAFF_CHAT_ID: staffChatId,
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
   TELEGRAM_GROUP_MESSAGES_PER_MINUTE: positiveInt(20, "a whole number of messages ≥ 1"),
   OZON_CLIENT_ID: z
@@ -66,7 +154,32 @@ const envSchema = z.object({
     .regex(/^\d+$/, "the numeric Client-Id from the Ozon seller cabinet")
     .optional(),
   OZON_API_KEY: optionalSecret,
-  OZON_API_URL: url("https://api-seller.ozon.ru"),
+  OZON_API_URL: url(DEFAULT_URLS.ozon),
+  YANDEX_API_KEY: optionalSecret,
+  YANDEX_BUSINESS_ID: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "the numeric business (cabinet) id from the Yandex Market cabinet")
+    .optional(),
+  YANDEX_API_URL: url(DEFAULT_URLS.yandex),
+  ACCOUNTS_FILE: z.string().trim().min(1).optional(),
+  HTTP_PORT: z.coerce
+    .number({ error: "a TCP port number" })
+    .int("a TCP port number")
+    .min(0, "a TCP port number")
+    .max(65535, "a TCP port number")
+    .default(8080),
+  PUSH_SECRET: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{16,}$/, "at least 16 letters, digits, - or _ (it is part of the URL)")
+    .optional(),
+  OZON_PUSH_ALLOWED_IPS: cidrList,
+  YANDEX_PUSH_ALLOWED_IPS: cidrList,
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "true or false" })
+    .default("false")
+    .transform((v) => ["true", "1", "yes"].includes(v)),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
   LOG_LEVEL: z
@@ -96,23 +209,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const problems: string[] = [];
   const accounts: AccountConfig[] = [];
+  const staff = e.TELEGRAM_STAFF_CHAT_ID;
 
   if (e.OZON_CLIENT_ID || e.OZON_API_KEY) {
     if (!e.OZON_CLIENT_ID) problems.push("OZON_CLIENT_ID: required when OZON_API_KEY is set");
     if (!e.OZON_API_KEY) problems.push("OZON_API_KEY: required when OZON_CLIENT_ID is set");
     if (e.OZON_CLIENT_ID && e.OZON_API_KEY) {
-      accounts.push({
-        marketplace: "ozon",
-        id: `ozon-${e.OZON_CLIENT_ID}`,
-        name: "Ozon",
-        clientId: e.OZON_CLIENT_ID,
-        apiKey: e.OZON_API_KEY,
-        apiUrl: e.OZON_API_URL,
-      });
+      accounts.push(ozonAccount(e.OZON_CLIENT_ID, e.OZON_API_KEY, e.OZON_API_URL, staff));
     }
   }
+  if (e.YANDEX_API_KEY || e.YANDEX_BUSINESS_ID) {
+    if (!e.YANDEX_API_KEY) problems.push("YANDEX_API_KEY: required when YANDEX_BUSINESS_ID is set");
+    if (!e.YANDEX_BUSINESS_ID) {
+      problems.push("YANDEX_BUSINESS_ID: required when YANDEX_API_KEY is set");
+    }
+    if (e.YANDEX_API_KEY && e.YANDEX_BUSINESS_ID) {
+      accounts.push(yandexAccount(e.YANDEX_BUSINESS_ID, e.YANDEX_API_KEY, e.YANDEX_API_URL, staff));
+    }
+  }
+  if (e.ACCOUNTS_FILE) accounts.push(...readAccountsFile(e.ACCOUNTS_FILE, staff, problems));
+
+  const seen = new Set<string>();
+  for (const account of accounts) {
+    if (seen.has(account.id)) problems.push(`${account.id}: configured twice`);
+    seen.add(account.id);
+  }
   if (accounts.length === 0 && problems.length === 0) {
-    problems.push("No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY");
+    problems.push(
+      "No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY, or YANDEX_API_KEY and YANDEX_BUSINESS_ID, or ACCOUNTS_FILE",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -124,6 +249,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       groupMessagesPerMinute: e.TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
     },
     accounts,
+    httpPort: e.HTTP_PORT,
+    ...(e.PUSH_SECRET
+      ? {
+          push: {
+            secret: e.PUSH_SECRET,
+            allowedIps: { ozon: e.OZON_PUSH_ALLOWED_IPS, yandex: e.YANDEX_PUSH_ALLOWED_IPS },
+            trustProxy: e.TRUST_PROXY,
+          },
+        }
+      : {}),
     dataDir: e.DATA_DIR,
     pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
@@ -131,7 +266,71 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+function ozonAccount(clientId: string, apiKey: string, apiUrl: string, staffChatId: number) {
+  return {
+    marketplace: "ozon" as const,
+    id: `ozon-${clientId}`,
+    name: DEFAULT_NAMES.ozon,
+    clientId,
+    apiKey,
+    apiUrl,
+    staffChatId,
+  };
+}
+
+function yandexAccount(businessId: string, apiKey: string, apiUrl: string, staffChatId: number) {
+  return {
+    marketplace: "yandex" as const,
+    id: `yandex-${businessId}`,
+    name: DEFAULT_NAMES.yandex,
+    businessId,
+    apiKey,
+    apiUrl,
+    staffChatId,
+  };
+}
+
+function readAccountsFile(path: string, staff: number, problems: string[]): AccountConfig[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "not valid JSON";
+    problems.push(`ACCOUNTS_FILE: cannot read ${path} (${reason})`);
+    return [];
+  }
+  // Either a bare array or {"accounts": [...]}; anything else has no entries to name.
+  const list = Array.isArray(raw) ? raw : (raw as { accounts?: unknown } | null)?.accounts;
+  if (!Array.isArray(list)) {
+    problems.push('ACCOUNTS_FILE: expected a JSON array of accounts, or {"accounts": [...]}');
+    return [];
+  }
+  const parsed = z.array(fileAccount).safeParse(list);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = issue.path
+        .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
+        .join("")
+        .replace(/^\./, "");
+      problems.push(`ACCOUNTS_FILE ${where || "(whole file)"}: ${issue.message}`);
+    }
+    return [];
+  }
+  return parsed.data.map((entry) => {
+    const chat = entry.staffChatId ?? staff;
+    const account =
+      entry.marketplace === "ozon"
+        ? ozonAccount(entry.clientId, entry.apiKey, entry.apiUrl, chat)
+        : yandexAccount(entry.businessId, entry.apiKey, entry.apiUrl, chat);
+    return entry.name ? { ...account, name: entry.name } : account;
+  });
+}
+
 /** Every value that must never reach a log line or a staff message. */
 export function secretsOf(config: Config): string[] {
-  return [config.telegram.token, ...config.accounts.map((a) => a.apiKey)];
+  return [
+    config.telegram.token,
+    ...config.accounts.map((a) => a.apiKey),
+    ...(config.push ? [config.push.secret] : []),
+  ];
 }

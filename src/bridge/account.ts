@@ -10,6 +10,8 @@ export interface Account {
   provider: MarketplaceProvider;
   /** Whether staff need the account name to tell shops apart. */
   showName: boolean;
+  /** How push notifications name this account (Yandex businessId, Ozon Client-Id). */
+  pushKey?: string;
 }
 
 export function accountLabel(account: Account): string {

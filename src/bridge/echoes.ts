@@ -34,16 +34,15 @@ export class Echoes {
     );
   }
 
-  /** True when `message` is one of our own sends coming back (and consumes it). */
-  async consume(accountId: string, message: MarketMessage): Promise<boolean> {
-    if (message.role !== "seller") return false;
+  /** The expectation `message` fulfils when it is one of our own sends coming back (consumed). */
+  async consume(accountId: string, message: MarketMessage): Promise<EchoRecord | undefined> {
+    if (message.role !== "seller") return undefined;
     const key = chatKey(accountId, message.chatId);
     const list = await this.live(key);
     const index = list.findIndex((e) => matches(e, message));
-    if (index < 0) return false;
-    list.splice(index, 1);
-    await this.save(key, list);
-    return true;
+    const [echo] = index < 0 ? [] : list.splice(index, 1);
+    if (echo) await this.save(key, list);
+    return echo;
   }
 
   private async live(key: string): Promise<EchoRecord[]> {

@@ -10,6 +10,7 @@ import {
   type MarketMessage,
   ProviderError,
 } from "./provider.ts";
+import type { Receipts } from "./receipts.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type Store, type TopicRecord } from "./store.ts";
 import { isTelegramError, type MediaFile, type MediaKind, type TelegramPort } from "./telegram.ts";
@@ -30,6 +31,7 @@ export class Inbound {
   private readonly store: Store;
   private readonly topics: Topics;
   private readonly echoes: Echoes;
+  private readonly receipts: Receipts;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
@@ -41,6 +43,7 @@ export class Inbound {
     store: Store;
     topics: Topics;
     echoes: Echoes;
+    receipts: Receipts;
     telegram: TelegramPort;
     queue: GroupSendQueue;
     texts: Texts;
@@ -49,6 +52,7 @@ export class Inbound {
     this.store = deps.store;
     this.topics = deps.topics;
     this.echoes = deps.echoes;
+    this.receipts = deps.receipts;
     this.telegram = deps.telegram;
     this.queue = deps.queue;
     this.texts = deps.texts;
@@ -69,9 +73,10 @@ export class Inbound {
     let cursor = await this.store.cursors.get(key);
     for (const message of messages) {
       if (cursor && compareIds(message.id, cursor.lastId) <= 0) continue;
-      if (!(await this.echoes.consume(account.id, message))) {
-        await this.post(account, message);
-      }
+      const echo = await this.echoes.consume(account.id, message);
+      if (!echo) await this.post(account, message);
+      else if (echo.staff)
+        await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
       cursor = { lastId: message.id, changeToken: cursor?.changeToken ?? "" };
       await this.store.cursors.set(key, cursor);
     }

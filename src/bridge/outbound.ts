@@ -189,11 +189,13 @@ export class Outbound {
 
   private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
     const echoKey = `${job.id}:${job.done}`;
+    const staff = { staffChatId: job.staffChatId, messageId: job.messageId };
     if (part.type === "text") {
       await this.echoes.expect(account.id, job.chatId, {
         key: echoKey,
         kind: "text",
         text: part.text,
+        staff,
       });
       await this.withEcho(account, job, echoKey, () =>
         account.provider.sendText(job.chatId, part.text),
@@ -201,7 +203,7 @@ export class Outbound {
       return;
     }
     const bytes = await this.fetchTelegramFile(part);
-    await this.echoes.expect(account.id, job.chatId, { key: echoKey, kind: "file" });
+    await this.echoes.expect(account.id, job.chatId, { key: echoKey, kind: "file", staff });
     await this.withEcho(account, job, echoKey, () =>
       account.provider.sendFile(job.chatId, { name: part.name, mime: part.mime, bytes }),
     );

@@ -14,6 +14,9 @@ export interface TopicRecord {
   threadId: number;
   title: string;
   orderNumber?: string;
+  returnNumber?: string;
+  buyerName?: string;
+  disputed?: boolean;
 }
 
 export interface ThreadRecord {
@@ -58,9 +61,30 @@ export interface EchoRecord {
   kind: "text" | "file";
   text?: string;
   at: number;
+  /** The staff message it came from, for the "read by the buyer" receipt. */
+  staff?: StaffMessageRef;
 }
 
-const NAMESPACES = ["topics", "threads", "cursors", "accounts", "jobs", "echoes", "conv"] as const;
+export interface StaffMessageRef {
+  staffChatId: number;
+  messageId: number;
+}
+
+/** A staff message the marketplace now shows under `marketId`, not yet read by the buyer. */
+export interface SentRecord extends StaffMessageRef {
+  marketId: Id;
+}
+
+const NAMESPACES = [
+  "topics",
+  "threads",
+  "cursors",
+  "accounts",
+  "jobs",
+  "echoes",
+  "sent",
+  "conv",
+] as const;
 type Namespace = (typeof NAMESPACES)[number];
 
 export class Store {
@@ -70,6 +94,8 @@ export class Store {
   readonly accounts: Keyv<AccountState>;
   readonly jobs: Keyv<OutboundJob>;
   readonly echoes: Keyv<EchoRecord[]>;
+  /** Per chat: our messages awaiting the buyer's read receipt. */
+  readonly sent: Keyv<SentRecord[]>;
   /** Bot conversation state (grammY conversations plugin). */
   readonly conversations: Keyv<unknown>;
   readonly file: string;
@@ -83,6 +109,7 @@ export class Store {
     this.accounts = spaces.accounts as Keyv<AccountState>;
     this.jobs = spaces.jobs as Keyv<OutboundJob>;
     this.echoes = spaces.echoes as Keyv<EchoRecord[]>;
+    this.sent = spaces.sent as Keyv<SentRecord[]>;
     this.conversations = spaces.conv;
     this.all = Object.values(spaces);
   }

@@ -14,8 +14,12 @@ const ICON_COLORS: Record<string, number> = { ozon: 0x6fb9f0, yandex: 0xffd67e }
 const DEFAULT_ICON_COLOR = 0xcb86db;
 const MAX_TITLE = 128;
 
-export interface TopicHint {
+/** What a topic's name and header say about the chat. */
+export interface TopicFacts {
   orderNumber?: string;
+  returnNumber?: string;
+  buyerName?: string;
+  disputed?: boolean;
 }
 
 export class Topics {
@@ -45,7 +49,7 @@ export class Topics {
   }
 
   /** The chat's topic, created on first use; concurrent callers share one creation. */
-  ensure(account: Account, chatId: Id, hint: TopicHint): Promise<TopicRecord> {
+  ensure(account: Account, chatId: Id, hint: TopicFacts): Promise<TopicRecord> {
     const key = chatKey(account.id, chatId);
     const running = this.inFlight.get(key);
     if (running) return running;
@@ -72,7 +76,7 @@ export class Topics {
         { account: account.id, chatId: stale.chatId, threadId: stale.threadId },
         "topic was deleted in Telegram; creating it again",
       );
-      return this.create(account, stale.chatId, { orderNumber: stale.orderNumber }, true);
+      return this.create(account, stale.chatId, factsOf(stale), true);
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, task);
     return task;
@@ -82,13 +86,29 @@ export class Topics {
     await this.telegram.reopenTopic(topic.staffChatId, topic.threadId);
   }
 
+  /** Marks a dispute started or finished: in the topic's name and with a notice. */
+  async setDisputed(account: Account, chatId: Id, disputed: boolean): Promise<void> {
+    const topic = await this.get(account, chatId);
+    if (!topic || Boolean(topic.disputed) === disputed) return;
+    await this.rename(account, { ...topic, disputed });
+    await this.notice(topic, disputed ? this.texts.disputeStarted : this.texts.disputeFinished);
+  }
+
+  /** A silent line from the bridge in the chat's topic, when the chat has one. */
+  async notice(topic: TopicRecord, text: string): Promise<void> {
+    await this.queue.send(topic.staffChatId, () =>
+      this.telegram.sendText(topic.staffChatId, topic.threadId, escapeHtml(text), { silent: true }),
+    );
+  }
+
   private async create(
     account: Account,
     chatId: Id,
-    hint: TopicHint,
+    hint: TopicFacts,
     recreated: boolean,
   ): Promise<TopicRecord> {
-    const title = this.title(account, chatId, hint.orderNumber);
+    const facts = { ...hint, ...(await this.details(account, chatId)) };
+    const title = this.title(account, chatId, facts);
     const color = ICON_COLORS[account.provider.marketplace] ?? DEFAULT_ICON_COLOR;
     const threadId = await this.queue.send(account.staffChatId, () =>
       this.telegram.createTopic(account.staffChatId, title, color),
@@ -99,7 +119,7 @@ export class Topics {
       staffChatId: account.staffChatId,
       threadId,
       title,
-      ...(hint.orderNumber ? { orderNumber: hint.orderNumber } : {}),
+      ...facts,
     };
     // Reverse key first: a crash in between leaves a thread that is found, never a chat
     // mapped to a thread that nothing routes back from.
@@ -113,27 +133,56 @@ export class Topics {
     return record;
   }
 
+  /** Order, return and buyer from the marketplace, when it tells them; a name is not worth a lost message. */
+  private async details(account: Account, chatId: Id): Promise<TopicFacts> {
+    if (!account.provider.chatDetails) return {};
+    try {
+      const d = await account.provider.chatDetails(chatId);
+      return {
+        ...(d.orderNumber ? { orderNumber: d.orderNumber } : {}),
+        ...(d.returnNumber ? { returnNumber: d.returnNumber } : {}),
+        ...(d.buyerName ? { buyerName: d.buyerName } : {}),
+        ...(d.disputed ? { disputed: true } : {}),
+      };
+    } catch (error) {
+      this.log.warn(
+        { account: account.id, chatId, err: (error as Error).message },
+        "chat details unavailable; naming the topic without them",
+      );
+      return {};
+    }
+  }
+
   private async refreshTitle(
     account: Account,
     topic: TopicRecord,
-    hint: TopicHint,
+    hint: TopicFacts,
   ): Promise<TopicRecord> {
     // Named once: a chat that mentions several orders keeps its first one, not a flickering name.
     if (!hint.orderNumber || topic.orderNumber) return topic;
-    const title = this.title(account, topic.chatId, hint.orderNumber);
-    await this.queue.send(topic.staffChatId, () =>
-      this.telegram.renameTopic(topic.staffChatId, topic.threadId, title),
-    );
-    const updated = { ...topic, title, orderNumber: hint.orderNumber };
+    return this.rename(account, { ...topic, orderNumber: hint.orderNumber });
+  }
+
+  private async rename(account: Account, topic: TopicRecord): Promise<TopicRecord> {
+    const title = this.title(account, topic.chatId, topic);
+    if (title !== topic.title) {
+      await this.queue.send(topic.staffChatId, () =>
+        this.telegram.renameTopic(topic.staffChatId, topic.threadId, title),
+      );
+    }
+    const updated = { ...topic, title };
     await this.store.topics.set(chatKey(account.id, topic.chatId), updated);
     return updated;
   }
 
-  private title(account: Account, chatId: Id, orderNumber: string | undefined): string {
-    const where = accountLabel(account);
-    const title = orderNumber
-      ? this.texts.topicTitleOrder(orderNumber, where)
-      : this.texts.topicTitleChat(chatId.slice(0, 8), where);
+  private title(account: Account, chatId: Id, facts: TopicFacts): string {
+    const subject = facts.orderNumber
+      ? facts.orderNumber
+      : facts.returnNumber
+        ? this.texts.returnSubject(facts.returnNumber)
+        : this.texts.chatSubject(chatId.slice(0, 8));
+    const parts = [subject, facts.buyerName, accountLabel(account)].filter(Boolean);
+    const title = `${facts.disputed ? "⚖️ " : ""}${parts.join(" · ")}`;
     return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
   }
 
@@ -145,10 +194,25 @@ export class Topics {
       ...(topic.orderNumber
         ? [`${t.headerOrder}: <code>${escapeHtml(topic.orderNumber)}</code>`]
         : []),
+      ...(topic.returnNumber
+        ? [`${t.headerReturn}: <code>${escapeHtml(topic.returnNumber)}</code>`]
+        : []),
+      ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
+      ...(topic.disputed ? [t.headerDispute] : []),
       `${t.headerChat}: <code>${escapeHtml(topic.chatId)}</code>`,
     ];
     await this.queue.send(topic.staffChatId, () =>
       this.telegram.sendText(topic.staffChatId, topic.threadId, lines.join("\n"), { silent: true }),
     );
   }
+}
+
+function factsOf(topic: TopicRecord): TopicFacts {
+  const { orderNumber, returnNumber, buyerName, disputed } = topic;
+  return {
+    ...(orderNumber ? { orderNumber } : {}),
+    ...(returnNumber ? { returnNumber } : {}),
+    ...(buyerName ? { buyerName } : {}),
+    ...(disputed ? { disputed } : {}),
+  };
 }

@@ -69,6 +69,7 @@ export async function createHarness(
       apiRoot: telegram.url,
       groupMessagesPerMinute: options.groupMessagesPerMinute ?? 10_000,
     },
+    httpPort: 0,
     accounts: [
       {
         marketplace: "ozon",
@@ -77,6 +78,7 @@ export async function createHarness(
         clientId: CLIENT_ID,
         apiKey: OZON_KEY,
         apiUrl: ozon.url,
+        staffChatId: STAFF,
       },
     ],
     dataDir,

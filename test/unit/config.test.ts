@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig, secretsOf } from "../../src/config.ts";
 
 const valid = {
   TELEGRAM_BOT_TOKEN: "123456:secret-token-value",
@@ -60,6 +63,96 @@ describe("loadConfig", () => {
   it("refuses to start without any marketplace account", () => {
     const { OZON_CLIENT_ID: _, OZON_API_KEY: __, ...telegramOnly } = valid;
     expect(problems(telegramOnly)).toEqual([expect.stringContaining("No marketplace account")]);
+  });
+
+  it("configures a Yandex Market cabinet from its two variables", () => {
+    const { OZON_CLIENT_ID: _, OZON_API_KEY: __, ...telegramOnly } = valid;
+    const config = loadConfig({
+      ...telegramOnly,
+      YANDEX_API_KEY: "ACMA:yandex-secret",
+      YANDEX_BUSINESS_ID: "7654321",
+    });
+    expect(config.accounts).toEqual([
+      {
+        marketplace: "yandex",
+        id: "yandex-7654321",
+        name: "Yandex Market",
+        businessId: "7654321",
+        apiKey: "ACMA:yandex-secret",
+        apiUrl: "https://api.partner.market.yandex.ru",
+        staffChatId: -1001234567890,
+      },
+    ]);
+    expect(problems({ ...telegramOnly, YANDEX_API_KEY: "k" })).toEqual([
+      "YANDEX_BUSINESS_ID: required when YANDEX_API_KEY is set",
+    ]);
+  });
+
+  it("reads several shops from ACCOUNTS_FILE, each optionally with its own group", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        accounts: [
+          { marketplace: "ozon", name: "Одежда", clientId: "111", apiKey: "k1" },
+          {
+            marketplace: "yandex",
+            name: "Обувь",
+            businessId: 222,
+            apiKey: "k2",
+            staffChatId: "-1009876543210",
+          },
+        ],
+      }),
+    );
+    const config = loadConfig({ ...valid, ACCOUNTS_FILE: file });
+    expect(config.accounts.map((a) => [a.id, a.name, a.staffChatId])).toEqual([
+      ["ozon-12345", "Ozon", -1001234567890],
+      ["ozon-111", "Одежда", -1001234567890],
+      ["yandex-222", "Обувь", -1009876543210],
+    ]);
+  });
+
+  it("names the entry and field of a bad ACCOUNTS_FILE, never a key", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { marketplace: "ozon", clientId: "abc", apiKey: "secret-one" },
+        { marketplace: "wildberries", apiKey: "secret-two" },
+        { marketplace: "yandex", businessId: "5" },
+      ]),
+    );
+    const found = problems({ ...valid, ACCOUNTS_FILE: file });
+    expect(found).toEqual([
+      expect.stringMatching(/^ACCOUNTS_FILE \[0\]\.clientId: /),
+      expect.stringMatching(/^ACCOUNTS_FILE \[1\]\.marketplace: /),
+      expect.stringMatching(/^ACCOUNTS_FILE \[2\]\.apiKey: required/),
+    ]);
+    expect(found.join("\n")).not.toMatch(/secret-/);
+    expect(problems({ ...valid, ACCOUNTS_FILE: join(tmpdir(), "missing.json") })).toEqual([
+      expect.stringContaining("ACCOUNTS_FILE: cannot read"),
+    ]);
+  });
+
+  it("enables push endpoints only with a long enough PUSH_SECRET", () => {
+    expect(loadConfig(valid).push).toBeUndefined();
+    const config = loadConfig({
+      ...valid,
+      PUSH_SECRET: "s3cr3t-path-segment-1234",
+      YANDEX_PUSH_ALLOWED_IPS: "5.45.207.0/25, 141.8.142.0/25",
+      TRUST_PROXY: "true",
+    });
+    expect(config.push).toEqual({
+      secret: "s3cr3t-path-segment-1234",
+      allowedIps: { ozon: [], yandex: ["5.45.207.0/25", "141.8.142.0/25"] },
+      trustProxy: true,
+    });
+    expect(config.httpPort).toBe(8080);
+    expect(problems({ ...valid, PUSH_SECRET: "short" })).toEqual([
+      expect.stringMatching(/^PUSH_SECRET: /),
+    ]);
+    expect(secretsOf(config)).toContain("s3cr3t-path-segment-1234");
   });
 
   it("strips a trailing slash from API roots", () => {

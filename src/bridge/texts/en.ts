@@ -2,13 +2,19 @@ import type { Texts } from "./ru.ts";
 
 export const en: Texts = {
   marketplaceLabel: (title, account) => (account ? `${title} · ${account}` : title),
-  topicTitleOrder: (order, where) => `${order} · ${where}`,
-  topicTitleChat: (shortId, where) => `Chat ${shortId} · ${where}`,
+  chatSubject: (shortId) => `Chat ${shortId}`,
+  returnSubject: (number) => `Return ${number}`,
   headerTitle: "🛒 New buyer chat",
   headerRecreated: "♻️ Topic created again (the previous one was deleted)",
   headerMarketplace: "Marketplace",
   headerOrder: "Order / posting",
+  headerReturn: "Return",
+  headerBuyer: "Buyer",
+  headerDispute: "⚖️ Dispute (arbitration) in progress",
   headerChat: "Chat ID",
+  disputeStarted: "⚖️ The marketplace opened a dispute (arbitration) on this chat.",
+  disputeFinished: "⚖️ The dispute (arbitration) on this chat is over.",
+  chatClosed: "🔒 The chat was closed on the marketplace.",
   sellerLabel: (where) => `💼 Seller (in the ${where} cabinet, not via the bot):`,
   systemLabel: (where, who) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name, reason) =>

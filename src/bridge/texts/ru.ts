@@ -3,13 +3,19 @@
 export const ru = {
   marketplaceLabel: (title: string, account: string | undefined) =>
     account ? `${title} · ${account}` : title,
-  topicTitleOrder: (order: string, where: string) => `${order} · ${where}`,
-  topicTitleChat: (shortId: string, where: string) => `Чат ${shortId} · ${where}`,
+  chatSubject: (shortId: string) => `Чат ${shortId}`,
+  returnSubject: (number: string) => `Возврат ${number}`,
   headerTitle: "🛒 Новый чат с покупателем",
   headerRecreated: "♻️ Тема создана заново (прежняя была удалена)",
   headerMarketplace: "Маркетплейс",
   headerOrder: "Заказ / отправление",
+  headerReturn: "Возврат",
+  headerBuyer: "Покупатель",
+  headerDispute: "⚖️ Идёт спор (арбитраж)",
   headerChat: "ID чата",
+  disputeStarted: "⚖️ По этому чату начат спор (арбитраж) маркетплейса.",
+  disputeFinished: "⚖️ Спор (арбитраж) по этому чату завершён.",
+  chatClosed: "🔒 Чат закрыт на маркетплейсе.",
   sellerLabel: (where: string) => `💼 Продавец (в кабинете ${where}, не через бота):`,
   systemLabel: (where: string, who: string) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name: string, reason: string) =>
