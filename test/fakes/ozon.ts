@@ -15,9 +15,19 @@
 // - Chat files are served only with Client-Id and Api-Key headers.
 
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { integerValue, validateOzonRequest } from "../contract/schema.ts";
+import type { JsonStyle, Outcome } from "./fake-server.ts";
+import {
+  FakeServer,
+  failureOutcome,
+  headersWithoutCredentials,
+  readBody,
+  writeOutcome,
+} from "./fake-server.ts";
+import { CONTENT_TYPES as COMMON_CONTENT_TYPES, contentTypeFor, extensionOf } from "./mime.ts";
+
+export type { FailOptions } from "./faults.ts";
 
 export type OzonChatType =
   | "UNSPECIFIED"
@@ -70,15 +80,6 @@ export interface ContractViolation {
 export type SellerSent =
   | { kind: "text"; messageId: string; text: string }
   | { kind: "file"; messageId: string; name: string; bytes: Buffer; url: string };
-
-export interface FailOptions {
-  status: number;
-  /** Response body: an object is sent as JSON, a string as is. Default: rpcStatus. */
-  body?: unknown;
-  /** How many consecutive requests fail. Default 1. */
-  times?: number;
-  headers?: Record<string, string>;
-}
 
 export interface ChatOptions {
   chatId?: string;
@@ -154,18 +155,6 @@ interface Posting {
   chatId?: string;
 }
 
-interface Outcome {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-type Fault =
-  | { kind: "fail"; options: FailOptions; remaining: number }
-  | { kind: "delay"; ms: number }
-  | { kind: "reset"; afterProcessing: boolean }
-  | { kind: "truncate"; mode: "end" | "close" };
-
 const API_PATHS = new Set([
   "/v3/chat/list",
   "/v3/chat/history",
@@ -178,23 +167,7 @@ const FILE_PREFIX = "/v2/chat/file/";
 const FIRST_MESSAGE_ID = 3000000000817031942n;
 const UINT64_MASK = (1n << 64n) - 1n;
 const IMAGE_EXTENSIONS = new Set(["jpg", "jpeg", "png", "gif", "webp", "bmp", "heic"]);
-const CONTENT_TYPES: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  bmp: "image/bmp",
-  heic: "image/heic",
-  pdf: "application/pdf",
-  txt: "text/plain; charset=utf-8",
-  mp4: "video/mp4",
-  zip: "application/zip",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-};
+const CONTENT_TYPES = { ...COMMON_CONTENT_TYPES, bmp: "image/bmp" };
 // Node 24 has JSON.rawJSON (it lets a replacer emit exact digits); TS's es2024 lib lacks it.
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
@@ -247,6 +220,12 @@ export function toOzonJson(value: unknown): string {
   );
 }
 
+const OZON_JSON: JsonStyle = { stringify: toOzonJson, contentType: "application/json" };
+
+function errorEnvelope(status: number): Record<string, unknown> {
+  return rpcStatus(GRPC_CODE_BY_HTTP[status] ?? 2, STATUS_TEXT[status] ?? `HTTP ${status}`);
+}
+
 /** JSON.parse that keeps integers beyond 2^53 exact, as bigint (needs source text access). */
 export function parseLossless(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
@@ -272,17 +251,14 @@ function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function extensionOf(name: string): string {
-  return /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? "bin";
-}
-
 function orderOfPosting(postingNumber: string): string {
   // An Ozon posting number is the order number plus "-<n>" ("47873153-0052-1").
   const cut = postingNumber.lastIndexOf("-");
   return cut > 0 ? postingNumber.slice(0, cut) : postingNumber;
 }
 
-export class FakeOzon {
+/** Faults (failNext, delayNext, …) are keyed by path; "*" matches every path. */
+export class FakeOzon extends FakeServer<string> {
   readonly requests: RecordedRequest[] = [];
   readonly contractViolations: ContractViolation[] = [];
 
@@ -291,13 +267,9 @@ export class FakeOzon {
   readonly #rps: number | undefined;
   readonly #now: () => Date;
   readonly #maxFileBytes: number | undefined;
-  #server: Server | undefined;
-  #url: string | undefined;
   readonly #chats = new Map<string, StoredChat>();
   readonly #files = new Map<string, StoredFile>();
   readonly #postings = new Map<string, Posting>();
-  readonly #faults = new Map<string, Fault[]>();
-  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #acceptedAt: number[] = [];
   #nextId = FIRST_MESSAGE_ID;
   #idCount = 0;
@@ -305,6 +277,7 @@ export class FakeOzon {
   #buyerCount = 0;
 
   constructor(options: FakeOzonOptions) {
+    super("FakeOzon");
     // Real Client-Ids are positive integers and Ozon rejects anything else (400, code 3).
     if (!/^[1-9][0-9]*$/.test(options.clientId)) {
       throw new Error(
@@ -316,43 +289,6 @@ export class FakeOzon {
     this.#rps = options.rps;
     this.#now = options.now ?? (() => new Date());
     this.#maxFileBytes = options.maxFileBytes;
-  }
-
-  /** "http://127.0.0.1:PORT"; use it as the API base URL. */
-  get url(): string {
-    if (this.#url === undefined) throw new Error("FakeOzon: call start() first");
-    return this.#url;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(toOzonJson(rpcStatus(13, `fake failure: ${String(error)}`)));
-        } else {
-          res.destroy();
-        }
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no TCP address");
-    this.#server = server;
-    this.#url = `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    const server = this.#server;
-    if (server === undefined) return;
-    this.#server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   // --- test-side world -----------------------------------------------------------------------
@@ -406,7 +342,7 @@ export class FakeOzon {
   ): Attachment {
     const chat = this.#chat(chatId);
     chat.sendWindowClosed = false;
-    const url = this.#storeFile(bytes, extensionOf(name), options.redirect);
+    const url = this.#storeFile(bytes, extensionOf(name) ?? "bin", options.redirect);
     const line = `[${name} (${formatSize(bytes.byteLength)})](${url})`;
     const message = this.#append(chat, chat.buyerId, "Customer", [line], false, options);
     return { messageId: message.id.toString(), url };
@@ -473,33 +409,6 @@ export class FakeOzon {
     return this.#chat(chatId).status;
   }
 
-  // --- faults (path "*" matches every path) --------------------------------------------------
-
-  failNext(path: string, options: FailOptions): void {
-    this.#addFault(path, { kind: "fail", options, remaining: options.times ?? 1 });
-  }
-
-  delayNext(path: string, ms: number): void {
-    this.#addFault(path, { kind: "delay", ms });
-  }
-
-  /**
-   * Destroys the socket of the next request. By default before it is processed (nothing
-   * happens); with afterProcessing the request takes effect and only the answer is lost.
-   */
-  resetNext(path: string, options: { afterProcessing?: boolean } = {}): void {
-    this.#addFault(path, { kind: "reset", afterProcessing: options.afterProcessing ?? false });
-  }
-
-  /**
-   * The next request is processed, then its answer is cut in half. "end" (default): a complete
-   * HTTP response whose body is half a JSON document; "close": Content-Length announces the
-   * whole body and the socket closes after half of it.
-   */
-  truncateNext(path: string, options: { mode?: "end" | "close" } = {}): void {
-    this.#addFault(path, { kind: "truncate", mode: options.mode ?? "end" });
-  }
-
   // --- internals -----------------------------------------------------------------------------
 
   #chat(chatId: string): StoredChat {
@@ -552,7 +461,7 @@ export class FakeOzon {
     this.#files.set(key, {
       kind: "bytes",
       bytes: Buffer.from(bytes),
-      contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",
+      contentType: contentTypeFor(ext, CONTENT_TYPES),
     });
     const direct = `${this.url}${FILE_PREFIX}${key}`;
     if (redirect === undefined) return direct;
@@ -564,47 +473,14 @@ export class FakeOzon {
     return `${this.url}${FILE_PREFIX}${hop}`;
   }
 
-  #addFault(path: string, fault: Fault): void {
-    const list = this.#faults.get(path) ?? [];
-    list.push(fault);
-    this.#faults.set(path, list);
+  protected override crashBody(error: unknown): string {
+    return toOzonJson(rpcStatus(13, `fake failure: ${String(error)}`));
   }
 
-  #takeFault<K extends Fault["kind"]>(
-    path: string,
-    kind: K,
-  ): Extract<Fault, { kind: K }> | undefined {
-    for (const key of [path, "*"]) {
-      const list = this.#faults.get(key);
-      const index = list?.findIndex((f) => f.kind === kind) ?? -1;
-      if (list === undefined || index < 0) continue;
-      const fault = list[index] as Fault;
-      if (fault.kind === "fail" && fault.remaining > 1) {
-        fault.remaining -= 1;
-      } else {
-        list.splice(index, 1);
-      }
-      return fault as Extract<Fault, { kind: K }>;
-    }
-    return undefined;
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        resolve();
-      }, ms);
-      this.#timers.add(timer);
-    });
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     const method = req.method ?? "GET";
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString("utf8");
+    const rawBody = (await readBody(req)).bytes.toString("utf8");
 
     let body: unknown;
     let parseError: string | undefined;
@@ -615,9 +491,7 @@ export class FakeOzon {
         parseError = (error as Error).message;
       }
     }
-    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-    delete headers["api-key"];
-    delete headers.authorization;
+    const headers = headersWithoutCredentials(req);
     this.requests.push({ method, path, headers, rawBody, body, at: new Date() });
 
     const isFile = method === "GET" && path.startsWith(FILE_PREFIX);
@@ -626,39 +500,19 @@ export class FakeOzon {
       : this.#checkContract(req, method, path, rawBody, body, parseError);
     if (violations.length > 0) this.contractViolations.push({ path, errors: violations });
 
-    const reset = this.#takeFault(path, "reset");
-    if (reset !== undefined && !reset.afterProcessing) {
+    const faults = await this.arrive(path, req, res);
+    if (faults === undefined) return;
+    const outcome =
+      faults.fail !== undefined
+        ? failureOutcome(faults.fail, errorEnvelope)
+        : (this.#authenticate(req) ??
+          this.#rateLimit() ??
+          this.#answer(path, method, body, violations));
+    if (faults.resetAfterProcessing) {
       req.socket.destroy();
       return;
     }
-    const delay = this.#takeFault(path, "delay");
-    if (delay !== undefined) await this.#sleep(delay.ms);
-    if (res.destroyed) return;
-    const fail = this.#takeFault(path, "fail");
-    const truncate = this.#takeFault(path, "truncate");
-
-    let outcome: Outcome;
-    if (fail !== undefined) {
-      const { status, body: failBody, headers: failHeaders } = fail.options;
-      outcome = {
-        status,
-        body:
-          failBody ??
-          rpcStatus(GRPC_CODE_BY_HTTP[status] ?? 2, STATUS_TEXT[status] ?? `HTTP ${status}`),
-        headers: failHeaders,
-      };
-    } else {
-      outcome =
-        this.#authenticate(req) ??
-        this.#rateLimit() ??
-        this.#answer(path, method, body, violations);
-    }
-
-    if (reset?.afterProcessing === true) {
-      req.socket.destroy();
-      return;
-    }
-    this.#send(res, outcome, truncate?.mode);
+    writeOutcome(res, outcome, faults.truncate, OZON_JSON);
   }
 
   #checkContract(
@@ -715,32 +569,6 @@ export class FakeOzon {
     }
     this.#acceptedAt.push(now);
     return undefined;
-  }
-
-  #send(res: ServerResponse, outcome: Outcome, truncate: "end" | "close" | undefined): void {
-    const { body } = outcome;
-    const payload = Buffer.isBuffer(body)
-      ? body
-      : Buffer.from(typeof body === "string" ? body : toOzonJson(body ?? {}), "utf8");
-    const headers: Record<string, string> = {
-      ...(Buffer.isBuffer(body) || payload.length === 0
-        ? {}
-        : { "content-type": "application/json" }),
-      ...outcome.headers,
-    };
-    if (truncate === undefined) {
-      res.writeHead(outcome.status, { ...headers, "content-length": String(payload.length) });
-      res.end(payload);
-      return;
-    }
-    const half = payload.subarray(0, Math.floor(payload.length / 2));
-    if (truncate === "end") {
-      res.writeHead(outcome.status, { ...headers, "content-length": String(half.length) });
-      res.end(half);
-      return;
-    }
-    res.writeHead(outcome.status, { ...headers, "content-length": String(payload.length) });
-    res.write(half, () => res.destroy());
   }
 
   #serveFile(path: string): Outcome {
@@ -890,7 +718,7 @@ export class FakeOzon {
     if (this.#maxFileBytes !== undefined && bytes.length > this.#maxFileBytes) {
       return rpc(400, 3, `file is too large: ${bytes.length} bytes, at most ${this.#maxFileBytes}`);
     }
-    const ext = extensionOf(name);
+    const ext = extensionOf(name) ?? "bin";
     const url = this.#storeFile(bytes, ext, undefined);
     // Spec silent on how a seller's file appears in history; it mirrors what buyers' files
     // look like (reference A.5).

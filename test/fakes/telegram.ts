@@ -24,6 +24,7 @@ import type {
   Video,
   Voice,
 } from "grammy/types";
+import { CONTENT_TYPES, contentTypeFor } from "./mime.ts";
 
 /**
  * A stateful fake of the Telegram Bot API (https://core.telegram.org/bots/api) served over real
@@ -147,28 +148,17 @@ const COPYABLE_FIELDS = [
   "show_caption_above_media",
 ] as const;
 
-const MIME_BY_EXTENSION: Record<string, string> = {
-  pdf: "application/pdf",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
+// What Telegram reports beyond the shared table: text/plain without a charset, and more kinds.
+const MIME_BY_EXTENSION = {
+  ...CONTENT_TYPES,
   bmp: "image/bmp",
   txt: "text/plain",
   csv: "text/csv",
   html: "text/html",
   json: "application/json",
   xml: "application/xml",
-  zip: "application/zip",
   rar: "application/x-rar-compressed",
   "7z": "application/x-7z-compressed",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  mp4: "video/mp4",
   mov: "video/quicktime",
   mp3: "audio/mpeg",
   ogg: "audio/ogg",
@@ -2348,7 +2338,7 @@ function extensionOf(name: string | undefined): string | undefined {
 }
 
 function mimeFor(extension: string): string {
-  return MIME_BY_EXTENSION[extension] ?? "application/octet-stream";
+  return contentTypeFor(extension, MIME_BY_EXTENSION);
 }
 
 function withoutReply(message: Message): Message {

@@ -23,10 +23,20 @@
 // Push notifications (Market → partner) are not part of this fake.
 
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MultipartPartInfo } from "../contract/schema.ts";
 import { validateYandexRequest, yandexContract } from "../contract/schema.ts";
+import type { JsonStyle, Outcome } from "./fake-server.ts";
+import {
+  FakeServer,
+  failureOutcome,
+  headersWithoutCredentials,
+  readBody,
+  writeOutcome,
+} from "./fake-server.ts";
+import { contentTypeFor, extensionOf } from "./mime.ts";
+
+export type { FailOptions } from "./faults.ts";
 
 export type YandexOperationId =
   | "getChats"
@@ -98,15 +108,6 @@ export type PartnerSent =
       contentType: string | undefined;
       url: string;
     };
-
-export interface FailOptions {
-  status: number;
-  /** Response body: an object is sent as JSON, a string as is. Default: the error envelope. */
-  body?: unknown;
-  /** How many consecutive requests fail. Default 1. */
-  times?: number;
-  headers?: Record<string, string>;
-}
 
 export interface ChatContextOptions {
   type: YandexContextType;
@@ -226,20 +227,6 @@ interface RouteMatch {
   business?: string;
 }
 
-interface Outcome {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-type FaultKey = YandexOperationId | FileOperation | "*";
-
-type Fault =
-  | { kind: "fail"; options: FailOptions; remaining: number }
-  | { kind: "delay"; ms: number }
-  | { kind: "reset"; afterProcessing: boolean }
-  | { kind: "truncate"; mode: "end" | "close" };
-
 const OPERATION_IDS: readonly YandexOperationId[] = [
   "getChats",
   "getChat",
@@ -261,22 +248,6 @@ const MAX_READ_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CAMPAIGN_ID = 21847395;
 const FIRST_CHAT_ID = 4812307;
 const FIRST_MESSAGE_ID = 1240000117;
-const CONTENT_TYPES: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
-  pdf: "application/pdf",
-  txt: "text/plain; charset=utf-8",
-  mp4: "video/mp4",
-  zip: "application/zip",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-};
 // Spec silent on `errors[].code` except UNAUTHORIZED (reference B.2 example); BAD_REQUEST is
 // what Yandex answered in a public report, the others follow the same pattern.
 const ERROR_CODES: Record<number, string> = {
@@ -306,6 +277,15 @@ const STATUS_TEXT: Record<number, string> = {
 
 function errorBody(code: string, message: string): Record<string, unknown> {
   return { status: "ERROR", errors: [{ code, message }] };
+}
+
+const YANDEX_JSON: JsonStyle = {
+  stringify: JSON.stringify,
+  contentType: "application/json;charset=UTF-8",
+};
+
+function errorEnvelope(status: number): Record<string, unknown> {
+  return errorBody(ERROR_CODES[status] ?? "ERROR", STATUS_TEXT[status] ?? `HTTP ${status}`);
 }
 
 function failure(status: number, message: string): Outcome {
@@ -340,8 +320,7 @@ function decodePageToken(token: string): number | undefined {
 }
 
 function contentTypeOf(name: string): string {
-  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? "";
-  return CONTENT_TYPES[ext] ?? "application/octet-stream";
+  return contentTypeFor(extensionOf(name));
 }
 
 function routesFromContract(): Route[] {
@@ -484,7 +463,11 @@ function yandexWording(violation: string): string {
   return violation;
 }
 
-export class FakeYandex {
+/**
+ * Faults (failNext, delayNext, …) are keyed by operationId, "file" for the file links; "*"
+ * matches every request.
+ */
+export class FakeYandex extends FakeServer<YandexOperationId | FileOperation> {
   readonly requests: RecordedRequest[] = [];
   readonly contractViolations: ContractViolation[] = [];
 
@@ -496,14 +479,10 @@ export class FakeYandex {
   readonly #campaignId: number;
   readonly #historyOrder: "asc" | "desc";
   readonly #routes: Route[];
-  #server: Server | undefined;
-  #url: string | undefined;
   readonly #chats = new Map<number, StoredChat>();
   readonly #orders = new Map<number, OrderOptions>();
   readonly #returns = new Map<number, ReturnOptions>();
   readonly #files = new Map<string, StoredFile>();
-  readonly #faults = new Map<FaultKey, Fault[]>();
-  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #windows = new Map<YandexOperationId, { start: number; used: number }>();
   #admitted = 0;
   #concurrent = 0;
@@ -518,6 +497,7 @@ export class FakeYandex {
   #rng = 0x2545f491;
 
   constructor(options: FakeYandexOptions) {
+    super("FakeYandex");
     if (!Number.isSafeInteger(options.businessId) || options.businessId < 1) {
       throw new Error(
         `FakeYandex: businessId must be a positive integer, got ${options.businessId}`,
@@ -537,12 +517,6 @@ export class FakeYandex {
     this.#limits = limits;
   }
 
-  /** "http://127.0.0.1:PORT"; use it as the API base URL. */
-  get url(): string {
-    if (this.#url === undefined) throw new Error("FakeYandex: call start() first");
-    return this.#url;
-  }
-
   /**
    * Most requests from the client to the cabinet in flight at once, counting the ones the
    * parallel limit turned away (so a value above maxParallel shows the client overshot).
@@ -554,39 +528,6 @@ export class FakeYandex {
   /** HTTP 420 answers sent so far (parallel limit, resource limit and injected ones). */
   get count420(): number {
     return this.#count420;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(
-            JSON.stringify(errorBody("INTERNAL_SERVER_ERROR", `fake failure: ${String(error)}`)),
-          );
-        } else {
-          res.destroy();
-        }
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no TCP address");
-    this.#server = server;
-    this.#url = `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    const server = this.#server;
-    if (server === undefined) return;
-    this.#server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   // --- test-side world -----------------------------------------------------------------------
@@ -711,34 +652,6 @@ export class FakeYandex {
     return this.requests.filter((r) => r.operationId === operationId).length;
   }
 
-  // --- faults (key "*" matches every request, "file" the file links) -----------------------
-
-  failNext(key: FaultKey, options: FailOptions): void {
-    this.#addFault(key, { kind: "fail", options, remaining: options.times ?? 1 });
-  }
-
-  /** Holds the next request this long before answering; it stays in flight meanwhile. */
-  delayNext(key: FaultKey, ms: number): void {
-    this.#addFault(key, { kind: "delay", ms });
-  }
-
-  /**
-   * Destroys the socket of the next request. By default before it is processed (nothing
-   * happens); with afterProcessing the request takes effect and only the answer is lost.
-   */
-  resetNext(key: FaultKey, options: { afterProcessing?: boolean } = {}): void {
-    this.#addFault(key, { kind: "reset", afterProcessing: options.afterProcessing ?? false });
-  }
-
-  /**
-   * The next request is processed, then its answer is cut in half. "end" (default): a complete
-   * HTTP response whose body is half a JSON document; "close": Content-Length announces the
-   * whole body and the socket closes after half of it.
-   */
-  truncateNext(key: FaultKey, options: { mode?: "end" | "close" } = {}): void {
-    this.#addFault(key, { kind: "truncate", mode: options.mode ?? "end" });
-  }
-
   // --- internals: world ----------------------------------------------------------------------
 
   #chat(chatId: number): StoredChat {
@@ -860,44 +773,6 @@ export class FakeYandex {
     };
   }
 
-  // --- internals: faults ---------------------------------------------------------------------
-
-  #addFault(key: FaultKey, fault: Fault): void {
-    const list = this.#faults.get(key) ?? [];
-    list.push(fault);
-    this.#faults.set(key, list);
-  }
-
-  #takeFault<K extends Fault["kind"]>(
-    key: YandexOperationId | FileOperation | undefined,
-    kind: K,
-  ): Extract<Fault, { kind: K }> | undefined {
-    for (const candidate of [key, "*"] as const) {
-      if (candidate === undefined) continue;
-      const list = this.#faults.get(candidate);
-      const index = list?.findIndex((f) => f.kind === kind) ?? -1;
-      if (list === undefined || index < 0) continue;
-      const fault = list[index] as Fault;
-      if (fault.kind === "fail" && fault.remaining > 1) {
-        fault.remaining -= 1;
-      } else {
-        list.splice(index, 1);
-      }
-      return fault as Extract<Fault, { kind: K }>;
-    }
-    return undefined;
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        resolve();
-      }, ms);
-      this.#timers.add(timer);
-    });
-  }
-
   // --- internals: HTTP -----------------------------------------------------------------------
 
   #match(method: string, path: string): RouteMatch {
@@ -911,7 +786,11 @@ export class FakeYandex {
     return { pathKnown };
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override crashBody(error: unknown): string {
+    return JSON.stringify(errorBody("INTERNAL_SERVER_ERROR", `fake failure: ${String(error)}`));
+  }
+
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const method = req.method ?? "GET";
@@ -930,13 +809,7 @@ export class FakeYandex {
       admission = this.#admit(res);
     }
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size <= MAX_READ_BYTES) chunks.push(chunk as Buffer);
-    }
-    const rawBody = size <= MAX_READ_BYTES ? Buffer.concat(chunks) : Buffer.alloc(0);
+    const { bytes: rawBody, size } = await readBody(req, MAX_READ_BYTES);
     const contentType = req.headers["content-type"] ?? "";
     const mediaType = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
 
@@ -964,9 +837,7 @@ export class FakeYandex {
         parseError = `not valid JSON (${(error as Error).message})`;
       }
     }
-    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-    delete headers["api-key"];
-    delete headers.authorization;
+    const headers = headersWithoutCredentials(req);
     const query = url.searchParams;
     this.requests.push({
       method,
@@ -984,28 +855,13 @@ export class FakeYandex {
       : this.#checkContract(method, path, query, route, mediaType, size, body, parts, parseError);
     if (violations.length > 0) this.contractViolations.push({ method, path, errors: violations });
 
-    const reset = this.#takeFault(operationId, "reset");
-    if (reset !== undefined && !reset.afterProcessing) {
-      req.socket.destroy();
-      return;
-    }
-    const delay = this.#takeFault(operationId, "delay");
-    if (delay !== undefined) await this.#sleep(delay.ms);
-    if (res.destroyed) return;
-    const fail = this.#takeFault(operationId, "fail");
-    const truncate = this.#takeFault(operationId, "truncate");
+    const faults = await this.arrive(operationId, req, res);
+    if (faults === undefined) return;
 
     let outcome: Outcome;
     let consumes = false;
-    if (fail !== undefined) {
-      const { status, body: failBody, headers: failHeaders } = fail.options;
-      outcome = {
-        status,
-        body:
-          failBody ??
-          errorBody(ERROR_CODES[status] ?? "ERROR", STATUS_TEXT[status] ?? `HTTP ${status}`),
-        headers: failHeaders,
-      };
+    if (faults.fail !== undefined) {
+      outcome = failureOutcome(faults.fail, errorEnvelope);
     } else if (denied !== undefined) {
       outcome = denied;
     } else if (isFile) {
@@ -1051,11 +907,12 @@ export class FakeYandex {
       outcome = { ...outcome, headers: { ...this.#limitHeaders(route), ...outcome.headers } };
     }
 
-    if (reset?.afterProcessing === true) {
+    if (faults.resetAfterProcessing) {
       req.socket.destroy();
       return;
     }
-    this.#send(res, outcome, truncate?.mode);
+    if (outcome.status === 420) this.#count420 += 1;
+    writeOutcome(res, outcome, faults.truncate, YANDEX_JSON);
   }
 
   #checkContract(
@@ -1174,33 +1031,6 @@ export class FakeYandex {
       "x-ratelimit-resource-remaining": String(Math.max(0, limit - window.used)),
       "x-ratelimit-resource-until": new Date(window.start + HOUR_MS).toUTCString(),
     };
-  }
-
-  #send(res: ServerResponse, outcome: Outcome, truncate: "end" | "close" | undefined): void {
-    const { body } = outcome;
-    if (outcome.status === 420) this.#count420 += 1;
-    const payload = Buffer.isBuffer(body)
-      ? body
-      : Buffer.from(typeof body === "string" ? body : JSON.stringify(body ?? {}), "utf8");
-    const headers: Record<string, string> = {
-      ...(Buffer.isBuffer(body) || payload.length === 0
-        ? {}
-        : { "content-type": "application/json;charset=UTF-8" }),
-      ...outcome.headers,
-    };
-    if (truncate === undefined) {
-      res.writeHead(outcome.status, { ...headers, "content-length": String(payload.length) });
-      res.end(payload);
-      return;
-    }
-    const half = payload.subarray(0, Math.floor(payload.length / 2));
-    if (truncate === "end") {
-      res.writeHead(outcome.status, { ...headers, "content-length": String(half.length) });
-      res.end(half);
-      return;
-    }
-    res.writeHead(outcome.status, { ...headers, "content-length": String(payload.length) });
-    res.write(half, () => res.destroy());
   }
 
   #serveFile(path: string): Outcome {
