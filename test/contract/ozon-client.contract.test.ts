@@ -12,18 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatSummary, MarketMessage } from "../../src/bridge/provider.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
-import { validateOzonRequest } from "./schema.ts";
+import { parseLossless } from "./lossless-json.ts";
+import { ozonChatPaths, validateOzonRequest } from "./schema.ts";
 
 const CLIENT_ID = "836412";
 const API_KEY = "0f6b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d";
-const CHAT_PATHS = [
-  "/v3/chat/list",
-  "/v3/chat/history",
-  "/v1/chat/send/message",
-  "/v1/chat/send/file",
-  "/v1/chat/start",
-  "/v2/chat/read",
-];
+const CHAT_PATHS = ozonChatPaths();
 const FILE_PREFIX = "/v2/chat/file/";
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const UNREAD_CHATS = 150;
@@ -65,22 +59,6 @@ function bodyText(body: Dispatcher.DispatchOptions["body"]): string {
   return "<stream>";
 }
 
-/** JSON.parse that keeps integers beyond 2^53 exact as bigint (own code, not the fake's). */
-function parseExact(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
-    const source = context?.source;
-    if (
-      typeof value === "number" &&
-      !Number.isSafeInteger(value) &&
-      source !== undefined &&
-      /^-?\d+$/.test(source)
-    ) {
-      return BigInt(source);
-    }
-    return value;
-  });
-}
-
 /** Places where a body carries a number JS cannot hold exactly (a bare uint64 id). */
 function unsafeNumbers(value: unknown, at = "(body)"): string[] {
   if (typeof value === "bigint") return [`${at} = ${value} (bare JSON number)`];
@@ -95,7 +73,7 @@ function unsafeNumbers(value: unknown, at = "(body)"): string[] {
 }
 
 function field(body: string, name: string): unknown {
-  const parsed = parseExact(body);
+  const parsed = parseLossless(body);
   return typeof parsed === "object" && parsed !== null
     ? (parsed as Record<string, unknown>)[name]
     : undefined;
@@ -298,7 +276,7 @@ describe("Ozon client against the official chat contract", () => {
       expect(call.headers["content-type"]).toMatch(/^application\/json\s*(;|$)/i);
       expect({
         path: call.path,
-        errors: validateOzonRequest(call.path, parseExact(call.body)),
+        errors: validateOzonRequest(call.path, parseLossless(call.body)),
       }).toEqual({ path: call.path, errors: [] });
     }
     // The fake's own records describe the same requests, byte for byte.
@@ -312,7 +290,7 @@ describe("Ozon client against the official chat contract", () => {
 
   it("(b) every chat path the client uses was exercised", () => {
     expect(new Set(apiCalls().map((r) => r.path))).toEqual(new Set(CHAT_PATHS));
-    const listBodies = callsTo("/v3/chat/list").map((r) => parseExact(r.body));
+    const listBodies = callsTo("/v3/chat/list").map((r) => parseLossless(r.body));
     const unreadPages = listBodies.filter((b) => JSON.stringify(b).includes('"unread_only":true'));
     // 152 unread chats → 2 pages; 242 chats → 3 pages.
     expect(unreadPages).toHaveLength(2);
@@ -329,7 +307,7 @@ describe("Ozon client against the official chat contract", () => {
 
   it("(c) ids above 2^53 go out as exact decimal strings, never as rounded numbers", () => {
     for (const call of apiCalls()) {
-      expect({ path: call.path, unsafe: unsafeNumbers(parseExact(call.body)) }).toEqual({
+      expect({ path: call.path, unsafe: unsafeNumbers(parseLossless(call.body)) }).toEqual({
         path: call.path,
         unsafe: [],
       });

@@ -344,11 +344,24 @@ export const OZON_PROSE_RULES: Record<string, ExtraRule> = {
   "/v2/chat/read": (body) => nonEmpty(body, "chat_id"),
 };
 
+let ozonDocument: unknown;
 let ozonValidator: RequestValidator | undefined;
+
+/** The parsed `ozon-chat-openapi.json` (read once). */
+export function ozonContract(): unknown {
+  ozonDocument ??= JSON.parse(readFileSync(OZON_CONTRACT_URL, "utf8"));
+  return ozonDocument;
+}
+
+/** The paths of the chat methods the document describes (all of them POST with a JSON body). */
+export function ozonChatPaths(): string[] {
+  const document = ozonContract();
+  return isObject(document) && isObject(document.paths) ? Object.keys(document.paths) : [];
+}
 
 /** Validates a request body for an Ozon chat path against `ozon-chat-openapi.json`. */
 export function validateOzonRequest(path: string, body: unknown): string[] {
-  ozonValidator ??= createRequestValidator(JSON.parse(readFileSync(OZON_CONTRACT_URL, "utf8")), {
+  ozonValidator ??= createRequestValidator(ozonContract(), {
     int64AsString: true,
     rejectUnknownFields: true,
     caseInsensitiveEnums: true,

@@ -16,7 +16,8 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { integerValue, validateOzonRequest } from "../contract/schema.ts";
+import { parseLossless } from "../contract/lossless-json.ts";
+import { integerValue, ozonChatPaths, validateOzonRequest } from "../contract/schema.ts";
 import type { JsonStyle, Outcome } from "./fake-server.ts";
 import {
   FakeServer,
@@ -27,6 +28,7 @@ import {
 } from "./fake-server.ts";
 import { CONTENT_TYPES as COMMON_CONTENT_TYPES, contentTypeFor, extensionOf } from "./mime.ts";
 
+export { parseLossless } from "../contract/lossless-json.ts";
 export type { FailOptions } from "./faults.ts";
 
 export type OzonChatType =
@@ -155,14 +157,7 @@ interface Posting {
   chatId?: string;
 }
 
-const API_PATHS = new Set([
-  "/v3/chat/list",
-  "/v3/chat/history",
-  "/v1/chat/send/message",
-  "/v1/chat/send/file",
-  "/v1/chat/start",
-  "/v2/chat/read",
-]);
+const API_PATHS = new Set(ozonChatPaths());
 const FILE_PREFIX = "/v2/chat/file/";
 const FIRST_MESSAGE_ID = 3000000000817031942n;
 const UINT64_MASK = (1n << 64n) - 1n;
@@ -224,22 +219,6 @@ const OZON_JSON: JsonStyle = { stringify: toOzonJson, contentType: "application/
 
 function errorEnvelope(status: number): Record<string, unknown> {
   return rpcStatus(GRPC_CODE_BY_HTTP[status] ?? 2, STATUS_TEXT[status] ?? `HTTP ${status}`);
-}
-
-/** JSON.parse that keeps integers beyond 2^53 exact, as bigint (needs source text access). */
-export function parseLossless(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
-    const source = context?.source;
-    if (
-      typeof value === "number" &&
-      !Number.isSafeInteger(value) &&
-      source !== undefined &&
-      /^-?[0-9]+$/.test(source)
-    ) {
-      return BigInt(source);
-    }
-    return value;
-  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
