@@ -1,21 +1,12 @@
-import type { IncomingHttpHeaders, Server } from "node:http";
-import { createServer } from "node:http";
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateOzonRequest } from "../contract/schema.ts";
+import { type Reply, rawRequest, startForeignHost } from "../support/raw-http.ts";
 import { FakeOzon, parseLossless, SEND_WINDOW_CLOSED_MESSAGE } from "./ozon.ts";
 
 const CLIENT_ID = "123456";
 const API_KEY = "9f8e7d6c-0000-4000-8000-123456789abc";
 const AUTH = { "client-id": CLIENT_ID, "api-key": API_KEY };
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: response shapes vary per endpoint
-  json: any;
-}
 
 let fake: FakeOzon;
 
@@ -24,19 +15,15 @@ async function post(
   body: unknown,
   headers: Record<string, string> = AUTH,
 ): Promise<Reply> {
-  const res = await request(`${fake.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  let json: unknown;
-  try {
-    json = parseLossless(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, text, json };
+  return rawRequest(
+    `${fake.url}${path}`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    },
+    parseLossless,
+  );
 }
 
 beforeEach(async () => {
@@ -293,30 +280,23 @@ describe("FakeOzon files", () => {
   });
 
   it("can redirect a file link to a foreign host", async () => {
-    const seen: IncomingHttpHeaders[] = [];
-    const foreign: Server = createServer((req, res) => {
-      seen.push(req.headers);
-      res.end("bytes");
-    });
-    await new Promise<void>((resolve) => foreign.listen(0, "127.0.0.1", resolve));
+    const foreign = await startForeignHost();
     try {
-      const address = foreign.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
       const chatId = fake.addChat();
       const { url } = fake.buyerSendsImage(chatId, Buffer.from("img"), "png", {
-        redirect: `http://127.0.0.1:${port}/storage/x.png`,
+        redirect: `${foreign.origin}/storage/x.png`,
       });
       const hop = await request(url, { headers: AUTH });
       await hop.body.dump();
       expect(hop.statusCode).toBe(302);
       const location = String(hop.headers.location);
-      expect(location).toBe(`http://127.0.0.1:${port}/storage/x.png`);
+      expect(location).toBe(`${foreign.origin}/storage/x.png`);
       // A correct client follows the hop without the Ozon credentials.
       const res = await request(location);
       expect(await res.body.text()).toBe("bytes");
-      expect(seen[0]?.["api-key"]).toBeUndefined();
+      expect(foreign.seen[0]?.["api-key"]).toBeUndefined();
     } finally {
-      await new Promise<void>((resolve) => foreign.close(() => resolve()));
+      await foreign.close();
     }
   });
 });

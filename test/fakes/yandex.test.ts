@@ -1,23 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingHttpHeaders, Server } from "node:http";
-import { createServer } from "node:http";
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateYandexRequest, YANDEX_MAX_FILE_BYTES } from "../contract/schema.ts";
+import { type Reply, rawRequest, startForeignHost } from "../support/raw-http.ts";
 import { FakeYandex, yandexDate } from "./yandex.ts";
 
 const API_KEY = "ACMA:I4c4CxCSYaI41RSC2uYWP2qj3Rhhm4knMiBEga5K:151c0664";
 const BUSINESS = 7730215;
 const BASE = `/v2/businesses/${BUSINESS}`;
 const AUTH = { "api-key": API_KEY };
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: response shapes vary per endpoint
-  json: any;
-}
 
 let fake: FakeYandex;
 
@@ -34,7 +25,7 @@ async function call(
     Object.entries(options.query ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
   ).toString();
   const hasBody = options.body !== undefined;
-  const res = await request(`${fake.url}${path}${query === "" ? "" : `?${query}`}`, {
+  return rawRequest(`${fake.url}${path}${query === "" ? "" : `?${query}`}`, {
     method,
     headers: {
       ...(hasBody ? { "content-type": "application/json" } : {}),
@@ -46,14 +37,6 @@ async function call(
         ? options.body
         : JSON.stringify(options.body),
   });
-  const text = await res.body.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, text, json };
 }
 
 const post = (path: string, body: unknown, query?: Record<string, string | number>) =>
@@ -481,30 +464,23 @@ describe("FakeYandex files", () => {
   });
 
   it("can redirect a file link to a foreign host", async () => {
-    const seen: IncomingHttpHeaders[] = [];
-    const foreign: Server = createServer((req, res) => {
-      seen.push(req.headers);
-      res.end("bytes");
-    });
-    await new Promise<void>((resolve) => foreign.listen(0, "127.0.0.1", resolve));
+    const foreign = await startForeignHost();
     try {
-      const address = foreign.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
       const chatId = fake.addChat();
       const { url } = fake.customerSendsFile(chatId, Buffer.from("img"), "x.png", {
-        redirect: `http://127.0.0.1:${port}/storage/x.png`,
+        redirect: `${foreign.origin}/storage/x.png`,
       });
       const hop = await request(url, { headers: AUTH });
       await hop.body.dump();
       expect(hop.statusCode).toBe(302);
       const location = String(hop.headers.location);
-      expect(location).toBe(`http://127.0.0.1:${port}/storage/x.png`);
+      expect(location).toBe(`${foreign.origin}/storage/x.png`);
       // A correct client follows the hop without the Api-Key.
       const res = await request(location);
       expect(await res.body.text()).toBe("bytes");
-      expect(seen[0]?.["api-key"]).toBeUndefined();
+      expect(foreign.seen[0]?.["api-key"]).toBeUndefined();
     } finally {
-      await new Promise<void>((resolve) => foreign.close(() => resolve()));
+      await foreign.close();
     }
   });
 });
