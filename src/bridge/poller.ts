@@ -5,6 +5,7 @@
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
+import { ListBudget } from "./list-budget.ts";
 import { type ChatSummary, compareIds, type Id, type MarketMessage } from "./provider.ts";
 import { chatKey, type Store } from "./store.ts";
 
@@ -38,6 +39,7 @@ export class Poller {
   private readonly maxParallelFetches: number;
   private readonly running = new Map<string, { task: Promise<boolean>; again?: SyncRequest }>();
   private readonly chatErrors = new Map<string, string>();
+  private readonly budgets = new Map<string, ListBudget>();
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -57,6 +59,10 @@ export class Poller {
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
     this.maxParallelFetches = deps.maxParallelFetches ?? 4;
+    for (const account of this.accounts) {
+      const limit = account.provider.capabilities.listLimit;
+      if (limit) this.budgets.set(account.id, new ListBudget(limit.callsPerHour));
+    }
   }
 
   start(): void {
@@ -129,22 +135,49 @@ export class Poller {
     const state = await this.store.accounts.get(account.id);
     const baselined = state?.baselined ?? false;
     const signal = this.stopController.signal;
-    const scope = sweep || !baselined ? "all" : "unread";
+    const budget = this.budgets.get(account.id);
+    let scope: "all" | "unread" = sweep || !baselined ? "all" : "unread";
+    if (budget && scope === "all" && baselined && !budget.allows(this.lastSweepCalls(account))) {
+      scope = "unread";
+    }
+    if (budget && !budget.allows(1)) {
+      this.log.debug({ account: account.id }, "hourly list budget used up; cycle skipped");
+      return;
+    }
     const firstStart: Promise<boolean>[] = [];
+    let listed = 0;
+    let changed = 0;
     for await (const chat of account.provider.listChats(scope, signal)) {
+      listed++;
       if (!chat.isBuyerChat) continue;
       const request = await this.requestFor(account, chat, baselined);
       if (!request) continue;
+      changed++;
       // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
       const synced = this.syncChat(account, chat.chatId, request);
       if (!baselined) firstStart.push(synced);
     }
-    this.log.debug({ account: account.id, scope, changed: firstStart.length }, "poll cycle");
+    this.spendListCalls(account, scope, listed);
+    this.log.debug({ account: account.id, scope, listed, changed }, "poll cycle");
     // Until every chat seen on the first start has its cursor, a chat without one may be an old
     // chat whose read history must stay quiet, so the first-start rule keeps applying.
     if (!baselined && (await Promise.all(firstStart)).every(Boolean)) {
       await this.store.accounts.set(account.id, { ...state, baselined: true });
     }
+  }
+
+  private readonly sweepCalls = new Map<string, number>();
+
+  private lastSweepCalls(account: Account): number {
+    return this.sweepCalls.get(account.id) ?? 1;
+  }
+
+  private spendListCalls(account: Account, scope: "all" | "unread", listed: number): void {
+    const limit = account.provider.capabilities.listLimit;
+    if (!limit) return;
+    const calls = Math.max(1, Math.ceil(listed / limit.pageSize));
+    this.budgets.get(account.id)?.spend(calls);
+    if (scope === "all") this.sweepCalls.set(account.id, calls);
   }
 
   private async requestFor(

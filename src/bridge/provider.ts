@@ -78,6 +78,8 @@ export interface ProviderCapabilities {
   maxFileBytes: number;
   /** What staff can start a chat by. */
   startChatBy: StartTarget["kind"][];
+  /** An hourly limit on chat-list calls, and how many chats one call returns, when there is one. */
+  listLimit?: { callsPerHour: number; pageSize: number };
 }
 
 export interface MarketplaceProvider {

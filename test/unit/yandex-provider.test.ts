@@ -1,7 +1,8 @@
-import { MockAgent } from "undici";
+import type { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ChatSummary, ProviderError } from "../../src/bridge/provider.ts";
+import { ProviderError } from "../../src/bridge/provider.ts";
 import { YandexProvider } from "../../src/providers/yandex/provider.ts";
+import { collect, failure, offlineAgent, replyJson } from "../support/provider-http.ts";
 
 const API = "https://api.partner.market.yandex.ru";
 const API_KEY = "ACMA:I4c4CxCSYaI41RSC2uYWP2qj3Rhhm4knMiBEga5K:151c0664";
@@ -13,8 +14,7 @@ let agent: MockAgent;
 let yandex: YandexProvider;
 
 beforeEach(() => {
-  agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
+  agent = offlineAgent();
   yandex = new YandexProvider({
     apiKey: API_KEY,
     businessId: BUSINESS,
@@ -36,11 +36,7 @@ function reply(
   body: string | object,
   headers = {},
 ): void {
-  const data = typeof body === "string" ? body : JSON.stringify(body);
-  agent
-    .get(API)
-    .intercept({ path, method })
-    .reply(status, data, { headers: { "content-type": "application/json", ...headers } });
+  replyJson(agent, API, { path, method }, status, body, headers);
 }
 
 function ok(result?: object): object {
@@ -56,21 +52,6 @@ function calls(path?: string) {
 
 function sentBodies(path: string): unknown[] {
   return calls(path).map((c) => JSON.parse(String(c.body)));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
-async function collect(chats: AsyncIterable<ChatSummary>): Promise<ChatSummary[]> {
-  const all: ChatSummary[] = [];
-  for await (const chat of chats) all.push(chat);
-  return all;
 }
 
 function chatInfo(chatId: number, status = "NEW", type = "CHAT"): object {
@@ -445,6 +426,7 @@ describe("YandexProvider construction", () => {
       maxTextLength: 4096,
       maxFileBytes: 5 * 1024 * 1024,
       startChatBy: ["order", "return"],
+      listLimit: { callsPerHour: 5000, pageSize: 20 },
     });
     expect(() => new YandexProvider({ apiKey: API_KEY, businessId: "abc" })).toThrow(ProviderError);
   });

@@ -51,6 +51,8 @@ export class YandexProvider implements MarketplaceProvider {
     maxTextLength: MAX_TEXT_LENGTH,
     maxFileBytes: MAX_SEND_FILE_BYTES,
     startChatBy: ["order", "return"],
+    // getChats: x-resource-limit-config in the spec.
+    listLimit: { callsPerHour: 5000, pageSize: 20 },
   };
   readonly #client: YandexClient;
 
