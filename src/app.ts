@@ -9,15 +9,20 @@ import { Inbound } from "./bridge/inbound.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
 import type { MarketplaceProvider } from "./bridge/provider.ts";
+import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { Store } from "./bridge/store.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
+import { parseAllowList } from "./http/ip-allow-list.ts";
+import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./logger.ts";
 import { OzonProvider } from "./providers/ozon/provider.ts";
+import { ozonPush } from "./providers/ozon/push.ts";
 import { YandexProvider } from "./providers/yandex/provider.ts";
+import { yandexPush } from "./providers/yandex/push.ts";
 import { StartupError } from "./startup-error.ts";
 
 export interface RunningBridge {
@@ -25,6 +30,8 @@ export interface RunningBridge {
   poller: Poller;
   outbound: Outbound;
   queue: GroupSendQueue;
+  /** Where the push endpoints listen, when PUSH_SECRET enabled them. */
+  httpPort: number | undefined;
   /** Resolves when the bot stopped polling Telegram. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -88,12 +95,47 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   const inbound = new Inbound({ store, topics, echoes, receipts, telegram, queue, texts, log });
   const outbound = new Outbound({ accounts, store, echoes, telegram, queue, texts, log });
   const poller = new Poller({ accounts, store, inbound, log, intervalMs: config.pollIntervalMs });
+  const push = new PushReceiver({
+    accounts,
+    log,
+    actions: {
+      syncChat: (account, chatId) => poller.syncChat(account, chatId),
+      readByBuyer: (account, chatId, upToId) => receipts.readUpTo(account.id, chatId, upToId),
+      chatClosed: async (account, chatId) => {
+        const topic = await topics.get(account, chatId);
+        if (topic) await topics.notice(topic, texts.chatClosed);
+      },
+      dispute: (account, chatId, active) => topics.setDisputed(account, chatId, active),
+    },
+  });
 
   try {
     await checkStaffChats(bot, staffChatIds);
   } catch (error) {
     await store.close();
     throw error;
+  }
+
+  let http: RunningHttpServer | undefined;
+  if (config.push) {
+    try {
+      http = await startHttpServer({
+        port: config.httpPort,
+        pushSecret: config.push.secret,
+        parsers: [ozonPush, yandexPush],
+        allowLists: new Map([
+          ["ozon", parseAllowList(config.push.allowedIps.ozon)],
+          ["yandex", parseAllowList(config.push.allowedIps.yandex)],
+        ]),
+        trustProxy: config.push.trustProxy,
+        receiver: push,
+        log,
+      });
+    } catch (error) {
+      await store.close();
+      throw new StartupError(`HTTP_PORT ${config.httpPort}: ${(error as Error).message}`);
+    }
+    log.info({ port: http.port }, "push endpoints listening");
   }
 
   await outbound.resume();
@@ -111,11 +153,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop()]);
+      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop(), http?.close()]);
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();
     return stopping;
   };
-  return { store, poller, outbound, queue, done, stop };
+  return { store, poller, outbound, queue, httpPort: http?.port, done, stop };
 }

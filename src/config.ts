@@ -3,6 +3,7 @@
 // never echoing a value (they may be secrets).
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseAllowList } from "./http/ip-allow-list.ts";
 
 interface AccountBase {
   /** Stable key for state: survives renames of the display name. */
@@ -94,25 +95,21 @@ const digits = (what: string) =>
     .transform(String)
     .pipe(z.string().trim().regex(/^\d+$/, what));
 
-const cidrList = z
-  .string()
-  .optional()
-  .transform((list) =>
-    (list ?? "")
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(
-          /^[0-9a-fA-F:.]+(\/\d{1,3})?$/,
-          "a comma-separated list of IP addresses or CIDR ranges, like 5.45.207.0/25",
-        ),
-    ),
-  );
+const cidrList = (variable: string) =>
+  z
+    .string()
+    .optional()
+    .transform((list, ctx) => {
+      const entries = (list ?? "").split(/[\s,]+/).filter(Boolean);
+      try {
+        parseAllowList(entries, variable);
+      } catch (error) {
+        const message = (error as Error).message.replace(`${variable}: `, "");
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      }
+      return entries;
+    });
 
 const secretField = z.string({ error: "required" }).trim().min(1, "required");
 
@@ -174,8 +171,8 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]{16,}$/, "at least 16 letters, digits, - or _ (it is part of the URL)")
     .optional(),
-  OZON_PUSH_ALLOWED_IPS: cidrList,
-  YANDEX_PUSH_ALLOWED_IPS: cidrList,
+  OZON_PUSH_ALLOWED_IPS: cidrList("OZON_PUSH_ALLOWED_IPS"),
+  YANDEX_PUSH_ALLOWED_IPS: cidrList("YANDEX_PUSH_ALLOWED_IPS"),
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0", "yes", "no"], { error: "true or false" })
     .default("false")
