@@ -19,6 +19,7 @@ describe("push notifications", () => {
   const dataDir = tempDataDir();
   let bridge: BridgeProcess;
   let port: number;
+  let ozonChat: string;
 
   const start = async (pollSeconds: string) => {
     bridge = startBridgeProcess({
@@ -90,7 +91,8 @@ describe("push notifications", () => {
   });
 
   it("puts an Ozon message in its topic on TYPE_NEW_MESSAGE", async () => {
-    const chatId = ozon.addChat({ orderNumber: "1111-2222-1" });
+    ozonChat = ozon.addChat({ orderNumber: "1111-2222-1" });
+    const chatId = ozonChat;
     const messageId = ozon.buyerWrites(chatId, "озон по пушу");
     const response = await post(`/push/${SECRET}/ozon`, {
       message_type: "TYPE_NEW_MESSAGE",
@@ -105,6 +107,62 @@ describe("push notifications", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ result: true });
     await waitFor(() => texts().includes("озон по пушу"), { timeoutMs: 10_000 });
+  });
+
+  it("marks staff messages the buyer read with 👀 on TYPE_MESSAGE_READ", async () => {
+    const topic = await waitFor(() =>
+      telegram.topics(STAFF).find((t) => t.name.includes("1111-2222-1")),
+    );
+    const staff = telegram.staffSends({ threadId: topic.id, text: "Ответ покупателю" });
+    await waitFor(() => telegram.reactions.find((r) => r.messageId === staff.message_id));
+    const sent = ozon
+      .messages(ozonChat)
+      .filter((m) => m.userType === "Seller")
+      .at(-1);
+    // Ozon tells about our own message too; the sync matches it to the staff message.
+    const echo = {
+      message_type: "TYPE_NEW_MESSAGE",
+      chat_id: ozonChat,
+      chat_type: "Buyer_Seller",
+      message_id: sent?.messageId,
+      created_at: new Date().toISOString(),
+      user: { id: "777001", type: "Seller" },
+      data: ["Ответ покупателю"],
+      seller_id: "777001",
+    };
+    await post(`/push/${SECRET}/ozon`, echo);
+    const read = {
+      message_type: "TYPE_MESSAGE_READ",
+      chat_id: ozonChat,
+      chat_type: "Buyer_Seller",
+      last_read_message_id: sent?.messageId,
+      created_at: new Date().toISOString(),
+      user: { id: "1", type: "Customer" },
+      seller_id: "777001",
+    };
+    await waitFor(async () => {
+      await post(`/push/${SECRET}/ozon`, read);
+      return telegram.reactions.find(
+        (r) => r.messageId === staff.message_id && JSON.stringify(r.reaction).includes("👀"),
+      );
+    });
+    // Our own message coming back was recognised, not posted again by the bot.
+    expect(texts().filter((t) => t.includes("Ответ покупателю"))).toHaveLength(0);
+  });
+
+  it("marks a Yandex dispute in the topic's name and with a notice", async () => {
+    const chatId = yandex.chatIds()[0] ?? 0;
+    const started = {
+      notificationType: "CHAT_ARBITRAGE_STARTED",
+      businessId: BUSINESS,
+      chatId,
+      startedAt: new Date().toISOString(),
+    };
+    expect((await post(`/push/${SECRET}/yandex`, started)).status).toBe(200);
+    await waitFor(() =>
+      telegram.topics(STAFF).find((t) => t.name.startsWith("⚖️") && t.name.includes("31337")),
+    );
+    await waitFor(() => texts().some((t) => t.includes("спор")));
   });
 
   it("refuses a wrong secret and a malformed body", async () => {
