@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatSummary, MarketMessage } from "../../src/bridge/provider.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
+import { collect } from "../support/provider-http.ts";
 import { parseLossless } from "./lossless-json.ts";
 import { ozonChatPaths, validateOzonRequest } from "./schema.ts";
 
@@ -82,12 +83,6 @@ function field(body: string, name: string): unknown {
 /** True when a double cannot hold the id, so Number() or JSON.parse would change it. */
 function roundingChanges(id: string): boolean {
   return BigInt(Number(id)).toString() !== id;
-}
-
-async function collect(chats: AsyncIterable<ChatSummary>): Promise<ChatSummary[]> {
-  const all: ChatSummary[] = [];
-  for await (const chat of chats) all.push(chat);
-  return all;
 }
 
 function bytes(length: number, seed: number): Uint8Array {

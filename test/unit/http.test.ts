@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MockAgent } from "undici";
+import type { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProviderError } from "../../src/bridge/provider.ts";
 import {
   HttpClient,
   type HttpClientOptions,
   parseJsonLossless,
   parseRetryAfter,
 } from "../../src/providers/http.ts";
+import { failure, offlineAgent } from "../support/provider-http.ts";
 
 const ORIGIN = "https://api.example.test";
 const SECRET = "secret-key-0123456789";
@@ -16,8 +16,7 @@ const SECRET = "secret-key-0123456789";
 let agent: MockAgent;
 
 beforeEach(() => {
-  agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
+  agent = offlineAgent();
 });
 
 afterEach(async () => {
@@ -33,15 +32,6 @@ function client(options: Partial<HttpClientOptions> = {}): HttpClient {
     retry: { baseDelayMs: 0 },
     ...options,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 function calls(): number {

@@ -1,7 +1,7 @@
-import { MockAgent } from "undici";
+import type { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ChatSummary, ProviderError } from "../../src/bridge/provider.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
+import { collect, failure, offlineAgent, replyJson } from "../support/provider-http.ts";
 
 const API = "https://api-seller.ozon.ru";
 const CLIENT_ID = "836412";
@@ -12,8 +12,7 @@ let agent: MockAgent;
 let ozon: OzonProvider;
 
 beforeEach(() => {
-  agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
+  agent = offlineAgent();
   ozon = new OzonProvider({
     clientId: CLIENT_ID,
     apiKey: API_KEY,
@@ -27,31 +26,12 @@ afterEach(async () => {
 });
 
 function reply(path: string, status: number, body: string | object, headers = {}): void {
-  const data = typeof body === "string" ? body : JSON.stringify(body);
-  agent
-    .get(API)
-    .intercept({ path, method: "POST" })
-    .reply(status, data, { headers: { "content-type": "application/json", ...headers } });
+  replyJson(agent, API, { path, method: "POST" }, status, body, headers);
 }
 
 function sentBodies(path: string): unknown[] {
   const calls = agent.getCallHistory()?.filterCalls({ path }) ?? [];
   return calls.map((c) => JSON.parse(String(c.body)));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
-async function collect(chats: AsyncIterable<ChatSummary>): Promise<ChatSummary[]> {
-  const all: ChatSummary[] = [];
-  for await (const chat of chats) all.push(chat);
-  return all;
 }
 
 function message(id: string, text: string, type = "Customer"): string {
