@@ -1,18 +1,10 @@
 // First start on a shop that already has chats: only what staff have not read yet is mirrored;
 // everything else is remembered silently and mirrored from its next message on.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createHarness, type Harness, STAFF } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { STAFF, useHarness } from "./harness.ts";
 
 describe("first start on an existing shop", () => {
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it("mirrors only unread buyer messages; read and support chats wait for their next message", async () => {
     const { ozon, telegram } = h;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { afterEach, beforeEach } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/app.ts";
 import type { Account } from "../../src/bridge/account.ts";
 import type { Config } from "../../src/config.ts";
@@ -49,11 +50,16 @@ export interface Harness {
   cycles(n: number): Promise<void>;
   /** An Account for direct calls (poller.syncChat); its provider is closed by close(). */
   account(): Account;
+  /** A new Ozon chat whose first buyer message, `text`, has reached its topic. */
+  openChat(text: string): Promise<{ chat: string; thread: number }>;
 }
 
-export async function createHarness(
-  options: { pollIntervalMs?: number; groupMessagesPerMinute?: number } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  pollIntervalMs?: number;
+  groupMessagesPerMinute?: number;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF, strictImages: true });
   const ozon = new FakeOzon({ clientId: CLIENT_ID, apiKey: OZON_KEY });
   await telegram.start();
@@ -160,8 +166,38 @@ export async function createHarness(
       providers.push(provider);
       return { id: ACCOUNT_ID, name: "Ozon", staffChatId: STAFF, provider, showName: false };
     },
+    async openChat(text) {
+      const chat = ozon.addChat();
+      ozon.buyerWrites(chat, text);
+      const thread = await harness.waitForThread(chat);
+      await harness.waitForBuyerTexts(thread, 1);
+      return { chat, thread };
+    },
   };
   return harness;
+}
+
+/**
+ * A new harness for every test of the calling suite: created (and with `start`, its bridge
+ * started) before each test, closed after it. The returned object always stands for the current
+ * test's harness, so a suite keeps one `h` and hooks registered later run inside its lifetime.
+ */
+export function useHarness(options: HarnessOptions & { start?: boolean } = {}): Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await createHarness(options);
+    if (options.start === true) await current.start();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (current === undefined) throw new Error("harness: used outside a test");
+      return Reflect.get(current, key);
+    },
+  });
 }
 
 /**

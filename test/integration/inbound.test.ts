@@ -1,8 +1,8 @@
 // Buyer messages → their forum topic: one topic per chat even when syncs race, every message
 // once and in order, and content (markup-looking text, long text, images, files) intact.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
-import { createHarness, type Harness, STAFF } from "./harness.ts";
+import { STAFF, useHarness } from "./harness.ts";
 
 // A valid 1×1 PNG: the Telegram fake runs with strictImages, like Telegram itself.
 const PNG = Buffer.from(
@@ -11,16 +11,7 @@ const PNG = Buffer.from(
 );
 
 describe("inbound: marketplace → topic", () => {
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await createHarness();
-    await h.start();
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness({ start: true });
 
   it("creates one topic when a push-style sync races the poller on a brand-new chat", async () => {
     const { ozon, telegram } = h;

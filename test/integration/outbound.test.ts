@@ -12,33 +12,23 @@ import { textsFor } from "../../src/bridge/texts/index.ts";
 import { waitFor } from "../support/wait-for.ts";
 import {
   ACCOUNT_ID,
-  createHarness,
-  type Harness,
   SEND_FILE,
   SEND_MESSAGE,
   STAFF,
   silentLog,
   TOKEN,
+  useHarness,
 } from "./harness.ts";
 
 const MB = 1024 * 1024;
 
 describe("outbound through the running bridge", () => {
-  let h: Harness;
+  const h = useHarness({ start: true });
   let chat: string;
   let thread: number;
 
   beforeEach(async () => {
-    h = await createHarness();
-    await h.start();
-    chat = h.ozon.addChat();
-    h.ozon.buyerWrites(chat, "hello");
-    thread = await h.waitForThread(chat);
-    await h.waitForBuyerTexts(thread, 1);
-  });
-
-  afterEach(async () => {
-    await h.close();
+    ({ chat, thread } = await h.openChat("hello"));
   });
 
   /** The bot's reply to a staff message, in the same topic. */
@@ -122,12 +112,11 @@ describe("outbound through the running bridge", () => {
 });
 
 describe("outbound retries (Outbound with a short backoff, real HTTP on both sides)", () => {
-  let h: Harness;
+  const h = useHarness();
   let store: Store;
   let outbound: Outbound;
 
   beforeEach(async () => {
-    h = await createHarness();
     store = await Store.open(h.dataDir);
     const queue = new GroupSendQueue(10_000);
     const telegram = new GrammyTelegram(new Api(TOKEN, { apiRoot: h.telegram.url }), {
@@ -149,7 +138,6 @@ describe("outbound retries (Outbound with a short backoff, real HTTP on both sid
   afterEach(async () => {
     await outbound.stop();
     await store.close();
-    await h.close();
   });
 
   it("sends once after Ozon answered 500 twice, then sets the receipt", async () => {

@@ -1,27 +1,16 @@
 // A staff message that could not be sent yet is stored, not lost: a new bridge on the same
 // DATA_DIR picks it up and sends it exactly once.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
-import { createHarness, drainOzonFailures, type Harness, SEND_MESSAGE, STAFF } from "./harness.ts";
+import { drainOzonFailures, SEND_MESSAGE, STAFF, useHarness } from "./harness.ts";
 
 describe("a staff message across a restart", () => {
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it("is sent once by the next bridge after the first one stopped while Ozon failed", async () => {
     const { ozon, telegram } = h;
     await h.start();
-    const chat = ozon.addChat();
-    ozon.buyerWrites(chat, "is anyone there?");
-    const thread = await h.waitForThread(chat);
-    await h.waitForBuyerTexts(thread, 1);
+    const { chat, thread } = await h.openChat("is anyone there?");
 
     ozon.failNext(SEND_MESSAGE, { status: 500, times: 50 });
     const staff = telegram.staffSends({ threadId: thread, text: "Yes, we are here." });

@@ -1,28 +1,16 @@
 // Only staff messages in a mapped topic of the staff group reach the buyer. Other groups,
 // private chats, General and topics staff made for themselves are ignored: nothing is sent to
 // Ozon and the bot says nothing there (a sticker would otherwise get an explanation).
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
-import { createHarness, type Harness, SEND_FILE, SEND_MESSAGE, STAFF } from "./harness.ts";
+import { SEND_FILE, SEND_MESSAGE, STAFF, useHarness } from "./harness.ts";
 
 describe("what the bot listens to", () => {
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await createHarness();
-    await h.start();
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness({ start: true });
 
   it("ignores other chats, General and unmapped topics; serves the mapped topic", async () => {
     const { ozon, telegram } = h;
-    const chat = ozon.addChat();
-    ozon.buyerWrites(chat, "hello");
-    const thread = await h.waitForThread(chat);
-    await h.waitForBuyerTexts(thread, 1);
+    const { chat, thread } = await h.openChat("hello");
 
     const other = telegram.otherGroupSends({ text: "from another group" });
     telegram.otherGroupSends({ sticker: true });

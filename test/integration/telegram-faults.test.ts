@@ -1,25 +1,16 @@
 // Telegram trouble while mirroring buyer messages: flood control, a topic closed by a human,
 // lost connections. Nothing is lost; a lost answer repeats at most one post.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
-import { createHarness, type Harness, STAFF } from "./harness.ts";
+import { STAFF, useHarness } from "./harness.ts";
 
 describe("inbound under Telegram faults", () => {
-  let h: Harness;
+  const h = useHarness({ start: true });
   let chat: string;
   let thread: number;
 
   beforeEach(async () => {
-    h = await createHarness();
-    await h.start();
-    chat = h.ozon.addChat();
-    h.ozon.buyerWrites(chat, "hello");
-    thread = await h.waitForThread(chat);
-    await h.waitForBuyerTexts(thread, 1);
-  });
-
-  afterEach(async () => {
-    await h.close();
+    ({ chat, thread } = await h.openChat("hello"));
   });
 
   it("waits out a 429 with retry_after and delivers the message once", async () => {
