@@ -2141,26 +2141,15 @@ export class FakeTelegram {
         return { document: documentOf(file) };
       case "video": {
         const video: Video = {
-          file_id: file.file_id,
-          file_unique_id: file.file_unique_id,
+          ...documentOf(file),
           width: file.width ?? 640,
           height: file.height ?? 360,
           duration: 1,
-          file_size: file.bytes.length,
         };
-        if (file.file_name) video.file_name = file.file_name;
-        if (file.mime_type) video.mime_type = file.mime_type;
         return { video };
       }
       case "audio": {
-        const audio: Audio = {
-          file_id: file.file_id,
-          file_unique_id: file.file_unique_id,
-          duration: 1,
-          file_size: file.bytes.length,
-        };
-        if (file.file_name) audio.file_name = file.file_name;
-        if (file.mime_type) audio.mime_type = file.mime_type;
+        const audio: Audio = { ...documentOf(file), duration: 1 };
         return { audio };
       }
       case "voice": {
@@ -2300,15 +2289,7 @@ function makeFileId(kind: FileKind, serial: number): string {
 }
 
 function publicFile(file: StoredFile): FakeFile {
-  const result: FakeFile = {
-    file_id: file.file_id,
-    file_unique_id: file.file_unique_id,
-    file_size: file.bytes.length,
-    file_path: file.file_path,
-  };
-  if (file.file_name) result.file_name = file.file_name;
-  if (file.mime_type) result.mime_type = file.mime_type;
-  return result;
+  return { ...documentOf(file), file_size: file.bytes.length, file_path: file.file_path };
 }
 
 function photoSize(file: StoredFile): PhotoSize {
@@ -2321,6 +2302,7 @@ function photoSize(file: StoredFile): PhotoSize {
   };
 }
 
+/** The fields every file object shares (a Document has no others); videos and audio add theirs. */
 function documentOf(file: StoredFile): Document {
   const document: Document = {
     file_id: file.file_id,
