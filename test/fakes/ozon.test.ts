@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateOzonRequest } from "../contract/schema.ts";
-import { type Reply, rawRequest, startForeignHost } from "../support/raw-http.ts";
+import { type Reply, rawRequest, redirectOf, withForeignHost } from "../support/raw-http.ts";
 import { FakeOzon, parseLossless, SEND_WINDOW_CLOSED_MESSAGE } from "./ozon.ts";
 
 const CLIENT_ID = "123456";
@@ -272,32 +272,26 @@ describe("FakeOzon files", () => {
       redirect: "same-host",
     });
     expect(fake.messages(chatId).at(-1)?.data[0]).toBe(`[act.pdf (12 KB)](${doc.url})`);
-    const hop = await request(doc.url, { headers: AUTH });
-    await hop.body.dump();
-    expect(hop.statusCode).toBe(302);
-    const target = await request(String(hop.headers.location), { headers: AUTH });
+    const hop = await redirectOf(doc.url, AUTH);
+    expect(hop.status).toBe(302);
+    const target = await request(hop.location, { headers: AUTH });
     expect((await target.body.arrayBuffer()).byteLength).toBe(12 * 1024);
   });
 
   it("can redirect a file link to a foreign host", async () => {
-    const foreign = await startForeignHost();
-    try {
+    await withForeignHost(async (foreign) => {
       const chatId = fake.addChat();
       const { url } = fake.buyerSendsImage(chatId, Buffer.from("img"), "png", {
         redirect: `${foreign.origin}/storage/x.png`,
       });
-      const hop = await request(url, { headers: AUTH });
-      await hop.body.dump();
-      expect(hop.statusCode).toBe(302);
-      const location = String(hop.headers.location);
-      expect(location).toBe(`${foreign.origin}/storage/x.png`);
+      const hop = await redirectOf(url, AUTH);
+      expect(hop.status).toBe(302);
+      expect(hop.location).toBe(`${foreign.origin}/storage/x.png`);
       // A correct client follows the hop without the Ozon credentials.
-      const res = await request(location);
+      const res = await request(hop.location);
       expect(await res.body.text()).toBe("bytes");
       expect(foreign.seen[0]?.["api-key"]).toBeUndefined();
-    } finally {
-      await foreign.close();
-    }
+    });
   });
 });
 

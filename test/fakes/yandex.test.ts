@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateYandexRequest, YANDEX_MAX_FILE_BYTES } from "../contract/schema.ts";
-import { type Reply, rawRequest, startForeignHost } from "../support/raw-http.ts";
+import { type Reply, rawRequest, redirectOf, withForeignHost } from "../support/raw-http.ts";
 import { FakeYandex, yandexDate } from "./yandex.ts";
 
 const API_KEY = "ACMA:I4c4CxCSYaI41RSC2uYWP2qj3Rhhm4knMiBEga5K:151c0664";
@@ -455,33 +455,27 @@ describe("FakeYandex files", () => {
     const doc = fake.customerSendsFile(chatId, Buffer.alloc(1024), "act.pdf", {
       redirect: "same-host",
     });
-    const hop = await request(doc.url, { headers: AUTH });
-    await hop.body.dump();
-    expect(hop.statusCode).toBe(302);
-    const target = await request(String(hop.headers.location), { headers: AUTH });
+    const hop = await redirectOf(doc.url, AUTH);
+    expect(hop.status).toBe(302);
+    const target = await request(hop.location, { headers: AUTH });
     expect((await target.body.arrayBuffer()).byteLength).toBe(1024);
     expect(fake.countByOperation("file")).toBe(4);
   });
 
   it("can redirect a file link to a foreign host", async () => {
-    const foreign = await startForeignHost();
-    try {
+    await withForeignHost(async (foreign) => {
       const chatId = fake.addChat();
       const { url } = fake.customerSendsFile(chatId, Buffer.from("img"), "x.png", {
         redirect: `${foreign.origin}/storage/x.png`,
       });
-      const hop = await request(url, { headers: AUTH });
-      await hop.body.dump();
-      expect(hop.statusCode).toBe(302);
-      const location = String(hop.headers.location);
-      expect(location).toBe(`${foreign.origin}/storage/x.png`);
+      const hop = await redirectOf(url, AUTH);
+      expect(hop.status).toBe(302);
+      expect(hop.location).toBe(`${foreign.origin}/storage/x.png`);
       // A correct client follows the hop without the Api-Key.
-      const res = await request(location);
+      const res = await request(hop.location);
       expect(await res.body.text()).toBe("bytes");
       expect(foreign.seen[0]?.["api-key"]).toBeUndefined();
-    } finally {
-      await foreign.close();
-    }
+    });
   });
 });
 
