@@ -349,7 +349,7 @@ interface HandlerContext {
 type Handler = (params: Params, ctx: HandlerContext) => unknown;
 
 type OutcomeFault =
-  | { type: "error"; body: ApiErrorBody; times: number }
+  | { type: "error"; error: ApiError; times: number }
   | { type: "drop"; after: boolean; times: number };
 
 interface PollWaiter {
@@ -554,13 +554,8 @@ export class FakeTelegram {
 
   /** The next `times` (default 1) calls of `method` fail with this body and HTTP status. */
   failNext(method: string, spec: FailSpec): void {
-    const body: ApiErrorBody = {
-      ok: false,
-      error_code: spec.error_code,
-      description: spec.description,
-    };
-    if (spec.parameters) body.parameters = spec.parameters;
-    this.pushFault(method, { type: "error", body, times: spec.times ?? 1 });
+    const error = new ApiError(spec.error_code, spec.description, spec.parameters);
+    this.pushFault(method, { type: "error", error, times: spec.times ?? 1 });
   }
 
   /** The next `times` (default 1) calls of `method` wait `ms` before being processed. */
@@ -919,17 +914,7 @@ export class FakeTelegram {
       return;
     }
     const route = /^\/bot([^/]*)\/([^/]*)$/.exec(url.pathname);
-    const record: CallRecord = {
-      method: route?.[2] ?? url.pathname,
-      params: {},
-      files: [],
-      time: this.clock(),
-      outcome: "pending",
-      status: undefined,
-      result: undefined,
-      error: undefined,
-    };
-    this.calls.push(record);
+    const record = this.openCall(route?.[2] ?? url.pathname, {});
     if (!route) {
       this.finish(res, record, new ApiError(404, "Not Found"));
       return;
@@ -965,11 +950,7 @@ export class FakeTelegram {
       return;
     }
     if (fault?.type === "error") {
-      this.finish(
-        res,
-        record,
-        new ApiError(fault.body.error_code, fault.body.description, fault.body.parameters),
-      );
+      this.finish(res, record, fault.error);
       return;
     }
     if (!handler) {
@@ -1006,17 +987,7 @@ export class FakeTelegram {
   ): Promise<void> {
     const route = /^\/file\/bot([^/]*)\/(.+)$/.exec(pathname);
     const filePath = safeDecode(route?.[2] ?? "");
-    const record: CallRecord = {
-      method: DOWNLOAD_ROUTE,
-      params: { file_path: filePath },
-      files: [],
-      time: this.clock(),
-      outcome: "pending",
-      status: undefined,
-      result: undefined,
-      error: undefined,
-    };
-    this.calls.push(record);
+    const record = this.openCall(DOWNLOAD_ROUTE, { file_path: filePath });
     await this.applyDelay(DOWNLOAD_ROUTE);
     const fault = this.takeFault(DOWNLOAD_ROUTE);
     if (this.stopped || fault?.type === "drop") {
@@ -1024,11 +995,7 @@ export class FakeTelegram {
       return;
     }
     if (fault?.type === "error") {
-      this.finish(
-        res,
-        record,
-        new ApiError(fault.body.error_code, fault.body.description, fault.body.parameters),
-      );
+      this.finish(res, record, fault.error);
       return;
     }
     const file = this.filesByPath.get(filePath);
@@ -1045,6 +1012,22 @@ export class FakeTelegram {
     });
     res.end(file.bytes);
     this.notify(record);
+  }
+
+  /** Records a call as pending in `calls`; finish() or drop() settles it. */
+  private openCall(method: string, params: Params): CallRecord {
+    const record: CallRecord = {
+      method,
+      params,
+      files: [],
+      time: this.clock(),
+      outcome: "pending",
+      status: undefined,
+      result: undefined,
+      error: undefined,
+    };
+    this.calls.push(record);
+    return record;
   }
 
   private finish(res: ServerResponse, record: CallRecord, outcome: unknown): void {
