@@ -93,8 +93,15 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   const topics = new Topics({ store, telegram, queue, texts, log });
   const receipts = new Receipts({ store, telegram, log });
   const inbound = new Inbound({ store, topics, echoes, receipts, telegram, queue, texts, log });
-  const outbound = new Outbound({ accounts, store, echoes, telegram, queue, texts, log });
-  const poller = new Poller({ accounts, store, inbound, log, intervalMs: config.pollIntervalMs });
+  const outbound = new Outbound({ accounts, store, echoes, topics, telegram, queue, texts, log });
+  const poller = new Poller({
+    accounts,
+    store,
+    inbound,
+    topics,
+    log,
+    intervalMs: config.pollIntervalMs,
+  });
   const push = new PushReceiver({
     accounts,
     log,
@@ -102,8 +109,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
       syncChat: (account, chatId) => poller.syncChat(account, chatId),
       readByBuyer: (account, chatId, upToId) => receipts.readUpTo(account.id, chatId, upToId),
       chatClosed: async (account, chatId) => {
+        // The notice first: a bot cannot post into a closed topic.
         const topic = await topics.get(account, chatId);
-        if (topic) await topics.notice(topic, texts.chatClosed);
+        if (!topic || topic.closed) return;
+        await topics.notice(topic, texts.chatClosed);
+        await topics.update(account, chatId, { closed: true });
       },
       dispute: (account, chatId, active) => topics.setDisputed(account, chatId, active),
     },

@@ -39,15 +39,31 @@ export class GrammyTelegram implements TelegramPort {
   }
 
   reopenTopic(staffChatId: number, threadId: number): Promise<void> {
+    return call(() =>
+      unlessAlready(TOPIC_UNCHANGED, () => this.api.reopenForumTopic(staffChatId, threadId)),
+    );
+  }
+
+  closeTopic(staffChatId: number, threadId: number): Promise<void> {
+    return call(() =>
+      unlessAlready(TOPIC_UNCHANGED, () => this.api.closeForumTopic(staffChatId, threadId)),
+    );
+  }
+
+  editText(staffChatId: number, messageId: number, html: string): Promise<void> {
+    return call(() =>
+      unlessAlready(/message is not modified/i, () =>
+        this.api.editMessageText(staffChatId, messageId, html, {
+          parse_mode: "HTML",
+          link_preview_options: { is_disabled: true },
+        }),
+      ),
+    );
+  }
+
+  pin(staffChatId: number, messageId: number): Promise<void> {
     return call(async () => {
-      try {
-        await this.api.reopenForumTopic(staffChatId, threadId);
-      } catch (error) {
-        // Already open: the goal is reached.
-        if (!(error instanceof GrammyError && /TOPIC_NOT_MODIFIED/i.test(error.description))) {
-          throw error;
-        }
-      }
+      await this.api.pinChatMessage(staffChatId, messageId, { disable_notification: true });
     });
   }
 
@@ -147,6 +163,17 @@ export class GrammyTelegram implements TelegramPort {
       throw new TelegramError("transient", `file download failed: ${codeOf(error)}`);
     }
     return new Uint8Array(Buffer.concat(chunks));
+  }
+}
+
+const TOPIC_UNCHANGED = /TOPIC_NOT_MODIFIED/i;
+
+/** Runs `action`; Telegram saying the state is already the wanted one counts as success. */
+async function unlessAlready(already: RegExp, action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof GrammyError && already.test(error.description))) throw error;
   }
 }
 

@@ -98,6 +98,12 @@ export class Inbound {
       this.progress.set(progressKey, i + 1);
     }
     this.progress.delete(progressKey);
+    if (message.role === "buyer") {
+      const at = Date.parse(message.createdAt);
+      await this.topics.buyerWrote(account, message.chatId, Number.isNaN(at) ? Date.now() : at);
+    } else if (message.role === "seller") {
+      await this.topics.weAnswered(account, message.chatId);
+    }
   }
 
   /** Sends one post; a deleted topic is recreated and a closed one reopened, then it retries. */

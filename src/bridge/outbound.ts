@@ -12,6 +12,7 @@ import { chatKey, type OutboundJob, type OutboundPart, type Store, threadKey } f
 import { isTelegramError, TelegramError, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
+import type { Topics } from "./topics.ts";
 
 /** Telegram's getFile refuses larger files for bots on the cloud Bot API. */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -36,6 +37,7 @@ export class Outbound {
   private readonly accounts: Map<string, Account>;
   private readonly store: Store;
   private readonly echoes: Echoes;
+  private readonly topics: Topics;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
@@ -49,6 +51,7 @@ export class Outbound {
     accounts: Account[];
     store: Store;
     echoes: Echoes;
+    topics: Topics;
     telegram: TelegramPort;
     queue: GroupSendQueue;
     texts: Texts;
@@ -58,6 +61,7 @@ export class Outbound {
     this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
     this.store = deps.store;
     this.echoes = deps.echoes;
+    this.topics = deps.topics;
     this.telegram = deps.telegram;
     this.queue = deps.queue;
     this.texts = deps.texts;
@@ -233,6 +237,11 @@ export class Outbound {
   }
 
   private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
+    try {
+      await this.topics.weAnswered(account, job.chatId);
+    } catch (error) {
+      this.log.warn({ job: job.id, err: errorText(error) }, "could not update the topic status");
+    }
     try {
       await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
     } catch (error) {

@@ -8,6 +8,7 @@ import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
 import { type ChatSummary, compareIds, type Id, type MarketMessage } from "./provider.ts";
 import { chatKey, type Store } from "./store.ts";
+import type { Topics } from "./topics.ts";
 
 /** How a chat without a cursor is treated. */
 type FirstSight =
@@ -18,6 +19,8 @@ type FirstSight =
 
 interface SyncRequest {
   changeToken?: string;
+  /** The chat's state as the list showed it, reflected in its topic. */
+  state?: { closed?: boolean; disputed?: boolean };
   firstSight: FirstSight;
   lastMessageId?: Id;
 }
@@ -33,6 +36,7 @@ export class Poller {
   private readonly accounts: Account[];
   private readonly store: Store;
   private readonly inbound: Inbound;
+  private readonly topics: Topics;
   private readonly log: Logger;
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
@@ -47,6 +51,7 @@ export class Poller {
     accounts: Account[];
     store: Store;
     inbound: Inbound;
+    topics: Topics;
     log: Logger;
     intervalMs: number;
     sweepEvery?: number;
@@ -55,6 +60,7 @@ export class Poller {
     this.accounts = deps.accounts;
     this.store = deps.store;
     this.inbound = deps.inbound;
+    this.topics = deps.topics;
     this.log = deps.log;
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
@@ -190,7 +196,7 @@ export class Poller {
     if (cursor) {
       return cursor.changeToken === chat.changeToken
         ? undefined
-        : { changeToken: chat.changeToken, firstSight: "all" };
+        : { changeToken: chat.changeToken, firstSight: "all", state: stateOf(chat) };
     }
     if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
       // Existing chat with nothing waiting: start from its newest message, silently.
@@ -229,6 +235,8 @@ export class Poller {
     try {
       const cursor = await this.store.cursors.get(key);
       const signal = this.stopController.signal;
+      // State first: a buyer message delivered after it reopens a closed chat's topic.
+      if (request.state) await this.topics.update(account, chatId, request.state);
       if (cursor) {
         const messages = await this.fetchSlot(() =>
           account.provider.messagesAfter(chatId, cursor.lastId, signal),
@@ -284,4 +292,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
+  return {
+    ...(chat.closed !== undefined ? { closed: chat.closed } : {}),
+    ...(chat.disputed !== undefined ? { disputed: chat.disputed } : {}),
+  };
 }

@@ -42,6 +42,8 @@ export interface ChatSummary {
   lastMessageId?: Id;
   unreadCount: number;
   closed?: boolean;
+  /** A dispute (arbitration) is running. */
+  disputed?: boolean;
 }
 
 export interface ChatDetails {

@@ -17,6 +17,15 @@ export interface TopicRecord {
   returnNumber?: string;
   buyerName?: string;
   disputed?: boolean;
+  /** Who the conversation waits for: "us" when the buyer wrote last. */
+  waiting?: "us" | "buyer";
+  closed?: boolean;
+  /** When the buyer's unanswered message arrived (ms); reminders count from it. */
+  waitingSince?: number;
+  /** Reminder thresholds already posted for the current wait. */
+  reminded?: string[];
+  /** The pinned order card, edited when the facts change. */
+  cardMessageId?: number;
 }
 
 export interface ThreadRecord {

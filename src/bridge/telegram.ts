@@ -24,6 +24,9 @@ export interface TelegramPort {
   createTopic(staffChatId: number, name: string, iconColor: number): Promise<number>;
   renameTopic(staffChatId: number, threadId: number, name: string): Promise<void>;
   reopenTopic(staffChatId: number, threadId: number): Promise<void>;
+  closeTopic(staffChatId: number, threadId: number): Promise<void>;
+  editText(staffChatId: number, messageId: number, html: string): Promise<void>;
+  pin(staffChatId: number, messageId: number): Promise<void>;
   /** `html` uses Telegram's HTML parse mode; returns the new message id. */
   sendText(
     staffChatId: number,

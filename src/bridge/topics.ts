@@ -1,7 +1,11 @@
 // Topic lifecycle: one forum topic per marketplace chat, created once even when a poll and a
-// push race, recreated when a human deleted it, reopened when closed.
+// push race, recreated when a human deleted it. The topic's name shows who waits (🔴 the buyer
+// waits for us, 🟢 we wait for the buyer, ⚪ closed) and its pinned header, the order card,
+// what the marketplace tells about the order. Both change only when their content changes:
+// every rename or edit costs a message from the group's budget.
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
+import { KeyedSerial } from "./keyed-lock.ts";
 import type { Id } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type Store, type TopicRecord, threadKey } from "./store.ts";
@@ -13,17 +17,20 @@ import type { Texts } from "./texts/index.ts";
 const ICON_COLORS: Record<string, number> = { ozon: 0x6fb9f0, yandex: 0xffd67e };
 const DEFAULT_ICON_COLOR = 0xcb86db;
 const MAX_TITLE = 128;
+const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
 
-/** What a topic's name and header say about the chat. */
-export interface TopicFacts {
-  orderNumber?: string;
-  returnNumber?: string;
-  buyerName?: string;
-  disputed?: boolean;
-}
+/** What a topic's name and order card say about the chat. */
+export type TopicFacts = Pick<
+  TopicRecord,
+  "orderNumber" | "returnNumber" | "buyerName" | "disputed"
+>;
+
+/** Who the conversation waits for, and whether it is over. */
+export type TopicState = Pick<TopicRecord, "waiting" | "closed" | "waitingSince" | "reminded">;
 
 export class Topics {
   private readonly inFlight = new Map<string, Promise<TopicRecord>>();
+  private readonly serial = new KeyedSerial();
   private readonly store: Store;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
@@ -50,25 +57,17 @@ export class Topics {
 
   /** The chat's topic, created on first use; concurrent callers share one creation. */
   ensure(account: Account, chatId: Id, hint: TopicFacts): Promise<TopicRecord> {
-    const key = chatKey(account.id, chatId);
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const task = (async () => {
-      const existing = await this.store.topics.get(key);
-      if (existing) return this.refreshTitle(account, existing, hint);
-      return this.create(account, chatId, hint, false);
-    })().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, task);
-    return task;
+    return this.once(account, chatId, async (existing) => {
+      if (!existing) return this.create(account, chatId, hint, false);
+      // Named once: a chat that mentions several orders keeps its first one.
+      if (!hint.orderNumber || existing.orderNumber) return existing;
+      return this.apply(account, existing, { orderNumber: hint.orderNumber });
+    });
   }
 
   /** The topic is gone (deleted by a human): make a new one and point the chat at it. */
   recreate(account: Account, stale: TopicRecord): Promise<TopicRecord> {
-    const key = chatKey(account.id, stale.chatId);
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const task = (async () => {
-      const current = await this.store.topics.get(key);
+    return this.once(account, stale.chatId, async (current) => {
       // Someone else already recreated it while we were failing on the old thread.
       if (current && current.threadId !== stale.threadId) return current;
       await this.store.threads.delete(threadKey(stale.staffChatId, stale.threadId));
@@ -77,28 +76,93 @@ export class Topics {
         "topic was deleted in Telegram; creating it again",
       );
       return this.create(account, stale.chatId, factsOf(stale), true);
-    })().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, task);
-    return task;
+    });
   }
 
   async reopen(topic: TopicRecord): Promise<void> {
     await this.telegram.reopenTopic(topic.staffChatId, topic.threadId);
   }
 
-  /** Marks a dispute started or finished: in the topic's name and with a notice. */
-  async setDisputed(account: Account, chatId: Id, disputed: boolean): Promise<void> {
-    const topic = await this.get(account, chatId);
-    if (!topic || Boolean(topic.disputed) === disputed) return;
-    await this.rename(account, { ...topic, disputed });
-    await this.notice(topic, disputed ? this.texts.disputeStarted : this.texts.disputeFinished);
+  /**
+   * Changes facts or state of an existing topic: renames it, edits its order card and closes
+   * or reopens it only where that changes anything. No topic yet: nothing to show.
+   */
+  update(
+    account: Account,
+    chatId: Id,
+    patch: TopicFacts & TopicState,
+  ): Promise<TopicRecord | undefined> {
+    return this.serial.run(chatKey(account.id, chatId), async () => {
+      const topic = await this.get(account, chatId);
+      return topic && this.apply(account, topic, patch);
+    });
   }
 
-  /** A silent line from the bridge in the chat's topic, when the chat has one. */
+  /** The buyer wrote: the chat waits for us (since the first unanswered message) and is open. */
+  buyerWrote(account: Account, chatId: Id, at: number): Promise<TopicRecord | undefined> {
+    return this.serial.run(chatKey(account.id, chatId), async () => {
+      const topic = await this.get(account, chatId);
+      if (!topic) return undefined;
+      const stillWaiting = topic.waiting === "us" && topic.waitingSince !== undefined;
+      return this.apply(account, topic, {
+        waiting: "us",
+        closed: false,
+        waitingSince: stillWaiting ? topic.waitingSince : at,
+        reminded: stillWaiting ? topic.reminded : [],
+      });
+    });
+  }
+
+  /** We answered (from Telegram or the cabinet): the chat waits for the buyer. */
+  weAnswered(account: Account, chatId: Id): Promise<TopicRecord | undefined> {
+    return this.update(account, chatId, {
+      waiting: "buyer",
+      waitingSince: undefined,
+      reminded: [],
+    });
+  }
+
+  /** A dispute started or finished: marked in the name and the card, with a notice. */
+  async setDisputed(account: Account, chatId: Id, disputed: boolean): Promise<void> {
+    const before = await this.get(account, chatId);
+    if (!before || Boolean(before.disputed) === disputed) return;
+    const topic = await this.update(account, chatId, { disputed });
+    if (topic) {
+      await this.notice(topic, disputed ? this.texts.disputeStarted : this.texts.disputeFinished);
+    }
+  }
+
+  /** A silent line from the bridge in the chat's topic. */
   async notice(topic: TopicRecord, text: string): Promise<void> {
     await this.queue.send(topic.staffChatId, () =>
       this.telegram.sendText(topic.staffChatId, topic.threadId, escapeHtml(text), { silent: true }),
     );
+  }
+
+  /** Every topic of every account (for /status, /find and reminders). */
+  async all(): Promise<TopicRecord[]> {
+    const topics: TopicRecord[] = [];
+    const iterate = this.store.topics.iterator;
+    if (!iterate) return topics;
+    for await (const [, topic] of iterate.call(this.store.topics, undefined)) {
+      if (topic) topics.push(topic as TopicRecord);
+    }
+    return topics;
+  }
+
+  private once(
+    account: Account,
+    chatId: Id,
+    work: (existing: TopicRecord | undefined) => Promise<TopicRecord>,
+  ): Promise<TopicRecord> {
+    const key = chatKey(account.id, chatId);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const task = this.serial
+      .run(key, async () => work(await this.store.topics.get(key)))
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, task);
+    return task;
   }
 
   private async create(
@@ -113,7 +177,7 @@ export class Topics {
     const threadId = await this.queue.send(account.staffChatId, () =>
       this.telegram.createTopic(account.staffChatId, title, color),
     );
-    const record: TopicRecord = {
+    let record: TopicRecord = {
       accountId: account.id,
       chatId,
       staffChatId: account.staffChatId,
@@ -129,7 +193,7 @@ export class Topics {
     });
     await this.store.topics.set(chatKey(account.id, chatId), record);
     this.log.info({ account: account.id, chatId, threadId, title }, "topic created");
-    await this.postHeader(account, record, recreated);
+    record = await this.postCard(account, record, recreated);
     return record;
   }
 
@@ -153,57 +217,82 @@ export class Topics {
     }
   }
 
-  private async refreshTitle(
+  private async apply(
     account: Account,
     topic: TopicRecord,
-    hint: TopicFacts,
+    patch: TopicFacts & TopicState,
   ): Promise<TopicRecord> {
-    // Named once: a chat that mentions several orders keeps its first one, not a flickering name.
-    if (!hint.orderNumber || topic.orderNumber) return topic;
-    return this.rename(account, { ...topic, orderNumber: hint.orderNumber });
-  }
-
-  private async rename(account: Account, topic: TopicRecord): Promise<TopicRecord> {
-    const title = this.title(account, topic.chatId, topic);
+    const next: TopicRecord = { ...topic, ...patch };
+    const title = this.title(account, next.chatId, next);
+    const { staffChatId, threadId } = topic;
     if (title !== topic.title) {
-      await this.queue.send(topic.staffChatId, () =>
-        this.telegram.renameTopic(topic.staffChatId, topic.threadId, title),
+      await this.queue.send(staffChatId, () =>
+        this.telegram.renameTopic(staffChatId, threadId, title),
+      );
+      next.title = title;
+    }
+    if (Boolean(next.closed) !== Boolean(topic.closed)) {
+      const change = next.closed ? this.telegram.closeTopic : this.telegram.reopenTopic;
+      await this.queue.send(staffChatId, () => change.call(this.telegram, staffChatId, threadId));
+    }
+    const card = this.card(account, next, false);
+    if (next.cardMessageId !== undefined && card !== this.card(account, topic, false)) {
+      const messageId = next.cardMessageId;
+      await this.queue.send(staffChatId, () =>
+        this.telegram.editText(staffChatId, messageId, card),
       );
     }
-    const updated = { ...topic, title };
-    await this.store.topics.set(chatKey(account.id, topic.chatId), updated);
-    return updated;
+    await this.store.topics.set(chatKey(account.id, next.chatId), next);
+    return next;
   }
 
-  private title(account: Account, chatId: Id, facts: TopicFacts): string {
-    const subject = facts.orderNumber
-      ? facts.orderNumber
-      : facts.returnNumber
-        ? this.texts.returnSubject(facts.returnNumber)
+  private title(account: Account, chatId: Id, topic: TopicFacts & TopicState): string {
+    const subject = topic.orderNumber
+      ? topic.orderNumber
+      : topic.returnNumber
+        ? this.texts.returnSubject(topic.returnNumber)
         : this.texts.chatSubject(chatId.slice(0, 8));
-    const parts = [subject, facts.buyerName, accountLabel(account)].filter(Boolean);
-    const title = `${facts.disputed ? "⚖️ " : ""}${parts.join(" · ")}`;
+    const status = topic.closed
+      ? STATUS_MARK.closed
+      : topic.waiting
+        ? STATUS_MARK[topic.waiting]
+        : undefined;
+    const head = [status, topic.disputed ? "⚖️" : undefined].filter(Boolean).join(" ");
+    const parts = [subject, topic.buyerName, accountLabel(account)].filter(Boolean).join(" · ");
+    const title = head ? `${head} ${parts}` : parts;
     return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
   }
 
-  private async postHeader(account: Account, topic: TopicRecord, recreated: boolean) {
+  /** The order card: only what the marketplace told us; no links whose format is not documented. */
+  private card(account: Account, topic: TopicRecord, recreated: boolean): string {
     const t = this.texts;
-    const lines = [
+    const code = (value: string) => `<code>${escapeHtml(value)}</code>`;
+    return [
       `<b>${recreated ? t.headerRecreated : t.headerTitle}</b>`,
       `${t.headerMarketplace}: ${escapeHtml(accountLabel(account))}`,
-      ...(topic.orderNumber
-        ? [`${t.headerOrder}: <code>${escapeHtml(topic.orderNumber)}</code>`]
-        : []),
-      ...(topic.returnNumber
-        ? [`${t.headerReturn}: <code>${escapeHtml(topic.returnNumber)}</code>`]
-        : []),
+      ...(topic.orderNumber ? [`${t.headerOrder}: ${code(topic.orderNumber)}`] : []),
+      ...(topic.returnNumber ? [`${t.headerReturn}: ${code(topic.returnNumber)}`] : []),
       ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
       ...(topic.disputed ? [t.headerDispute] : []),
-      `${t.headerChat}: <code>${escapeHtml(topic.chatId)}</code>`,
-    ];
-    await this.queue.send(topic.staffChatId, () =>
-      this.telegram.sendText(topic.staffChatId, topic.threadId, lines.join("\n"), { silent: true }),
+      `${t.headerChat}: ${code(topic.chatId)}`,
+    ].join("\n");
+  }
+
+  private async postCard(account: Account, topic: TopicRecord, recreated: boolean) {
+    const { staffChatId, threadId } = topic;
+    const html = this.card(account, topic, recreated);
+    const cardMessageId = await this.queue.send(staffChatId, () =>
+      this.telegram.sendText(staffChatId, threadId, html, { silent: true }),
     );
+    const record = { ...topic, cardMessageId };
+    await this.store.topics.set(chatKey(account.id, topic.chatId), record);
+    try {
+      await this.queue.send(staffChatId, () => this.telegram.pin(staffChatId, cardMessageId));
+    } catch (error) {
+      // Pinning needs the "pin messages" right; the card is still there without it.
+      this.log.warn({ threadId, err: (error as Error).message }, "could not pin the order card");
+    }
+    return record;
   }
 }
 

@@ -9,6 +9,7 @@ import { Outbound } from "../../src/bridge/outbound.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
 import { Store, threadKey } from "../../src/bridge/store.ts";
 import { textsFor } from "../../src/bridge/texts/index.ts";
+import { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
 import {
   ACCOUNT_ID,
@@ -123,13 +124,15 @@ describe("outbound retries (Outbound with a short backoff, real HTTP on both sid
       apiRoot: h.telegram.url,
       token: TOKEN,
     });
+    const texts = textsFor("en");
     outbound = new Outbound({
       accounts: [h.account()],
       store,
       echoes: new Echoes(store),
+      topics: new Topics({ store, telegram, queue, texts, log: silentLog }),
       telegram,
       queue,
-      texts: textsFor("en"),
+      texts,
       log: silentLog,
       backoffBaseMs: 20,
     });

@@ -37,7 +37,7 @@ describe("mapChatSummary", () => {
     expect(summary).toEqual({
       chatId: "c1",
       isBuyerChat: true,
-      changeToken: "30000000001280042740",
+      changeToken: "30000000001280042740|opened",
       lastMessageId: "30000000001280042740",
       unreadCount: 2,
       closed: false,

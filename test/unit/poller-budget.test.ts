@@ -10,6 +10,7 @@ import type { Inbound } from "../../src/bridge/inbound.ts";
 import { Poller } from "../../src/bridge/poller.ts";
 import type { ChatSummary, MarketplaceProvider } from "../../src/bridge/provider.ts";
 import { Store } from "../../src/bridge/store.ts";
+import type { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 /** 100 quiet chats behind a list call that pages by 20, with 10 calls an hour allowed. */
@@ -50,6 +51,7 @@ describe("Poller list budget", () => {
       accounts: [account],
       store,
       inbound: {} as Inbound,
+      topics: {} as Topics,
       log,
       intervalMs: 1,
       sweepEvery: 2,

@@ -35,7 +35,9 @@ describe("mapChatSummary", () => {
       changeToken: `${UPDATED}|WAITING_FOR_PARTNER`,
       unreadCount: 1,
       closed: false,
+      disputed: false,
     });
+    expect(mapChatSummary(chat({ status: "WAITING_FOR_ARBITER" }))?.disputed).toBe(true);
   });
 
   it.each([

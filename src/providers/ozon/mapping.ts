@@ -72,8 +72,9 @@ export function mapChatSummary(item: unknown): ChatSummary | undefined {
   const summary: ChatSummary = {
     chatId,
     isBuyerChat: BUYER_CHAT_TYPES.has(normalizeEnum(chat.chat_type)),
-    // The list has no update time; the newest id is what changes with every message.
-    changeToken: lastMessageId ?? "",
+    // The list has no update time; the newest id changes with every message, the status
+    // when the chat is closed without one.
+    changeToken: `${lastMessageId ?? ""}|${status}`,
     unreadCount: count(item.unread_count),
   };
   if (lastMessageId !== undefined) summary.lastMessageId = lastMessageId;

@@ -62,7 +62,13 @@ export function mapChatSummary(item: unknown): ChatSummary | undefined {
     // Yandex keeps no unread counter: a chat waiting for the shop counts as one unread.
     unreadCount: AWAITING_SHOP.has(status) ? 1 : 0,
     closed: status === "FINISHED",
+    disputed: isDisputed(item.type, status),
   };
+}
+
+/** A dispute runs while the chat is an ARBITRAGE one or waits for the arbiter. */
+function isDisputed(type: unknown, status: string): boolean {
+  return enumValue(type) === "ARBITRAGE" || status === "WAITING_FOR_ARBITER";
 }
 
 /** getChat result → order/return context of the chat. */
@@ -71,7 +77,7 @@ export function mapChatDetails(chatId: string, info: Record<string, unknown>): C
   const status = enumValue(info.status);
   const details: ChatDetails = {
     chatId,
-    disputed: enumValue(info.type) === "ARBITRAGE" || status === "WAITING_FOR_ARBITER",
+    disputed: isDisputed(info.type, status),
     closed: status === "FINISHED",
   };
   // The top-level orderId is deprecated but older answers may carry only it.
