@@ -357,6 +357,12 @@ interface PollWaiter {
   finish: (result: Update[] | ApiError) => void;
 }
 
+/** Where a bot's message goes: a forum topic, and the message it replies to. */
+interface PostTarget {
+  topic: TopicState | undefined;
+  replyTo: Message | undefined;
+}
+
 interface PostOptions {
   from: User;
   byBot: boolean;
@@ -1402,14 +1408,7 @@ export class FakeTelegram {
     const preview = optJson<Record<string, unknown>>(p, "link_preview_options");
     if (preview) content.link_preview_options = preview;
     applyCommonOptions(content, p);
-    return this.post(chat, {
-      from: this.botUser,
-      byBot: true,
-      ...target,
-      content,
-      method: ctx.method,
-      params: p,
-    }).message;
+    return this.postAsBot(chat, target, content, ctx, p).message;
   }
 
   private async sendMedia(
@@ -1430,14 +1429,7 @@ export class FakeTelegram {
     if (optBool(p, "has_spoiler")) content.has_media_spoiler = true;
     if (optBool(p, "show_caption_above_media")) content.show_caption_above_media = true;
     applyCommonOptions(content, p);
-    return this.post(chat, {
-      from: this.botUser,
-      byBot: true,
-      ...target,
-      content,
-      method: ctx.method,
-      params: p,
-    }).message;
+    return this.postAsBot(chat, target, content, ctx, p).message;
   }
 
   private async sendMediaGroup(p: Params, ctx: HandlerContext): Promise<Message[]> {
@@ -1481,14 +1473,7 @@ export class FakeTelegram {
       };
       if (optBool(item, "has_spoiler")) content.has_media_spoiler = true;
       if (optBool(p, "protect_content")) content.has_protected_content = true;
-      return this.post(chat, {
-        from: this.botUser,
-        byBot: true,
-        ...target,
-        content,
-        method: ctx.method,
-        params: p,
-      }).message;
+      return this.postAsBot(chat, target, content, ctx, p).message;
     });
   }
 
@@ -1515,14 +1500,7 @@ export class FakeTelegram {
     const target = this.resolveTarget(chat, p);
     this.consumeBudget(chat, 1);
     applyCommonOptions(content, p);
-    const stored = this.post(chat, {
-      from: this.botUser,
-      byBot: true,
-      ...target,
-      content,
-      method: ctx.method,
-      params: p,
-    });
+    const stored = this.postAsBot(chat, target, content, ctx, p);
     return { message_id: stored.message.message_id };
   }
 
@@ -1719,10 +1697,7 @@ export class FakeTelegram {
   }
 
   /** Which topic (if any) a bot post lands in, and what it replies to; validates both. */
-  private resolveTarget(
-    chat: ChatState,
-    p: Params,
-  ): { topic: TopicState | undefined; replyTo: Message | undefined } {
+  private resolveTarget(chat: ChatState, p: Params): PostTarget {
     const threadId = optInt(p, "message_thread_id");
     let topic: TopicState | undefined;
     if (threadId !== undefined) {
@@ -1776,6 +1751,24 @@ export class FakeTelegram {
       });
     }
     for (let i = 0; i < count; i++) chat.postTimes.push(now);
+  }
+
+  /** Posts what one of the bot's send methods asked for, where it asked for it. */
+  private postAsBot(
+    chat: ChatState,
+    target: PostTarget,
+    content: Record<string, unknown>,
+    ctx: HandlerContext,
+    p: Params,
+  ): StoredMessage {
+    return this.post(chat, {
+      from: this.botUser,
+      byBot: true,
+      ...target,
+      content,
+      method: ctx.method,
+      params: p,
+    });
   }
 
   private post(chat: ChatState, options: PostOptions): StoredMessage {
