@@ -6,13 +6,13 @@
 // the client side, and the test re-validates those bodies itself, checks that the fake saw the
 // very same requests, reads the raw text for id precision and the headers for credentials.
 
-import type { Dispatcher } from "undici";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatSummary, MarketMessage } from "../../src/bridge/provider.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
 import { collect } from "../support/provider-http.ts";
+import { bodyText, headerRecord } from "./dispatched.ts";
 import { parseLossless } from "./lossless-json.ts";
 import { ozonChatPaths, validateOzonRequest } from "./schema.ts";
 
@@ -34,30 +34,6 @@ interface Dispatched {
   headers: Record<string, string>;
   /** The exact text put on the wire ("" when there was none). */
   body: string;
-}
-
-function headerRecord(headers: Dispatcher.DispatchOptions["headers"]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const put = (name: string, value: unknown): void => {
-    if (value === undefined || value === null) return;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
-  };
-  if (headers === undefined || headers === null) return out;
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) put(String(headers[i]), headers[i + 1]);
-  } else if (Symbol.iterator in headers) {
-    for (const [name, value] of headers as Iterable<[string, unknown]>) put(name, value);
-  } else {
-    for (const [name, value] of Object.entries(headers)) put(name, value);
-  }
-  return out;
-}
-
-function bodyText(body: Dispatcher.DispatchOptions["body"]): string {
-  if (body === undefined || body === null) return "";
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  return "<stream>";
 }
 
 /** Places where a body carries a number JS cannot hold exactly (a bare uint64 id). */

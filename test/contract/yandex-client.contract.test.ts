@@ -8,7 +8,6 @@
 // bytes parsed again with a different parser), reads the headers for credentials and the fake's
 // counters for the parallel limit.
 
-import type { Dispatcher } from "undici";
 import { Agent, FormData } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
@@ -21,6 +20,8 @@ import { ProviderError } from "../../src/bridge/provider.ts";
 import { YandexProvider } from "../../src/providers/yandex/provider.ts";
 import type { YandexOperationId } from "../fakes/yandex.ts";
 import { FakeYandex } from "../fakes/yandex.ts";
+import { collect } from "../support/provider-http.ts";
+import { bodyText, headerRecord } from "./dispatched.ts";
 import type { MultipartPartInfo } from "./schema.ts";
 import { validateYandexRequest, yandexContract } from "./schema.ts";
 
@@ -78,37 +79,6 @@ interface ClientPart {
   filename: string | undefined;
   type: string | undefined;
   bytes: Uint8Array;
-}
-
-function headerRecord(headers: Dispatcher.DispatchOptions["headers"]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const put = (name: string, value: unknown): void => {
-    if (value === undefined || value === null) return;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
-  };
-  if (headers === undefined || headers === null) return out;
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) put(String(headers[i]), headers[i + 1]);
-  } else if (Symbol.iterator in headers) {
-    for (const [name, value] of headers as Iterable<[string, unknown]>) put(name, value);
-  } else {
-    for (const [name, value] of Object.entries(headers)) put(name, value);
-  }
-  return out;
-}
-
-function bodyText(body: Dispatcher.DispatchOptions["body"]): string {
-  if (body === undefined || body === null) return "";
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  if (body instanceof FormData) return "<form>";
-  return "<stream>";
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 function bytes(length: number, seed: number): Uint8Array {
