@@ -1,6 +1,7 @@
 // Wires config → store → providers → bridge → bot, and takes it all down again. The entry point
 // (main.ts) adds process concerns: environment, signals, exit codes.
 import { createBot } from "./bot/bot.ts";
+import { commands, registerCommands } from "./bot/commands.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
@@ -12,6 +13,7 @@ import type { MarketplaceProvider } from "./bridge/provider.ts";
 import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
+import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
@@ -82,8 +84,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     token: config.telegram.token,
     apiRoot: config.telegram.apiRoot,
     staffChatIds,
-    // Updates flow only after bot.start(), when outbound exists.
-    onStaffMessage: (message) => outbound.handleStaffMessage(message),
+    // Updates flow only after bot.start(), when these exist.
+    outbound: () => outbound,
+    features: () => features,
+    texts,
+    notePrefix: config.notePrefix,
     log,
   });
   const telegram = new GrammyTelegram(bot.api, {
@@ -126,6 +131,17 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     throw error;
   }
 
+  const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
+  const features = commands({
+    accounts,
+    store,
+    topics,
+    status,
+    texts,
+    notePrefix: config.notePrefix,
+    pushEnabled: config.push !== undefined,
+  });
+
   let http: RunningHttpServer | undefined;
   if (config.push) {
     try {
@@ -148,10 +164,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     log.info({ port: http.port }, "push endpoints listening");
   }
 
+  await registerCommands(bot.api, staffChatIds, log);
   await outbound.resume();
   poller.start();
   const done = bot.start({
-    allowed_updates: ["message", "edited_message", "my_chat_member"],
+    allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
     drop_pending_updates: false,
     onStart: () =>
       log.info(

@@ -48,6 +48,8 @@ export interface Config {
   pollIntervalMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   language: "ru" | "en";
+  /** Staff messages starting with it stay in Telegram. */
+  notePrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +187,7 @@ const envSchema = z.object({
     })
     .default("info"),
   BOT_LANGUAGE: z.enum(["ru", "en"], { error: "ru or en" }).default("ru"),
+  NOTE_PREFIX: z.string().trim().min(1, "one or more characters, like //").default("//"),
 });
 
 /** Empty strings in .env files mean "not set", as in most deployment tools. */
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     language: e.BOT_LANGUAGE,
+    notePrefix: e.NOTE_PREFIX,
   };
 }
 

@@ -1,8 +1,9 @@
 // grammY bot for the staff group: only the configured chat is served; staff messages in mapped
 // topics go to the bridge, everything else is ignored.
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Context } from "grammy";
-import type { StaffMessage } from "../bridge/outbound.ts";
+import { Bot, type Composer, type Context, InlineKeyboard } from "grammy";
+import type { Outbound } from "../bridge/outbound.ts";
+import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
 import { toStaffMessage } from "./staff-message.ts";
 
@@ -10,9 +11,17 @@ export interface BotDeps {
   token: string;
   apiRoot: string;
   staffChatIds: Set<number>;
-  onStaffMessage: (message: StaffMessage) => Promise<void>;
+  /** Staff messages go here; a getter because the bridge is built after the bot. */
+  outbound: () => Outbound;
+  /** Commands and conversations, installed after the relay so they never see buyer replies. */
+  features: () => Composer<Context>;
+  texts: Texts;
+  /** A staff message starting with this stays in Telegram (a note for colleagues). */
+  notePrefix: string;
   log: Logger;
 }
+
+const RESEND = "resend:";
 
 export function createBot(deps: BotDeps): Bot {
   const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 } });
@@ -35,12 +44,36 @@ export function createBot(deps: BotDeps): Bot {
     }
   });
 
-  bot.on("message", async (ctx: Context) => {
-    const message = ctx.message;
-    if (!message) return;
-    const staff = toStaffMessage(message);
-    if (staff) await deps.onStaffMessage(staff);
+  // The relay first: a message in a buyer's topic is for the buyer, never a command's answer.
+  bot.on("message", async (ctx, next) => {
+    const staff = toStaffMessage(ctx.message);
+    if (!staff || isCommand(staff.text)) return next();
+    if (staff.text?.trimStart().startsWith(deps.notePrefix)) return;
+    if (!(await deps.outbound().handleStaffMessage(staff))) await next();
   });
+
+  bot.on("edited_message", async (ctx) => {
+    const staff = toStaffMessage(ctx.editedMessage);
+    if (!staff || staff.text?.trimStart().startsWith(deps.notePrefix)) return;
+    if (!(await deps.outbound().rememberEdit(staff))) return;
+    await ctx.reply(deps.texts.editNotSent, {
+      reply_parameters: { message_id: staff.messageId, allow_sending_without_reply: true },
+      reply_markup: new InlineKeyboard().text(
+        deps.texts.resendButton,
+        `${RESEND}${staff.messageId}`,
+      ),
+    });
+  });
+
+  bot.callbackQuery(new RegExp(`^${RESEND}(\\d+)$`), async (ctx) => {
+    const chatId = ctx.chat?.id;
+    const messageId = Number(ctx.match[1]);
+    const sent = chatId !== undefined && (await deps.outbound().sendEdit(chatId, messageId));
+    await ctx.answerCallbackQuery(sent ? deps.texts.resendQueued : deps.texts.resendGone);
+    await ctx.editMessageReplyMarkup({ reply_markup: new InlineKeyboard() }).catch(() => undefined);
+  });
+
+  bot.use((ctx, next) => deps.features().middleware()(ctx, next));
 
   bot.catch((error) => {
     deps.log.error(
@@ -52,4 +85,8 @@ export function createBot(deps: BotDeps): Bot {
     );
   });
   return bot;
+}
+
+function isCommand(text: string | undefined): boolean {
+  return text?.startsWith("/") ?? false;
 }

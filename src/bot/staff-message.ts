@@ -64,6 +64,7 @@ export function toStaffMessage(message: Message): StaffMessage | undefined {
     staffChatId: message.chat.id,
     threadId: message.message_thread_id,
     messageId: message.message_id,
+    ...(message.edit_date !== undefined ? { editedAt: message.edit_date } : {}),
   };
   const unsupported = UNSUPPORTED.find((key) => key in message);
   if (unsupported) return { ...base, unsupported };

@@ -29,6 +29,8 @@ export interface StaffMessage {
   /** Text or caption. */
   text?: string;
   file?: { fileId: string; name: string; mime: string; size?: number };
+  /** Telegram's edit_date when this is an edited message. */
+  editedAt?: number;
   /** Set for content a marketplace cannot take (sticker, voice, poll…): a key of texts.kinds. */
   unsupported?: string;
 }
@@ -87,24 +89,27 @@ export class Outbound {
     this.schedule(full);
   }
 
-  /** Turns a staff message in a mapped topic into a job, or explains why it cannot be sent. */
-  async handleStaffMessage(message: StaffMessage): Promise<void> {
+  /**
+   * Turns a staff message in a buyer's topic into a job, or explains why it cannot be sent.
+   * False when the topic is not a buyer chat's (the message is not for a buyer).
+   */
+  async handleStaffMessage(message: StaffMessage, jobId?: string): Promise<boolean> {
     const thread = await this.store.threads.get(threadKey(message.staffChatId, message.threadId));
     const account = thread && this.accounts.get(thread.accountId);
-    if (!thread || !account) return;
+    if (!thread || !account) return false;
     const refusal = this.refusal(account, message);
     if (refusal) {
       await this.reply(message.staffChatId, message.threadId, message.messageId, refusal);
-      return;
+      return true;
     }
     const parts: OutboundPart[] = [];
     if (message.file) parts.push({ type: "file", ...message.file });
     for (const text of splitText(message.text ?? "", account.provider.capabilities.maxTextLength)) {
       parts.push({ type: "text", text });
     }
-    if (parts.length === 0) return;
+    if (parts.length === 0) return true;
     await this.accept({
-      id: threadKey(message.staffChatId, message.messageId),
+      id: jobId ?? threadKey(message.staffChatId, message.messageId),
       staffChatId: message.staffChatId,
       threadId: message.threadId,
       messageId: message.messageId,
@@ -112,6 +117,35 @@ export class Outbound {
       chatId: thread.chatId,
       parts,
     });
+    return true;
+  }
+
+  /**
+   * An edited staff message: marketplaces cannot edit, so the corrected text is kept for staff
+   * to send as a new message. False when the topic is not a buyer chat or there is no text.
+   */
+  async rememberEdit(message: StaffMessage): Promise<boolean> {
+    const thread = await this.store.threads.get(threadKey(message.staffChatId, message.threadId));
+    if (!thread || !message.text?.trim()) return false;
+    await this.store.edits.set(threadKey(message.staffChatId, message.messageId), {
+      threadId: message.threadId,
+      text: message.text,
+      version: message.editedAt ?? 0,
+    });
+    return true;
+  }
+
+  /** Sends a remembered correction once; false when there is none (already sent or unknown). */
+  async sendEdit(staffChatId: number, messageId: number): Promise<boolean> {
+    const key = threadKey(staffChatId, messageId);
+    const edit = await this.store.edits.get(key);
+    if (!edit) return false;
+    await this.store.edits.delete(key);
+    await this.handleStaffMessage(
+      { staffChatId, threadId: edit.threadId, messageId, text: edit.text },
+      `${key}:edit:${edit.version}`,
+    );
+    return true;
   }
 
   private refusal(account: Account, message: StaffMessage): string | undefined {

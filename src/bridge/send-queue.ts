@@ -46,6 +46,13 @@ export class GroupSendQueue {
     return result;
   }
 
+  /** Messages sent into the group within the last window, and the budget. */
+  usage(staffChatId: number): { used: number; limit: number } {
+    const since = this.clock.now() - this.windowMs;
+    const sent = this.lanes.get(staffChatId)?.sentAt ?? [];
+    return { used: sent.filter((at) => at > since).length, limit: this.perMinute };
+  }
+
   private async waitForBudget(lane: Lane): Promise<void> {
     for (;;) {
       const now = this.clock.now();

@@ -74,6 +74,13 @@ export interface EchoRecord {
   staff?: StaffMessageRef;
 }
 
+export interface StaffEdit {
+  threadId: number;
+  text: string;
+  /** Telegram's edit_date: each edit can be sent once. */
+  version: number;
+}
+
 export interface StaffMessageRef {
   staffChatId: number;
   messageId: number;
@@ -92,6 +99,7 @@ const NAMESPACES = [
   "jobs",
   "echoes",
   "sent",
+  "edits",
   "conv",
 ] as const;
 type Namespace = (typeof NAMESPACES)[number];
@@ -105,6 +113,8 @@ export class Store {
   readonly echoes: Keyv<EchoRecord[]>;
   /** Per chat: our messages awaiting the buyer's read receipt. */
   readonly sent: Keyv<SentRecord[]>;
+  /** Corrected texts of edited staff messages, waiting for a tap on "send". */
+  readonly edits: Keyv<StaffEdit>;
   /** Bot conversation state (grammY conversations plugin). */
   readonly conversations: Keyv<unknown>;
   readonly file: string;
@@ -119,6 +129,7 @@ export class Store {
     this.jobs = spaces.jobs as Keyv<OutboundJob>;
     this.echoes = spaces.echoes as Keyv<EchoRecord[]>;
     this.sent = spaces.sent as Keyv<SentRecord[]>;
+    this.edits = spaces.edits as Keyv<StaffEdit>;
     this.conversations = spaces.conv;
     this.all = Object.values(spaces);
   }

@@ -2170,7 +2170,9 @@ export class FakeTelegram {
     if (options.mediaGroupId) content.media_group_id = options.mediaGroupId;
     if (options.text !== undefined) {
       content.text = options.text;
-      if (options.entities?.length) content.entities = options.entities;
+      // Telegram marks commands itself (bot_command entities); bots find commands by them.
+      const entities = options.entities ?? commandEntities(options.text);
+      if (entities.length) content.entities = entities;
     }
     if (options.photo) content.photo = this.photoSizes(this.humanFile(options.photo, "photo"));
     if (options.document) {
@@ -2872,4 +2874,13 @@ function imageSize(bytes: Buffer): { width: number; height: number } | undefined
     }
   }
   return undefined;
+}
+
+/** The bot_command entities Telegram adds to a message text, e.g. "/find 123" or "/help@bot". */
+function commandEntities(text: string): MessageEntity[] {
+  const entities: MessageEntity[] = [];
+  for (const match of text.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{5,32})?/g)) {
+    entities.push({ type: "bot_command", offset: match.index, length: match[0].length });
+  }
+  return entities;
 }

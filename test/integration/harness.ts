@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/app.ts";
 import type { Account } from "../../src/bridge/account.ts";
-import type { Config } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
 import type { Logger } from "../../src/logger.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
@@ -68,29 +68,22 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   let running: RunningBridge | undefined;
   const providers: OzonProvider[] = [];
 
+  // Built the way the entry point builds it, so every default applies.
   const config = (): Config => ({
-    telegram: {
-      token: TOKEN,
-      staffChatId: STAFF,
-      apiRoot: telegram.url,
-      groupMessagesPerMinute: options.groupMessagesPerMinute ?? 10_000,
-    },
-    httpPort: 0,
-    accounts: [
-      {
-        marketplace: "ozon",
-        id: ACCOUNT_ID,
-        name: "Ozon",
-        clientId: CLIENT_ID,
-        apiKey: OZON_KEY,
-        apiUrl: ozon.url,
-        staffChatId: STAFF,
-      },
-    ],
-    dataDir,
+    ...loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_STAFF_CHAT_ID: String(STAFF),
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_GROUP_MESSAGES_PER_MINUTE: String(options.groupMessagesPerMinute ?? 10_000),
+      OZON_CLIENT_ID: CLIENT_ID,
+      OZON_API_KEY: OZON_KEY,
+      OZON_API_URL: ozon.url,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "silent",
+      BOT_LANGUAGE: "en",
+    }),
+    // Faster than the 1 s the environment allows.
     pollIntervalMs: options.pollIntervalMs ?? 200,
-    logLevel: "silent",
-    language: "en",
   });
 
   const stopBridge = async () => {

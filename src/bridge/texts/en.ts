@@ -53,4 +53,66 @@ export const en: Texts = {
     telegramFile: (detail) => `could not get the file from Telegram (${detail}).`,
   },
   onlyStaffGroup: "This bot works only in its shop's staff group.",
+  commands: {
+    help: "Help",
+    new: "Start a chat with a buyer",
+    status: "Bridge status",
+    find: "Find a topic by order number",
+    close: "Close this topic",
+    reopen: "Reopen this topic",
+    doctor: "Check the setup",
+  },
+  help: (notePrefix) =>
+    [
+      "<b>How it works</b>",
+      "Every buyer chat is a topic. Write in the topic: text, photos and files go to the buyer; 👍 = delivered, 👀 = read.",
+      "🔴 = the buyer waits, 🟢 = answered, ⚪ = chat closed, ⚖️ = dispute.",
+      `A message starting with <code>${notePrefix}</code> is a note for colleagues and is not sent.`,
+      "",
+      "/new — start a chat: <code>/new ozon 47873153-0052-1</code>, <code>/new ym 12345678</code>, <code>/new ym return 123</code> or just /new",
+      "/status — polls, errors, queue, who waits for an answer",
+      "/find <i>number</i> — link to the order's topic",
+      "/close, /reopen — close or reopen the topic (inside a topic)",
+      "/doctor — check the bot's rights, marketplace keys and push",
+    ].join("\n"),
+  editNotSent: "✏️ The edit did not reach the buyer: marketplaces cannot change sent messages.",
+  resendButton: "Send the corrected text",
+  resendQueued: "Sending the corrected text",
+  resendGone: "The corrected text was already sent or is outdated",
+  statusTitle: "<b>Status</b>",
+  statusAccount: (name) => `<b>${name}</b>`,
+  statusPoll: (age) => `poll: ${age} ago`,
+  statusNeverPolled: "poll: no successful one yet",
+  statusError: (error) => `error: ${error}`,
+  statusPending: (count) => `waiting to be sent: ${count}`,
+  statusWaiting: (count, oldest) =>
+    count === 0
+      ? "waiting for an answer: none"
+      : `waiting for an answer: ${count}, longest ${oldest}`,
+  statusBudget: (used, limit) => `Telegram: ${used} of ${limit} messages this minute`,
+  findUsage: "Give a number: <code>/find 47873153-0052-1</code>",
+  findNone: (number) => `No topic with number ${number}.`,
+  findFound: (title, link) => `<a href="${link}">${title}</a>`,
+  onlyInTopic: "This command works inside a buyer topic.",
+  closed: "Topic closed. The buyer's next message opens it again.",
+  reopened: "Topic reopened.",
+  doctorTitle: "<b>Check</b>",
+  doctorOk: (what) => `✅ ${what}`,
+  doctorFail: (what, fix) => `❌ ${what}: ${fix}`,
+  doctorForum: "the group is a forum with topics",
+  doctorForumFix: "enable Topics in the group settings",
+  doctorAdmin: "the bot is an admin with Manage Topics",
+  doctorAdminFix: "make the bot an admin and enable Manage Topics",
+  doctorPin: "the bot can pin messages (order card)",
+  doctorPinFix: "give the bot the Pin Messages right",
+  doctorKey: (name) => `${name} API key`,
+  doctorKeyFix: (detail) => `the marketplace answered: ${detail}. Check the key and its rights`,
+  doctorPush: "push notifications",
+  doctorPushFix: "not enabled: set PUSH_SECRET and register the URLs (see README)",
+  ago: (minutes) =>
+    minutes < 1
+      ? "under a minute"
+      : minutes < 60
+        ? `${minutes} min`
+        : `${Math.floor(minutes / 60)} h ${minutes % 60} min`,
 };

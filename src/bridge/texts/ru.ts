@@ -54,6 +54,68 @@ export const ru = {
     telegramFile: (detail: string) => `не удалось получить файл из Telegram (${detail}).`,
   },
   onlyStaffGroup: "Этот бот работает только в группе поддержки своего магазина.",
+  commands: {
+    help: "Справка",
+    new: "Начать чат с покупателем",
+    status: "Состояние моста",
+    find: "Найти тему по номеру заказа",
+    close: "Закрыть тему",
+    reopen: "Открыть тему снова",
+    doctor: "Проверить настройки",
+  } as Record<string, string>,
+  help: (notePrefix: string) =>
+    [
+      "<b>Как работать</b>",
+      "Каждый чат с покупателем — отдельная тема. Пишите в теме: текст, фото и файлы уйдут покупателю, 👍 — доставлено, 👀 — прочитано.",
+      "🔴 — покупатель ждёт ответа, 🟢 — ответили, ⚪ — чат закрыт, ⚖️ — спор.",
+      `Сообщение, начинающееся с <code>${notePrefix}</code>, — заметка для коллег: покупателю не уходит.`,
+      "",
+      "/new — начать чат: <code>/new ozon 47873153-0052-1</code>, <code>/new ym 12345678</code>, <code>/new ym return 123</code> или просто /new",
+      "/status — состояние: опросы, ошибки, очередь, кто ждёт ответа",
+      "/find <i>номер</i> — ссылка на тему заказа",
+      "/close, /reopen — закрыть или открыть тему (в теме)",
+      "/doctor — проверить права бота, ключи маркетплейсов и push",
+    ].join("\n"),
+  editNotSent:
+    "✏️ Правка не дошла до покупателя: маркетплейсы не умеют изменять отправленные сообщения.",
+  resendButton: "Отправить исправленный текст",
+  resendQueued: "Исправленный текст отправляется",
+  resendGone: "Исправленный текст уже отправлен или устарел",
+  statusTitle: "<b>Состояние</b>",
+  statusAccount: (name: string) => `<b>${name}</b>`,
+  statusPoll: (age: string) => `опрос: ${age} назад`,
+  statusNeverPolled: "опрос: ещё не было успешного",
+  statusError: (error: string) => `ошибка: ${error}`,
+  statusPending: (count: number) => `в очереди на отправку: ${count}`,
+  statusWaiting: (count: number, oldest: string) =>
+    count === 0 ? "ждут ответа: никто" : `ждут ответа: ${count}, дольше всех ${oldest}`,
+  statusBudget: (used: number, limit: number) =>
+    `Telegram: ${used} из ${limit} сообщений за минуту`,
+  findUsage: "Укажите номер: <code>/find 47873153-0052-1</code>",
+  findNone: (number: string) => `Темы с номером ${number} нет.`,
+  findFound: (title: string, link: string) => `<a href="${link}">${title}</a>`,
+  onlyInTopic: "Эта команда работает внутри темы с покупателем.",
+  closed: "Тема закрыта. Новое сообщение покупателя откроет её снова.",
+  reopened: "Тема открыта.",
+  doctorTitle: "<b>Проверка</b>",
+  doctorOk: (what: string) => `✅ ${what}`,
+  doctorFail: (what: string, fix: string) => `❌ ${what}: ${fix}`,
+  doctorForum: "группа — форум с темами",
+  doctorForumFix: "включите «Темы» в настройках группы",
+  doctorAdmin: "бот — администратор с правом «Управление темами»",
+  doctorAdminFix: "назначьте бота администратором и включите «Управление темами»",
+  doctorPin: "бот может закреплять сообщения (карточка заказа)",
+  doctorPinFix: "дайте боту право «Закреплять сообщения»",
+  doctorKey: (name: string) => `ключ API ${name}`,
+  doctorKeyFix: (detail: string) => `маркетплейс ответил: ${detail}. Проверьте ключ и его права`,
+  doctorPush: "push-уведомления",
+  doctorPushFix: "не включены: задайте PUSH_SECRET и зарегистрируйте адреса (см. README)",
+  ago: (minutes: number) =>
+    minutes < 1
+      ? "меньше минуты"
+      : minutes < 60
+        ? `${minutes} мин`
+        : `${Math.floor(minutes / 60)} ч ${minutes % 60} мин`,
 };
 
 export type Texts = typeof ru;

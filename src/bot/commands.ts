@@ -1,0 +1,152 @@
+// Staff commands in the group: /help, /status, /find, /close, /reopen, /doctor. Replies go
+// where the command was typed (grammY adds the topic only for real topic messages).
+import { type Api, Composer, type Context } from "grammy";
+import type { Account } from "../bridge/account.ts";
+import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
+import { type Store, threadKey } from "../bridge/store.ts";
+import { escapeHtml } from "../bridge/text.ts";
+import { type Texts, textsFor } from "../bridge/texts/index.ts";
+import type { Topics } from "../bridge/topics.ts";
+import type { Logger } from "../logger.ts";
+
+export const COMMANDS = ["help", "new", "status", "find", "close", "reopen", "doctor"] as const;
+
+export interface CommandDeps {
+  accounts: Account[];
+  store: Store;
+  topics: Topics;
+  status: BridgeStatus;
+  texts: Texts;
+  notePrefix: string;
+  pushEnabled: boolean;
+}
+
+export function commands(deps: CommandDeps): Composer<Context> {
+  const { texts: t } = deps;
+  const composer = new Composer<Context>();
+  const html = (ctx: Context, text: string) =>
+    ctx.reply(text, { parse_mode: "HTML", link_preview_options: { is_disabled: true } });
+
+  composer.command(["help", "start"], (ctx) => html(ctx, t.help(escapeHtml(deps.notePrefix))));
+
+  composer.command("status", async (ctx) => {
+    const report = await deps.status.report();
+    const now = Date.now();
+    const minutes = (since: number) => t.ago(Math.floor((now - since) / 60_000));
+    const lines = [t.statusTitle];
+    for (const a of report.accounts) {
+      lines.push(
+        "",
+        t.statusAccount(escapeHtml(a.account.name)),
+        a.lastPollAt !== undefined ? t.statusPoll(minutes(a.lastPollAt)) : t.statusNeverPolled,
+        ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
+        t.statusPending(a.pendingJobs),
+        t.statusWaiting(
+          a.waiting,
+          a.oldestWaitSince !== undefined ? minutes(a.oldestWaitSince) : "",
+        ),
+      );
+    }
+    const budget = report.budget.find((b) => b.staffChatId === ctx.chat?.id);
+    if (budget) lines.push("", t.statusBudget(budget.used, budget.limit));
+    await html(ctx, lines.join("\n"));
+  });
+
+  composer.command("find", async (ctx) => {
+    const number = ctx.match.trim();
+    if (!number || ctx.chat === undefined) return html(ctx, t.findUsage);
+    const found = await deps.status.find(ctx.chat.id, number);
+    if (found.length === 0) return html(ctx, t.findNone(escapeHtml(number)));
+    const links = found.map((topic) =>
+      t.findFound(escapeHtml(topic.title), topicLink(topic.staffChatId, topic.threadId)),
+    );
+    await html(ctx, links.join("\n"));
+  });
+
+  for (const [command, closed] of [
+    ["close", true],
+    ["reopen", false],
+  ] as const) {
+    composer.command(command, async (ctx) => {
+      const located = await locate(deps, ctx);
+      if (!located) return html(ctx, t.onlyInTopic);
+      // The reply first: a bot cannot post into a topic it has just closed.
+      if (closed) await html(ctx, t.closed);
+      await deps.topics.update(located.account, located.chatId, { closed });
+      if (!closed) await html(ctx, t.reopened);
+    });
+  }
+
+  composer.command("doctor", async (ctx) => {
+    if (ctx.chat === undefined) return;
+    const lines = [t.doctorTitle, ...(await telegramChecks(ctx.api, ctx.chat.id, t))];
+    for (const account of deps.accounts.filter((a) => a.staffChatId === ctx.chat?.id)) {
+      const problem = await keyProblem(account);
+      const what = t.doctorKey(escapeHtml(account.name));
+      lines.push(
+        problem ? t.doctorFail(what, t.doctorKeyFix(escapeHtml(problem))) : t.doctorOk(what),
+      );
+    }
+    lines.push(
+      deps.pushEnabled ? t.doctorOk(t.doctorPush) : t.doctorFail(t.doctorPush, t.doctorPushFix),
+    );
+    await html(ctx, lines.join("\n"));
+  });
+
+  return composer;
+}
+
+/**
+ * The command menu of each staff group, in both languages: Telegram shows the one matching the
+ * staff member's app language. A failure here costs only the menu, never the bridge.
+ */
+export async function registerCommands(api: Api, staffChatIds: Set<number>, log: Logger) {
+  for (const chatId of staffChatIds) {
+    for (const language of ["ru", "en"] as const) {
+      const descriptions = textsFor(language).commands;
+      const menu = COMMANDS.map((command) => ({
+        command,
+        description: descriptions[command] ?? command,
+      }));
+      try {
+        await api.setMyCommands(menu, {
+          scope: { type: "chat", chat_id: chatId },
+          language_code: language,
+        });
+      } catch (error) {
+        log.warn({ chatId, err: (error as Error).message }, "could not register the command menu");
+      }
+    }
+  }
+}
+
+/** The marketplace chat behind the topic the command was typed in. */
+async function locate(deps: CommandDeps, ctx: Context) {
+  const message = ctx.msg;
+  if (!message?.is_topic_message || message.message_thread_id === undefined) return undefined;
+  const thread = await deps.store.threads.get(
+    threadKey(message.chat.id, message.message_thread_id),
+  );
+  const account = thread && deps.accounts.find((a) => a.id === thread.accountId);
+  return thread && account ? { account, chatId: thread.chatId } : undefined;
+}
+
+async function telegramChecks(api: Api, chatId: number, t: Texts): Promise<string[]> {
+  const check = (ok: boolean, what: string, fix: string) =>
+    ok ? t.doctorOk(what) : t.doctorFail(what, fix);
+  const chat = await api.getChat(chatId);
+  const me = await api.getMe();
+  const member = await api.getChatMember(chatId, me.id);
+  const admin = member.status === "administrator" ? member : undefined;
+  const creator = member.status === "creator";
+  return [
+    check(chat.type === "supergroup" && Boolean(chat.is_forum), t.doctorForum, t.doctorForumFix),
+    check(creator || Boolean(admin?.can_manage_topics), t.doctorAdmin, t.doctorAdminFix),
+    check(creator || Boolean(admin?.can_pin_messages), t.doctorPin, t.doctorPinFix),
+  ];
+}
+
+/** t.me link to a topic of a supergroup (-100… ids drop their prefix in links). */
+export function topicLink(staffChatId: number, threadId: number): string {
+  return `https://t.me/c/${String(staffChatId).replace(/^-100/, "")}/${threadId}`;
+}

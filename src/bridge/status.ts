@@ -1,0 +1,95 @@
+// Figures for /status, /find and reminders, read from the running bridge: the last poll per
+// account, failures, unsent staff messages, who waits for an answer, Telegram budget use.
+import type { Account } from "./account.ts";
+import type { PollStatus } from "./poller.ts";
+import type { GroupSendQueue } from "./send-queue.ts";
+import type { Store, TopicRecord } from "./store.ts";
+import type { Topics } from "./topics.ts";
+
+export interface AccountStatus {
+  account: Account;
+  lastPollAt?: number;
+  lastError?: string;
+  pendingJobs: number;
+  waiting: number;
+  /** When the longest-waiting buyer's message arrived. */
+  oldestWaitSince?: number;
+}
+
+export interface StatusReport {
+  accounts: AccountStatus[];
+  budget: { staffChatId: number; used: number; limit: number }[];
+}
+
+export class BridgeStatus {
+  private readonly accounts: Account[];
+  private readonly store: Store;
+  private readonly topics: Topics;
+  private readonly queue: GroupSendQueue;
+  private readonly polls: Map<string, PollStatus>;
+
+  constructor(deps: {
+    accounts: Account[];
+    store: Store;
+    topics: Topics;
+    queue: GroupSendQueue;
+    polls: Map<string, PollStatus>;
+  }) {
+    this.accounts = deps.accounts;
+    this.store = deps.store;
+    this.topics = deps.topics;
+    this.queue = deps.queue;
+    this.polls = deps.polls;
+  }
+
+  async report(): Promise<StatusReport> {
+    const [jobs, topics] = await Promise.all([this.store.pendingJobs(), this.topics.all()]);
+    const accounts = this.accounts.map((account) => {
+      const poll = this.polls.get(account.id);
+      const waiting = topics.filter((t) => t.accountId === account.id && waitsForUs(t));
+      const since = waiting.map((t) => t.waitingSince ?? Date.now());
+      return {
+        account,
+        ...(poll?.lastSuccessAt !== undefined ? { lastPollAt: poll.lastSuccessAt } : {}),
+        ...(poll?.lastError !== undefined ? { lastError: poll.lastError } : {}),
+        pendingJobs: jobs.filter((j) => j.accountId === account.id).length,
+        waiting: waiting.length,
+        ...(since.length > 0 ? { oldestWaitSince: Math.min(...since) } : {}),
+      };
+    });
+    const groups = [...new Set(this.accounts.map((a) => a.staffChatId))];
+    const budget = groups.map((staffChatId) => ({ staffChatId, ...this.queue.usage(staffChatId) }));
+    return { accounts, budget };
+  }
+
+  /** Topics whose order, posting or return number matches (exactly, else as a prefix). */
+  async find(staffChatId: number, number: string): Promise<TopicRecord[]> {
+    const wanted = number.trim().toLowerCase();
+    const mine = (await this.topics.all()).filter((t) => t.staffChatId === staffChatId);
+    const numbers = (t: TopicRecord) =>
+      [t.orderNumber, t.returnNumber]
+        .filter((n): n is string => Boolean(n))
+        .map((n) => n.toLowerCase());
+    const exact = mine.filter((t) => numbers(t).includes(wanted));
+    return exact.length > 0
+      ? exact
+      : mine.filter((t) => numbers(t).some((n) => n.startsWith(wanted)));
+  }
+}
+
+export function waitsForUs(topic: TopicRecord): boolean {
+  return topic.waiting === "us" && !topic.closed;
+}
+
+/** One cheap call that needs the account's key; undefined when the marketplace accepted it. */
+export async function keyProblem(account: Account): Promise<string | undefined> {
+  const chats = account.provider.listChats("unread")[Symbol.asyncIterator]();
+  try {
+    await chats.next();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await chats.return?.();
+  }
+}
