@@ -40,7 +40,8 @@ export abstract class FakeServer<Key extends string> {
     return this.#url;
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (default: a free one; a fixed one serves tools like serve-fakes.ts). */
+  async start(port = 0): Promise<void> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
@@ -53,7 +54,7 @@ export abstract class FakeServer<Key extends string> {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
+      server.listen(port, "127.0.0.1", () => resolve());
     });
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("no TCP address");

@@ -1,0 +1,42 @@
+# The bridge as a container: `docker compose up -d` with compose.yaml, or
+#   docker build -t marketplace-chat-bridge . && docker run --env-file .env -v bridge-data:/data marketplace-chat-bridge
+# Node runs the TypeScript sources directly (type stripping), so there is no compile step: the
+# build stage exists only to compile the native SQLite driver with a toolchain the final image
+# does not need to carry.
+
+FROM node:24-bookworm-slim AS build
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only: the `node` devDependency (Node for dev machines), TypeScript,
+# Biome and vitest stay out. sqlite3 builds from source here when no prebuilt binary fits.
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && npm cache clean --force
+# Only the compiled driver is loaded at run time; its objects and C sources are 20 MB more.
+RUN cd node_modules/sqlite3 \
+  && mv build/Release/node_sqlite3.node /tmp/ \
+  && rm -rf build deps src \
+  && mkdir -p build/Release \
+  && mv /tmp/node_sqlite3.node build/Release/
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+  DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY src ./src
+# The volume's mount point must belong to the runtime user: a fresh named volume copies this
+# ownership, so the non-root process can create the state file.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+# HTTP_PORT (push endpoints, /healthz); the default of the bridge's config.
+EXPOSE 8080
+# No curl in the slim image: Node's own fetch asks the bridge. Unhealthy = anything but 2xx.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HTTP_PORT || 8080}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself; the bridge stops within 10 s.
+CMD ["node", "src/main.ts"]

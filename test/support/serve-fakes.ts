@@ -1,0 +1,199 @@
+// Runs the fake Telegram Bot API and the fake Ozon Seller API on fixed 127.0.0.1 ports, with one
+// buyer chat (a question and a photo) waiting, so the bridge can be tried against them by hand:
+// `npm start` or the container (host network). Nothing reaches the real services.
+//
+//   node test/support/serve-fakes.ts          then start the bridge with the env it prints
+//
+// It logs what the bridge does as plain lines (topics, posts, receipts, what reached the buyer)
+// and serves a small inspection API on the inspection port:
+//   GET  /state       JSON: topics, the bot's texts per topic, what the seller sent to the buyer
+//   POST /staff-says  body = text: a staff member writes it into the seeded chat's topic
+// Ports: FAKE_TELEGRAM_PORT (18081), FAKE_OZON_PORT (18082), FAKE_INSPECT_PORT (18083).
+// Stops on SIGTERM / SIGINT.
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { connect, createServer as createTcpServer, type Server } from "node:net";
+import { FakeOzon } from "../fakes/ozon.ts";
+import { FakeTelegram } from "../fakes/telegram.ts";
+
+const TOKEN = "123456789:fake-token-for-serve-fakes";
+const STAFF_CHAT_ID = -1001234567890;
+const OZON_CLIENT_ID = "424242";
+const OZON_API_KEY = "fake-ozon-api-key";
+const POSTING = "47873153-0052-1";
+const PHOTO = readFileSync(
+  new URL("../../src/providers/sandbox/assets/parcel.png", import.meta.url),
+);
+
+const ports = {
+  telegram: port("FAKE_TELEGRAM_PORT", 18081),
+  ozon: port("FAKE_OZON_PORT", 18082),
+  inspect: port("FAKE_INSPECT_PORT", 18083),
+};
+
+function port(variable: string, fallback: number): number {
+  const value = Number(process.env[variable] ?? fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`${variable}: a TCP port number`);
+  }
+  return value;
+}
+
+function say(line: string): void {
+  process.stdout.write(`[fakes] ${line}\n`);
+}
+
+/** FakeTelegram listens on an ephemeral port; a plain TCP relay gives it a fixed one. */
+async function relay(fixedPort: number, target: string): Promise<Server> {
+  const targetPort = Number(new URL(target).port);
+  const server = createTcpServer((socket) => {
+    const upstream = connect(targetPort, "127.0.0.1");
+    socket.pipe(upstream).pipe(socket);
+    const close = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on("error", close);
+    upstream.on("error", close);
+  });
+  await listen(server, fixedPort);
+  return server;
+}
+
+function listen(server: Server, at: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at, "127.0.0.1", () => resolve());
+  });
+}
+
+const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF_CHAT_ID });
+const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_API_KEY });
+await telegram.start();
+// Fixed port for Ozon itself: it writes its own address into file links in messages.
+await ozon.start(ports.ozon);
+
+const chatId = ozon.addChat({ orderNumber: POSTING });
+ozon.buyerWrites(chatId, "Здравствуйте! Коробка пришла помятая, товар целый? Фото ниже.", {
+  orderNumber: POSTING,
+});
+ozon.buyerSendsImage(chatId, PHOTO, "png", { orderNumber: POSTING });
+
+const threadOf = (call: { params: Record<string, unknown> }) =>
+  call.params.message_thread_id === undefined
+    ? "General"
+    : `topic ${call.params.message_thread_id}`;
+
+telegram.onCall((call) => {
+  if (call.outcome !== "ok") {
+    if (call.method !== "getUpdates") say(`Telegram ${call.method} → ${call.outcome}`);
+    return;
+  }
+  const result = call.result as Record<string, unknown> | undefined;
+  switch (call.method) {
+    case "createForumTopic":
+      say(`topic created: "${String(result?.name)}" (id ${String(result?.message_thread_id)})`);
+      break;
+    case "sendMessage":
+      say(`bot → ${threadOf(call)}: ${String(result?.text).replace(/\n/g, " ⏎ ")}`);
+      break;
+    case "sendPhoto":
+    case "sendDocument":
+      say(`bot → ${threadOf(call)}: ${call.method === "sendPhoto" ? "photo" : "document"}`);
+      break;
+    case "setMessageReaction":
+      say(
+        `receipt on message ${String(call.params.message_id)}: ${JSON.stringify(call.params.reaction)}`,
+      );
+      break;
+  }
+});
+
+// What the bridge sent to the buyer shows up in the fake's state; report each once.
+let reported = 0;
+const sentWatch = setInterval(() => {
+  const sent = ozon.sentBySeller(chatId);
+  for (const item of sent.slice(reported)) {
+    say(`seller → buyer (Ozon chat ${chatId}): ${item.kind === "text" ? item.text : item.name}`);
+  }
+  reported = sent.length;
+}, 250);
+
+function seededTopic(): number | undefined {
+  return telegram.topics(STAFF_CHAT_ID).find((t) => t.name.includes(POSTING) && !t.deleted)?.id;
+}
+
+function state() {
+  return {
+    ozonChatId: chatId,
+    topics: telegram.topics(STAFF_CHAT_ID).map((topic) => ({
+      ...topic,
+      botTexts: telegram.textsIn(STAFF_CHAT_ID, topic.id),
+    })),
+    sentToBuyer: ozon
+      .sentBySeller(chatId)
+      .map((s) => (s.kind === "text" ? s : { kind: s.kind, name: s.name, size: s.bytes.length })),
+    reactions: telegram.reactions,
+  };
+}
+
+const inspect = createServer((req, res) => {
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.end(`${JSON.stringify(body, null, 2)}\n`);
+  };
+  if (req.method === "GET" && req.url === "/state") return reply(200, state());
+  if (req.method === "POST" && req.url === "/staff-says") {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    req.on("end", () => {
+      const threadId = seededTopic();
+      if (threadId === undefined) return reply(409, { error: "no topic for the seeded chat yet" });
+      const message = telegram.staffSends({ threadId, text: text.trim() || "Здравствуйте!" });
+      say(`staff → topic ${threadId}: ${message.text}`);
+      reply(200, { messageId: message.message_id, threadId });
+    });
+    return;
+  }
+  reply(404, { error: "GET /state or POST /staff-says" });
+});
+
+const relays = [await relay(ports.telegram, telegram.url)];
+await listen(inspect, ports.inspect);
+
+say("fake Telegram and fake Ozon are up; start the bridge with:");
+process.stdout.write(
+  [
+    `TELEGRAM_BOT_TOKEN=${TOKEN}`,
+    `TELEGRAM_STAFF_CHAT_ID=${STAFF_CHAT_ID}`,
+    `TELEGRAM_API_ROOT=http://127.0.0.1:${ports.telegram}`,
+    `OZON_CLIENT_ID=${OZON_CLIENT_ID}`,
+    `OZON_API_KEY=${OZON_API_KEY}`,
+    `OZON_API_URL=http://127.0.0.1:${ports.ozon}`,
+    "POLL_INTERVAL_SECONDS=1",
+    "",
+  ].join("\n"),
+);
+say(`buyer chat ${chatId} (posting ${POSTING}) waits with a question and a photo`);
+say(`inspect: curl http://127.0.0.1:${ports.inspect}/state`);
+say(`reply as staff: curl -d 'text' http://127.0.0.1:${ports.inspect}/staff-says`);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(sentWatch);
+  // Open relay sockets would hold close() back; the process exits right after anyway.
+  for (const server of relays) server.close();
+  inspect.close();
+  inspect.closeAllConnections();
+  await telegram.stop();
+  await ozon.stop();
+  say("stopped");
+  process.exit(0);
+}
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());
