@@ -1,7 +1,9 @@
 // Wires config → store → providers → bridge → bot, and takes it all down again. The entry point
 // (main.ts) adds process concerns: environment, signals, exit codes.
+import { Composer } from "grammy";
 import { createBot } from "./bot/bot.ts";
 import { commands, registerCommands } from "./bot/commands.ts";
+import { type BotContext, newChat } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
@@ -132,15 +134,18 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   }
 
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
-  const features = commands({
-    accounts,
-    store,
-    topics,
-    status,
-    texts,
-    notePrefix: config.notePrefix,
-    pushEnabled: config.push !== undefined,
-  });
+  const features = new Composer<BotContext>(
+    newChat({ accounts, store, topics, texts }),
+    commands({
+      accounts,
+      store,
+      topics,
+      status,
+      texts,
+      notePrefix: config.notePrefix,
+      pushEnabled: config.push !== undefined,
+    }),
+  );
 
   let http: RunningHttpServer | undefined;
   if (config.push) {

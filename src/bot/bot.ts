@@ -1,10 +1,11 @@
 // grammY bot for the staff group: only the configured chat is served; staff messages in mapped
 // topics go to the bridge, everything else is ignored.
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Composer, type Context, InlineKeyboard } from "grammy";
+import { Bot, type Composer, InlineKeyboard } from "grammy";
 import type { Outbound } from "../bridge/outbound.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
+import type { BotContext } from "./new-chat.ts";
 import { toStaffMessage } from "./staff-message.ts";
 
 export interface BotDeps {
@@ -14,7 +15,7 @@ export interface BotDeps {
   /** Staff messages go here; a getter because the bridge is built after the bot. */
   outbound: () => Outbound;
   /** Commands and conversations, installed after the relay so they never see buyer replies. */
-  features: () => Composer<Context>;
+  features: () => Composer<BotContext>;
   texts: Texts;
   /** A staff message starting with this stays in Telegram (a note for colleagues). */
   notePrefix: string;
@@ -23,8 +24,10 @@ export interface BotDeps {
 
 const RESEND = "resend:";
 
-export function createBot(deps: BotDeps): Bot {
-  const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 } });
+export function createBot(deps: BotDeps): Bot<BotContext> {
+  const bot = new Bot<BotContext>(deps.token, {
+    client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 },
+  });
   // Telegram's 429s and 5xx are retried here; network errors surface so callers decide,
   // because a blind retry of a send after a timeout can post twice.
   bot.api.config.use(

@@ -126,6 +126,20 @@ describe("Ozon and Yandex Market in one bridge", () => {
     expect(yandex.parallelPeak).toBeLessThanOrEqual(4);
   });
 
+  it("starts Yandex chats with /new, by order and by return", async () => {
+    yandex.addOrder(12349999, { customerName: "Пётр" });
+    telegram.staffSends({ text: "/new ym 12349999" });
+    const topic = await waitFor(() =>
+      telegram.topics(STAFF).find((t) => t.name.includes("12349999")),
+    );
+    expect(topic.name).toContain("Пётр");
+    await waitFor(() => telegram.textsIn(STAFF, "general").some((t) => t.startsWith("Чат начат")));
+    telegram.staffSends({ text: "/new ym 4242" });
+    await waitFor(() =>
+      telegram.textsIn(STAFF, "general").some((t) => t.includes("не нашёл такой заказ")),
+    );
+  });
+
   it("serves the Ozon account beside it", async () => {
     const ozonChat = ozon.addChat({ orderNumber: "47873153-0052-1" });
     ozon.buyerWrites(ozonChat, "А у меня вопрос по Ozon", { orderNumber: "47873153-0052-1" });

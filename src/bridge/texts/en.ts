@@ -53,6 +53,30 @@ export const en: Texts = {
     telegramFile: (detail) => `could not get the file from Telegram (${detail}).`,
   },
   onlyStaffGroup: "This bot works only in its shop's staff group.",
+  newAskMarketplace: (options) =>
+    `Start a chat on which marketplace? Answer: ${options}. /cancel to stop.`,
+  newAskAccount: (list) => `Which shop? Answer with its number:\n${list}`,
+  newAskNumber: (kind) => `The ${kind} number? /cancel to stop.`,
+  newNumberKinds: {
+    posting: "Ozon posting (e.g. 47873153-0052-1)",
+    order: "Yandex Market order (or “return 123” for a return)",
+    return: "return",
+  },
+  newBadAnswer: "I did not get that. Try again or /cancel.",
+  newBadNumber: (example) =>
+    `That does not look like a number. Example: ${example}. Again or /cancel.`,
+  newCancelled: "Cancelled.",
+  newNoMarketplace: (name) => `${name} is not connected.`,
+  newStarted: (link, title) => `Chat started: <a href="${link}">${title}</a>`,
+  newRefused: (reason) => `Chat not started: ${reason}`,
+  startReasons: {
+    forbidden: (detail) =>
+      `the marketplace refused (${detail}). On Ozon only the buyer can start an FBO chat; FBS/rFBS chats within 72 hours after payment or delivery; Premium Plus or Premium Pro is required.`,
+    not_found: "the marketplace found no such order. Check the number.",
+    auth: "the marketplace did not accept the API key.",
+    invalid: (detail) => `the marketplace rejected the request (${detail}).`,
+    unavailable: (detail) => `the marketplace is unavailable now (${detail}). Try again later.`,
+  },
   commands: {
     help: "Help",
     new: "Start a chat with a buyer",

@@ -54,6 +54,30 @@ export const ru = {
     telegramFile: (detail: string) => `не удалось получить файл из Telegram (${detail}).`,
   },
   onlyStaffGroup: "Этот бот работает только в группе поддержки своего магазина.",
+  newAskMarketplace: (options: string) =>
+    `С каким маркетплейсом начать чат? Ответьте: ${options}. /cancel — отмена.`,
+  newAskAccount: (list: string) => `Какой магазин? Ответьте номером:\n${list}`,
+  newAskNumber: (kind: string) => `Номер ${kind}? /cancel — отмена.`,
+  newNumberKinds: {
+    posting: "отправления Ozon (например 47873153-0052-1)",
+    order: "заказа Яндекс Маркета (или «return 123» для возврата)",
+    return: "возврата",
+  } as Record<string, string>,
+  newBadAnswer: "Не понял ответ. Попробуйте ещё раз или /cancel.",
+  newBadNumber: (example: string) =>
+    `Это не похоже на номер. Пример: ${example}. Ещё раз или /cancel.`,
+  newCancelled: "Отменено.",
+  newNoMarketplace: (name: string) => `Маркетплейс ${name} не подключён.`,
+  newStarted: (link: string, title: string) => `Чат начат: <a href="${link}">${title}</a>`,
+  newRefused: (reason: string) => `Чат не начат: ${reason}`,
+  startReasons: {
+    forbidden: (detail: string) =>
+      `маркетплейс отказал (${detail}). Для Ozon FBO чат может начать только покупатель; для FBS/rFBS — в течение 72 часов после оплаты или доставки; нужна подписка Premium Plus или Premium Pro.`,
+    not_found: "маркетплейс не нашёл такой заказ. Проверьте номер.",
+    auth: "маркетплейс не принял ключ API.",
+    invalid: (detail: string) => `маркетплейс отклонил запрос (${detail}).`,
+    unavailable: (detail: string) => `маркетплейс сейчас недоступен (${detail}). Попробуйте позже.`,
+  },
   commands: {
     help: "Справка",
     new: "Начать чат с покупателем",

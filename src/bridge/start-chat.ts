@@ -1,0 +1,37 @@
+// Staff start a conversation with a buyer: the marketplace opens (or finds) the chat, and the
+// chat gets its topic like any other.
+import type { Account } from "./account.ts";
+import { ProviderError, type StartTarget } from "./provider.ts";
+import type { TopicRecord } from "./store.ts";
+import type { Texts } from "./texts/index.ts";
+import type { Topics } from "./topics.ts";
+
+export async function startChat(
+  topics: Topics,
+  account: Account,
+  target: StartTarget,
+): Promise<TopicRecord> {
+  const chatId = await account.provider.startChat(target);
+  const facts =
+    target.kind === "return" ? { returnNumber: target.number } : { orderNumber: target.number };
+  return topics.ensure(account, chatId, facts);
+}
+
+/** Why the marketplace did not start the chat, in words staff can act on. */
+export function startRefusal(error: unknown, texts: Texts): string {
+  const r = texts.startReasons;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof ProviderError)) return r.unavailable(detail);
+  switch (error.kind) {
+    case "forbidden":
+      return r.forbidden(detail);
+    case "not_found":
+      return r.not_found;
+    case "auth":
+      return r.auth;
+    case "invalid":
+      return r.invalid(detail);
+    default:
+      return r.unavailable(detail);
+  }
+}
