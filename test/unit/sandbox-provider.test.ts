@@ -22,10 +22,10 @@ function sandbox(options: SandboxProviderOptions = {}): SandboxProvider {
   return provider;
 }
 
-/** A passive shop (no timers) with `chats` buyer-opened chats. */
-function passive(chats = 1, seed = 1): SandboxProvider {
+/** A passive shop (no timers) with `chats` buyer-opened chats (steps may also remind). */
+async function passive(chats = 1, seed = 1): Promise<SandboxProvider> {
   const provider = sandbox({ buyerIntervalMs: 0, seed });
-  for (let i = 0; i < chats; i++) provider.step();
+  while ((await collect(provider.listChats("all"))).length < chats && provider.step()) {}
   return provider;
 }
 
@@ -49,8 +49,8 @@ afterEach(async () => {
 });
 
 describe("SandboxProvider: a provider like the others", () => {
-  it("names itself and takes Yandex Market's limits", () => {
-    const provider = passive(0);
+  it("names itself and takes Yandex Market's limits", async () => {
+    const provider = await passive(0);
     expect(provider.marketplace).toBe("sandbox");
     expect(provider.marketplaceTitle).toBe("Sandbox");
     expect(provider.capabilities).toMatchObject({
@@ -89,17 +89,19 @@ describe("SandboxProvider: a provider like the others", () => {
       });
     }
     expect(messages[0]?.text).toMatch(/^(Здравствуйте|Добрый|Можно)[^a-z]*[А-Яа-яЁё]{4,}/);
+    // The first buyer always shows both kinds: a question, then a photo with a few words.
+    expect(messages.map((m) => m.attachments.map((a) => a.kind))).toEqual([[], ["image"]]);
   });
 
   it("is passive with buyerIntervalMs 0 until step()", async () => {
-    const provider = passive(0);
+    const provider = await passive(0);
     expect(await collect(provider.listChats("all"))).toEqual([]);
     expect(provider.step()).toBe(true);
     expect(await collect(provider.listChats("all"))).toHaveLength(1);
   });
 
   it("uses increasing decimal ids that continue from the clock", async () => {
-    const provider = passive(4);
+    const provider = await passive(4);
     const chats = await collect(provider.listChats("all"));
     const ids: string[] = [];
     for (const chat of chats) {
@@ -121,7 +123,7 @@ describe("SandboxProvider: a provider like the others", () => {
 
   it("is deterministic for a seed", async () => {
     const world = async (seed: number) => {
-      const provider = passive(6, seed);
+      const provider = await passive(6, seed);
       const chats = await collect(provider.listChats("all"));
       return Promise.all(
         chats.map(async (c) => ({
@@ -136,7 +138,7 @@ describe("SandboxProvider: a provider like the others", () => {
   });
 
   it("lists newest activity first and only waiting chats as unread", async () => {
-    const provider = passive(2);
+    const provider = await passive(2);
     const [newer, older] = await collect(provider.listChats("all"));
     expect(compareIds(newer?.chatId ?? "", older?.chatId ?? "")).toBeGreaterThan(0);
 
@@ -152,7 +154,7 @@ describe("SandboxProvider: a provider like the others", () => {
   });
 
   it("marks read only up to the given id", async () => {
-    const provider = passive(0);
+    const provider = await passive(0);
     let chatId = "";
     // Some story opens with a text and a photo: two messages to split.
     for (let i = 0; i < 8 && !chatId; i++) {
@@ -171,7 +173,7 @@ describe("SandboxProvider: a provider like the others", () => {
   });
 
   it("returns messages after an id, oldest first, as copies", async () => {
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     const all = await history(provider, chatId);
     const last = all.at(-1);
@@ -186,7 +188,7 @@ describe("SandboxProvider: a provider like the others", () => {
   });
 
   it("refuses unknown chats and malformed ids in the provider's error kinds", async () => {
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     await expect(provider.messagesAfter("999", "0")).rejects.toEqual(
       expectProviderError("not_found"),
@@ -205,7 +207,7 @@ describe("SandboxProvider: the sample photo", () => {
     expect([...PHOTO.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     expect(PHOTO.byteLength).toBeLessThan(16 * 1024);
 
-    const provider = passive(8);
+    const provider = await passive(8);
     const photos: MarketMessage[] = [];
     for (const chat of await collect(provider.listChats("all"))) {
       photos.push(...(await history(provider, chat.chatId)).filter((m) => m.attachments.length));
@@ -224,7 +226,7 @@ describe("SandboxProvider: the sample photo", () => {
   });
 
   it("answers not_found for a link it never gave out", async () => {
-    const provider = passive(0);
+    const provider = await passive(0);
     await expect(
       provider.download({ url: "sandbox://file/1", name: "a.pdf", kind: "file" }),
     ).rejects.toEqual(expectProviderError("not_found"));
@@ -234,7 +236,7 @@ describe("SandboxProvider: the sample photo", () => {
 describe("SandboxProvider: staff replies", () => {
   it("shows a staff text in the history at once and the buyer's answer a bit later", async () => {
     vi.useFakeTimers();
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     const before = await history(provider, chatId);
 
@@ -261,7 +263,7 @@ describe("SandboxProvider: staff replies", () => {
 
   it("answers a burst of staff messages once, and goes on answering later replies", async () => {
     vi.useFakeTimers();
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     const start = (await history(provider, chatId)).length;
 
@@ -283,7 +285,7 @@ describe("SandboxProvider: staff replies", () => {
 
   it("acknowledges a file, and its echo downloads as the file sent", async () => {
     vi.useFakeTimers();
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     const bytes = new TextEncoder().encode("%PDF-1.4 return form");
     await provider.sendFile(chatId, { name: "Заявление", mime: "application/pdf", bytes });
@@ -307,7 +309,7 @@ describe("SandboxProvider: staff replies", () => {
   });
 
   it("refuses what Yandex Market would refuse, as invalid", async () => {
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     const count = (await history(provider, chatId)).length;
     await expect(provider.sendText(chatId, "   ")).rejects.toEqual(expectProviderError("invalid"));
@@ -331,7 +333,7 @@ describe("SandboxProvider: staff replies", () => {
 
   it("stops answering after close()", async () => {
     vi.useFakeTimers();
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     await provider.sendText(chatId, "Минуту");
     await provider.close();
@@ -344,7 +346,7 @@ describe("SandboxProvider: staff replies", () => {
 describe("SandboxProvider: chats started by staff", () => {
   it("starts a chat for any order number, once per number", async () => {
     vi.useFakeTimers();
-    const provider = passive(0);
+    const provider = await passive(0);
     const chatId = await provider.startChat({ kind: "order", number: " 12345 " });
     expect(chatId).toMatch(/^\d+$/);
     expect(await provider.startChat({ kind: "order", number: "12345" })).toBe(chatId);
@@ -363,7 +365,7 @@ describe("SandboxProvider: chats started by staff", () => {
   });
 
   it("starts a chat by return number, and refuses postings and empty numbers", async () => {
-    const provider = passive(0);
+    const provider = await passive(0);
     const chatId = await provider.startChat({ kind: "return", number: "900" });
     expect(await provider.chatDetails(chatId)).toMatchObject({ returnNumber: "900" });
     expect((await provider.chatDetails(chatId)).orderNumber).toBeUndefined();
@@ -398,7 +400,7 @@ describe("SandboxProvider: spontaneous buyers", () => {
 
   it("does not remind a buyer staff already answered", async () => {
     vi.useFakeTimers();
-    const provider = passive(1);
+    const provider = await passive(1);
     const chatId = await firstChatId(provider);
     await provider.sendText(chatId, "Здравствуйте!");
     await vi.advanceTimersByTimeAsync(5000);

@@ -26,10 +26,10 @@ import {
 } from "../../bridge/provider.ts";
 import { safeFileName, withExtension } from "../files.ts";
 import {
-  BUYER_NAMES,
   type BuyerStory,
   FILE_RECEIVED,
   NUDGES,
+  SHOP_STARTED_BUYERS,
   SHOP_STARTED_REPLIES,
   STORIES,
   THANKS,
@@ -104,11 +104,10 @@ export class SandboxProvider implements MarketplaceProvider {
   /** Files staff sent, by their sandbox URL, so their echoes can be downloaded like any file. */
   readonly #files = new Map<string, { name: string; mime: string; bytes: Uint8Array }>();
   readonly #stories: BuyerStory[];
-  readonly #names: string[];
   readonly #timers = new Set<NodeJS.Timeout>();
   #nextId: bigint;
   #nextStory = 0;
-  #nextName = 0;
+  #shopStarted = 0;
   #photos = 0;
   #closed = false;
 
@@ -124,8 +123,9 @@ export class SandboxProvider implements MarketplaceProvider {
     // A person takes a moment to answer; a quick sandbox answers quickly too.
     this.#replyDelayMs = Math.min(4000, Math.max(1000, Math.round((interval || 4000) / 4)));
     this.#nextId = BigInt(Math.floor(this.#now() / 1000)) * 1000n;
-    this.#stories = shuffle(STORIES, this.#random);
-    this.#names = shuffle(BUYER_NAMES, this.#random);
+    // The first buyer always brings text and a photo, so a first look shows both at once.
+    const [first, ...rest] = STORIES;
+    this.#stories = [first as BuyerStory, ...shuffle(rest, this.#random)];
     if (interval > 0) {
       this.step();
       this.#scheduleStep();
@@ -241,7 +241,10 @@ export class SandboxProvider implements MarketplaceProvider {
     for (const chat of this.#chats.values()) {
       if (chat[field] === number) return chat.id;
     }
-    const chat = this.#newChat({ [field]: number }, false, [...SHOP_STARTED_REPLIES]);
+    const buyerName = SHOP_STARTED_BUYERS[this.#shopStarted++ % SHOP_STARTED_BUYERS.length];
+    const chat = this.#newChat({ [field]: number }, buyerName as string, false, [
+      ...SHOP_STARTED_REPLIES,
+    ]);
     return chat.id;
   }
 
@@ -280,13 +283,14 @@ export class SandboxProvider implements MarketplaceProvider {
 
   #newChat(
     subject: { orderNumber?: string; returnNumber?: string },
+    buyerName: string,
     openedByBuyer: boolean,
     replies: string[],
   ): SandboxChat {
     const chat: SandboxChat = {
       id: this.#takeId(),
       ...subject,
-      buyerName: this.#names[this.#nextName++ % this.#names.length] as string,
+      buyerName,
       messages: [],
       readUpTo: undefined,
       openedByBuyer,
@@ -303,7 +307,7 @@ export class SandboxProvider implements MarketplaceProvider {
   #openChat(story: BuyerStory): void {
     // Ten digits, like Yandex Market order numbers.
     const orderNumber = String(4_000_000_000 + Math.floor(this.#random() * 1_000_000_000));
-    const chat = this.#newChat({ orderNumber }, true, [...story.replies]);
+    const chat = this.#newChat({ orderNumber }, story.buyerName, true, [...story.replies]);
     for (const line of story.opening) {
       if ("text" in line) {
         this.#append(chat, "buyer", { text: line.text });

@@ -1,9 +1,11 @@
 // What the sandbox's simulated buyers say. Russian, because the bridge's users serve Russian
 // buyers, and typical of what lands in a marketplace support chat: damage, delivery, sizes,
 // missing parts, documents. Each buyer follows one story: an opening (text, sometimes a photo),
-// answers to staff replies in order, then short thanks.
+// answers to staff replies in order, then short thanks. The first story is always told first.
 
 export interface BuyerStory {
+  /** Who tells it (the texts agree with the buyer's gender). */
+  buyerName: string;
   /** The first messages, sent one after another when the buyer opens the chat. */
   opening: Array<{ text: string } | { photo: string }>;
   /** The buyer's answers to staff replies, in order. */
@@ -12,6 +14,7 @@ export interface BuyerStory {
 
 export const STORIES: BuyerStory[] = [
   {
+    buyerName: "Дмитрий С.",
     opening: [
       {
         text: "Здравствуйте! Получил заказ, а коробка помята, и у чайника вмятина на боку. Что делать?",
@@ -19,11 +22,12 @@ export const STORIES: BuyerStory[] = [
       { photo: "Вот фото упаковки." },
     ],
     replies: [
-      "Хорошо. Возврат оформлять через приложение или вы сами всё сделаете?",
-      "Понял, оформил заявку. Спасибо за быстрый ответ!",
+      "Лучше замену. Старый чайник нужно куда-то отвезти?",
+      "Понял, так и сделаю. Спасибо за быстрый ответ!",
     ],
   },
   {
+    buyerName: "Ольга П.",
     opening: [
       {
         text: "Добрый день! Заказ должен был приехать вчера, но уже три дня статус «В пути». Подскажите, когда ждать?",
@@ -32,6 +36,7 @@ export const STORIES: BuyerStory[] = [
     replies: ["Спасибо. А курьер позвонит заранее? Днём я на работе.", "Отлично, буду ждать."],
   },
   {
+    buyerName: "Сергей М.",
     opening: [
       {
         text: "Здравствуйте, подскажите по размеру: рост 176, вес 80. Сомневаюсь между L и XL.",
@@ -40,6 +45,7 @@ export const STORIES: BuyerStory[] = [
     replies: ["А после стирки не сядет? Хлопок же.", "Спасибо, тогда беру XL."],
   },
   {
+    buyerName: "Игорь Н.",
     opening: [
       {
         text: "Здравствуйте. В комплекте нет инструкции и одного крепления для полки. Можно дослать?",
@@ -49,6 +55,7 @@ export const STORIES: BuyerStory[] = [
     replies: ["Да, адрес тот же, что в заказе.", "Спасибо большое, жду!"],
   },
   {
+    buyerName: "Екатерина В.",
     opening: [
       {
         text: "Добрый вечер! Заказывала бежевый плед, а пришёл серый. Можно обменять?",
@@ -60,6 +67,7 @@ export const STORIES: BuyerStory[] = [
     ],
   },
   {
+    buyerName: "Алексей Т.",
     opening: [
       {
         text: "Здравствуйте! Какая гарантия на пылесос и куда обращаться, если он сломается?",
@@ -68,6 +76,7 @@ export const STORIES: BuyerStory[] = [
     replies: ["А чек нужен бумажный или хватит электронного?", "Понятно, спасибо!"],
   },
   {
+    buyerName: "Мария Л.",
     opening: [
       {
         text: "Можно ли поменять пункт выдачи? Я переезжаю, а заказ ещё не отправлен.",
@@ -76,6 +85,7 @@ export const STORIES: BuyerStory[] = [
     replies: ["Новый адрес: Казань, ул. Баумана, 12. Успеете поменять?", "Супер, спасибо!"],
   },
   {
+    buyerName: "Анна К.",
     opening: [
       {
         text: "Добрый день. Покупаю от организации, нужен закрывающий документ (УПД). Сможете прислать?",
@@ -105,13 +115,5 @@ export const THANKS = ["Спасибо!", "Понятно 👍", "Хорошо, 
 /** The answer to a file or photo from staff. */
 export const FILE_RECEIVED = "Получил(а) файл, спасибо!";
 
-export const BUYER_NAMES = [
-  "Анна К.",
-  "Дмитрий С.",
-  "Ольга П.",
-  "Сергей М.",
-  "Екатерина В.",
-  "Игорь Н.",
-  "Мария Л.",
-  "Алексей Т.",
-];
+/** Buyers of chats the shop starts, in turn. */
+export const SHOP_STARTED_BUYERS = ["Наталья Р.", "Павел Е.", "Ирина Г.", "Михаил Д."];
