@@ -14,6 +14,7 @@ import { Poller } from "./bridge/poller.ts";
 import type { MarketplaceProvider } from "./bridge/provider.ts";
 import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
+import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store.ts";
@@ -29,11 +30,14 @@ import { YandexProvider } from "./providers/yandex/provider.ts";
 import { yandexPush } from "./providers/yandex/push.ts";
 import { StartupError } from "./startup-error.ts";
 
+const REMINDER_CHECK_MS = 60_000;
+
 export interface RunningBridge {
   store: Store;
   poller: Poller;
   outbound: Outbound;
   queue: GroupSendQueue;
+  reminders: Reminders;
   /** Where the push endpoints listen, when PUSH_SECRET enabled them. */
   httpPort: number | undefined;
   /** Resolves when the bot stopped polling Telegram. */
@@ -133,6 +137,19 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     throw error;
   }
 
+  const reminders = new Reminders({
+    accounts,
+    topics,
+    texts,
+    log,
+    reminderMinutes: config.reminderMinutes,
+    onDuty: config.onDuty,
+    send: async (topic, html) => {
+      await queue.send(topic.staffChatId, () =>
+        telegram.sendText(topic.staffChatId, topic.threadId, html),
+      );
+    },
+  });
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
   const features = new Composer<BotContext>(
     newChat({ accounts, store, topics, texts }),
@@ -172,6 +189,12 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   await registerCommands(bot.api, staffChatIds, log);
   await outbound.resume();
   poller.start();
+  const reminderTimer = setInterval(() => {
+    reminders.tick(Date.now()).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, "reminder check failed");
+    });
+  }, REMINDER_CHECK_MS);
+  reminderTimer.unref();
   const done = bot.start({
     allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
     drop_pending_updates: false,
@@ -185,11 +208,12 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      clearInterval(reminderTimer);
       await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop(), http?.close()]);
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();
     return stopping;
   };
-  return { store, poller, outbound, queue, httpPort: http?.port, done, stop };
+  return { store, poller, outbound, queue, reminders, httpPort: http?.port, done, stop };
 }

@@ -50,6 +50,10 @@ export interface Config {
   language: "ru" | "en";
   /** Staff messages starting with it stay in Telegram. */
   notePrefix: string;
+  /** Minutes a buyer may wait before a reminder; 0 = no reminders at all. */
+  reminderMinutes: number;
+  /** Usernames mentioned in reminders. */
+  onDuty: string[];
 }
 
 export class ConfigError extends Error {
@@ -188,6 +192,27 @@ const envSchema = z.object({
     .default("info"),
   BOT_LANGUAGE: z.enum(["ru", "en"], { error: "ru or en" }).default("ru"),
   NOTE_PREFIX: z.string().trim().min(1, "one or more characters, like //").default("//"),
+  REMINDER_MINUTES: z.coerce
+    .number({ error: "a whole number of minutes ≥ 0 (0 turns reminders off)" })
+    .int("a whole number of minutes ≥ 0 (0 turns reminders off)")
+    .min(0, "a whole number of minutes ≥ 0 (0 turns reminders off)")
+    .default(30),
+  ON_DUTY: z
+    .string()
+    .optional()
+    .transform((list) =>
+      (list ?? "")
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^@?[A-Za-z0-9_]{5,32}$/, "comma-separated Telegram usernames, like @anna,@boris"),
+      ),
+    ),
 });
 
 /** Empty strings in .env files mean "not set", as in most deployment tools. */
@@ -264,6 +289,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     language: e.BOT_LANGUAGE,
     notePrefix: e.NOTE_PREFIX,
+    reminderMinutes: e.REMINDER_MINUTES,
+    onDuty: e.ON_DUTY,
   };
 }
 

@@ -80,6 +80,8 @@ export interface ProviderCapabilities {
   maxFileBytes: number;
   /** What staff can start a chat by. */
   startChatBy: StartTarget["kind"][];
+  /** Hours after the buyer's last message within which the seller may still answer. */
+  replyWindowHours?: number;
   /** An hourly limit on chat-list calls, and how many chats one call returns, when there is one. */
   listLimit?: { callsPerHour: number; pageSize: number };
 }

@@ -77,6 +77,9 @@ export const en: Texts = {
     invalid: (detail) => `the marketplace rejected the request (${detail}).`,
     unavailable: (detail) => `the marketplace is unavailable now (${detail}). Try again later.`,
   },
+  reminderWait: (minutes) => `⏰ The buyer has been waiting for ${minutes} min.`,
+  reminderWindow: (hoursLeft, windowHours) =>
+    `⏰ Less than ${Math.max(1, hoursLeft)} h left to answer (the marketplace allows ${windowHours} h after the buyer's message).`,
   commands: {
     help: "Help",
     new: "Start a chat with a buyer",

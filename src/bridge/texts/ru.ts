@@ -78,6 +78,9 @@ export const ru = {
     invalid: (detail: string) => `маркетплейс отклонил запрос (${detail}).`,
     unavailable: (detail: string) => `маркетплейс сейчас недоступен (${detail}). Попробуйте позже.`,
   },
+  reminderWait: (minutes: number) => `⏰ Покупатель ждёт ответа уже ${minutes} мин.`,
+  reminderWindow: (hoursLeft: number, windowHours: number) =>
+    `⏰ До закрытия окна ответа осталось меньше ${Math.max(1, hoursLeft)} ч (покупателю можно ответить в течение ${windowHours} ч после его сообщения).`,
   commands: {
     help: "Справка",
     new: "Начать чат с покупателем",

@@ -41,6 +41,8 @@ export class OzonProvider implements MarketplaceProvider {
     maxTextLength: MAX_TEXT_LENGTH,
     maxFileBytes: MAX_SEND_FILE_BYTES,
     startChatBy: ["posting"],
+    // send/message: FBO only within 48 h after the buyer's last message (A.2).
+    replyWindowHours: 48,
   };
   readonly #client: OzonClient;
 
