@@ -26,6 +26,7 @@ import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./logger.ts";
 import { OzonProvider } from "./providers/ozon/provider.ts";
 import { ozonPush } from "./providers/ozon/push.ts";
+import { SandboxProvider } from "./providers/sandbox/provider.ts";
 import { YandexProvider } from "./providers/yandex/provider.ts";
 import { yandexPush } from "./providers/yandex/push.ts";
 import { StartupError } from "./startup-error.ts";
@@ -46,6 +47,7 @@ export interface RunningBridge {
 }
 
 function providerFor(account: AccountConfig): MarketplaceProvider {
+  if (account.marketplace === "sandbox") return new SandboxProvider({ name: account.name });
   if (account.marketplace === "yandex") {
     return new YandexProvider({
       apiKey: account.apiKey,
@@ -68,7 +70,9 @@ function toAccount(config: AccountConfig, all: AccountConfig[]): Account {
     provider: providerFor(config),
     // Several shops in one group: staff need the shop's name to tell topics apart.
     showName: all.filter((a) => a.staffChatId === config.staffChatId).length > 1,
-    pushKey: config.marketplace === "yandex" ? config.businessId : config.clientId,
+    ...(config.marketplace === "sandbox"
+      ? {}
+      : { pushKey: config.marketplace === "yandex" ? config.businessId : config.clientId }),
   };
 }
 

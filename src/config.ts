@@ -10,21 +10,29 @@ interface AccountBase {
   id: string;
   name: string;
   staffChatId: number;
+}
+
+interface MarketplaceAccountBase extends AccountBase {
   apiUrl: string;
   apiKey: string;
 }
 
-export interface OzonAccountConfig extends AccountBase {
+export interface OzonAccountConfig extends MarketplaceAccountBase {
   marketplace: "ozon";
   clientId: string;
 }
 
-export interface YandexAccountConfig extends AccountBase {
+export interface YandexAccountConfig extends MarketplaceAccountBase {
   marketplace: "yandex";
   businessId: string;
 }
 
-export type AccountConfig = OzonAccountConfig | YandexAccountConfig;
+/** The built-in simulated shop: try the bot without a marketplace account. */
+export interface SandboxAccountConfig extends AccountBase {
+  marketplace: "sandbox";
+}
+
+export type AccountConfig = OzonAccountConfig | YandexAccountConfig | SandboxAccountConfig;
 
 export interface PushConfig {
   /** Unguessable path segment; push endpoints exist only when it is set. */
@@ -132,6 +140,11 @@ const fileAccount = z.discriminatedUnion(
       apiUrl: url(DEFAULT_URLS.ozon),
     }),
     z.object({
+      marketplace: z.literal("sandbox"),
+      name: z.string().trim().min(1).optional(),
+      staffChatId: staffChatId.optional(),
+    }),
+    z.object({
       marketplace: z.literal("yandex"),
       name: z.string().trim().min(1).optional(),
       businessId: digits("the numeric business (cabinet) id"),
@@ -140,7 +153,7 @@ const fileAccount = z.discriminatedUnion(
       apiUrl: url(DEFAULT_URLS.yandex),
     }),
   ],
-  { error: 'one of "ozon" or "yandex"' },
+  { error: 'one of "ozon", "yandex" or "sandbox"' },
 );
 
 const envSchema = z.object({
@@ -166,6 +179,10 @@ const envSchema = z.object({
     .optional(),
   YANDEX_API_URL: url(DEFAULT_URLS.yandex),
   ACCOUNTS_FILE: z.string().trim().min(1).optional(),
+  MARKETPLACE_SANDBOX: z
+    .enum(["1", "0", "true", "false", "yes", "no"], { error: "1 or 0" })
+    .default("0")
+    .transform((v) => ["1", "true", "yes"].includes(v)),
   HTTP_PORT: z.coerce
     .number({ error: "a TCP port number" })
     .int("a TCP port number")
@@ -252,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accounts.push(yandexAccount(e.YANDEX_BUSINESS_ID, e.YANDEX_API_KEY, e.YANDEX_API_URL, staff));
     }
   }
+  if (e.MARKETPLACE_SANDBOX) accounts.push(sandboxAccount(staff));
   if (e.ACCOUNTS_FILE) accounts.push(...readAccountsFile(e.ACCOUNTS_FILE, staff, problems));
 
   const seen = new Set<string>();
@@ -261,7 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (accounts.length === 0 && problems.length === 0) {
     problems.push(
-      "No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY, or YANDEX_API_KEY and YANDEX_BUSINESS_ID, or ACCOUNTS_FILE",
+      "No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY, or YANDEX_API_KEY and YANDEX_BUSINESS_ID, or ACCOUNTS_FILE (or MARKETPLACE_SANDBOX=1 to try the bot with a simulated shop)",
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -318,6 +336,10 @@ function yandexAccount(businessId: string, apiKey: string, apiUrl: string, staff
   };
 }
 
+function sandboxAccount(staffChatId: number): SandboxAccountConfig {
+  return { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId };
+}
+
 function readAccountsFile(path: string, staff: number, problems: string[]): AccountConfig[] {
   let raw: unknown;
   try {
@@ -349,7 +371,9 @@ function readAccountsFile(path: string, staff: number, problems: string[]): Acco
     const account =
       entry.marketplace === "ozon"
         ? ozonAccount(entry.clientId, entry.apiKey, entry.apiUrl, chat)
-        : yandexAccount(entry.businessId, entry.apiKey, entry.apiUrl, chat);
+        : entry.marketplace === "yandex"
+          ? yandexAccount(entry.businessId, entry.apiKey, entry.apiUrl, chat)
+          : sandboxAccount(chat);
     return entry.name ? { ...account, name: entry.name } : account;
   });
 }
@@ -358,7 +382,7 @@ function readAccountsFile(path: string, staff: number, problems: string[]): Acco
 export function secretsOf(config: Config): string[] {
   return [
     config.telegram.token,
-    ...config.accounts.map((a) => a.apiKey),
+    ...config.accounts.flatMap((a) => ("apiKey" in a ? [a.apiKey] : [])),
     ...(config.push ? [config.push.secret] : []),
   ];
 }

@@ -155,6 +155,15 @@ describe("loadConfig", () => {
     expect(secretsOf(config)).toContain("s3cr3t-path-segment-1234");
   });
 
+  it("MARKETPLACE_SANDBOX=1 is an account of its own, with no credentials", () => {
+    const { OZON_CLIENT_ID: _, OZON_API_KEY: __, ...telegramOnly } = valid;
+    const config = loadConfig({ ...telegramOnly, MARKETPLACE_SANDBOX: "1" });
+    expect(config.accounts).toEqual([
+      { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId: -1001234567890 },
+    ]);
+    expect(secretsOf(config)).toEqual([valid.TELEGRAM_BOT_TOKEN]);
+  });
+
   it("strips a trailing slash from API roots", () => {
     const config = loadConfig({ ...valid, TELEGRAM_API_ROOT: "http://127.0.0.1:8081/" });
     expect(config.telegram.apiRoot).toBe("http://127.0.0.1:8081");
