@@ -21,7 +21,9 @@ import { Store } from "./bridge/store.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
+import { health } from "./http/health.ts";
 import { parseAllowList } from "./http/ip-allow-list.ts";
+import { PrometheusMetrics } from "./http/metrics.ts";
 import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./logger.ts";
 import { OzonProvider } from "./providers/ozon/provider.ts";
@@ -39,8 +41,8 @@ export interface RunningBridge {
   outbound: Outbound;
   queue: GroupSendQueue;
   reminders: Reminders;
-  /** Where the push endpoints listen, when PUSH_SECRET enabled them. */
-  httpPort: number | undefined;
+  /** Where /healthz, /metrics and (with PUSH_SECRET) the push endpoints listen. */
+  httpPort: number;
   /** Resolves when the bot stopped polling Telegram. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -89,6 +91,10 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
   const queue = new GroupSendQueue(config.telegram.groupMessagesPerMinute);
+  const metrics = new PrometheusMetrics({
+    queueDepth: () => queue.depth(),
+    budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
+  });
   const echoes = new Echoes(store);
   const bot = createBot({
     token: config.telegram.token,
@@ -107,19 +113,41 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   });
   const topics = new Topics({ store, telegram, queue, texts, log });
   const receipts = new Receipts({ store, telegram, log });
-  const inbound = new Inbound({ store, topics, echoes, receipts, telegram, queue, texts, log });
-  const outbound = new Outbound({ accounts, store, echoes, topics, telegram, queue, texts, log });
+  const inbound = new Inbound({
+    store,
+    topics,
+    echoes,
+    receipts,
+    telegram,
+    queue,
+    texts,
+    log,
+    metrics,
+  });
+  const outbound = new Outbound({
+    accounts,
+    store,
+    echoes,
+    topics,
+    telegram,
+    queue,
+    texts,
+    log,
+    metrics,
+  });
   const poller = new Poller({
     accounts,
     store,
     inbound,
     topics,
     log,
+    metrics,
     intervalMs: config.pollIntervalMs,
   });
   const push = new PushReceiver({
     accounts,
     log,
+    metrics,
     actions: {
       syncChat: (account, chatId) => poller.syncChat(account, chatId),
       readByBuyer: (account, chatId, upToId) => receipts.readUpTo(account.id, chatId, upToId),
@@ -168,27 +196,47 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     }),
   );
 
-  let http: RunningHttpServer | undefined;
-  if (config.push) {
-    try {
-      http = await startHttpServer({
-        port: config.httpPort,
-        pushSecret: config.push.secret,
-        parsers: [ozonPush, yandexPush],
-        allowLists: new Map([
-          ["ozon", parseAllowList(config.push.allowedIps.ozon)],
-          ["yandex", parseAllowList(config.push.allowedIps.yandex)],
-        ]),
-        trustProxy: config.push.trustProxy,
-        receiver: push,
-        log,
-      });
-    } catch (error) {
-      await store.close();
-      throw new StartupError(`HTTP_PORT ${config.httpPort}: ${(error as Error).message}`);
-    }
-    log.info({ port: http.port }, "push endpoints listening");
+  let http: RunningHttpServer;
+  try {
+    http = await startHttpServer({
+      port: config.httpPort,
+      ...(config.push ? { pushSecret: config.push.secret } : {}),
+      parsers: [ozonPush, yandexPush],
+      allowLists: new Map([
+        ["ozon", parseAllowList(config.push?.allowedIps.ozon ?? [])],
+        ["yandex", parseAllowList(config.push?.allowedIps.yandex ?? [])],
+      ]),
+      trustProxy: config.push?.trustProxy ?? false,
+      receiver: push,
+      log,
+      routes: [
+        {
+          method: "GET",
+          path: "/healthz",
+          handle: () =>
+            health({
+              store,
+              accounts,
+              polls: poller.status,
+              pollIntervalMs: config.pollIntervalMs,
+            }),
+        },
+        {
+          method: "GET",
+          path: "/metrics",
+          handle: async () => ({
+            status: 200,
+            contentType: metrics.registry.contentType,
+            body: await metrics.registry.metrics(),
+          }),
+        },
+      ],
+    });
+  } catch (error) {
+    await store.close();
+    throw new StartupError(`HTTP_PORT ${config.httpPort}: ${(error as Error).message}`);
   }
+  log.info({ port: http.port, push: config.push !== undefined }, "http server listening");
 
   await registerCommands(bot.api, staffChatIds, log);
   await outbound.resume();
@@ -213,11 +261,11 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(reminderTimer);
-      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop(), http?.close()]);
+      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop(), http.close()]);
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();
     return stopping;
   };
-  return { store, poller, outbound, queue, reminders, httpPort: http?.port, done, stop };
+  return { store, poller, outbound, queue, reminders, httpPort: http.port, done, stop };
 }

@@ -3,6 +3,7 @@
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
+import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
   type Attachment,
   compareIds,
@@ -36,6 +37,7 @@ export class Inbound {
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly metrics: BridgeMetrics;
   /** Posts of a message already accepted by Telegram, so a retry continues, not repeats. */
   private readonly progress = new Map<string, number>();
 
@@ -48,6 +50,7 @@ export class Inbound {
     queue: GroupSendQueue;
     texts: Texts;
     log: Logger;
+    metrics?: BridgeMetrics;
   }) {
     this.store = deps.store;
     this.topics = deps.topics;
@@ -57,6 +60,7 @@ export class Inbound {
     this.queue = deps.queue;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   /**
@@ -98,6 +102,7 @@ export class Inbound {
       this.progress.set(progressKey, i + 1);
     }
     this.progress.delete(progressKey);
+    this.metrics.messageIn(account.provider.marketplace);
     if (message.role === "buyer") {
       const at = Date.parse(message.createdAt);
       await this.topics.buyerWrote(account, message.chatId, Number.isNaN(at) ? Date.now() : at);

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
 import { KeyedSerial } from "./keyed-lock.ts";
+import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { ProviderError } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type OutboundJob, type OutboundPart, type Store, threadKey } from "./store.ts";
@@ -44,6 +45,7 @@ export class Outbound {
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly metrics: BridgeMetrics;
   private readonly serial = new KeyedSerial();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backoffBaseMs: number;
@@ -58,6 +60,7 @@ export class Outbound {
     queue: GroupSendQueue;
     texts: Texts;
     log: Logger;
+    metrics?: BridgeMetrics;
     backoffBaseMs?: number;
   }) {
     this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
@@ -68,6 +71,7 @@ export class Outbound {
     this.queue = deps.queue;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.metrics = deps.metrics ?? noMetrics;
     this.backoffBaseMs = deps.backoffBaseMs ?? BASE_BACKOFF_MS;
   }
 
@@ -218,6 +222,7 @@ export class Outbound {
       return;
     }
     await this.store.jobs.delete(job.id);
+    this.metrics.messageOut(account.provider.marketplace);
     this.log.info(
       { account: account.id, chatId: job.chatId, parts: job.parts.length },
       "staff message sent",
@@ -293,6 +298,7 @@ export class Outbound {
     const retryable =
       (error instanceof ProviderError && error.retryable) || isTelegramError(error, "transient");
     job.attempts++;
+    this.metrics.failure(account.provider.marketplace, failureKind(error));
     if (retryable && job.attempts < MAX_ATTEMPTS) {
       await this.store.jobs.set(job.id, job);
       const hinted = error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0;
@@ -355,6 +361,12 @@ export class Outbound {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function failureKind(error: unknown): string {
+  if (error instanceof ProviderError) return error.kind;
+  if (error instanceof TelegramError) return `telegram_${error.kind}`;
+  return "unknown";
 }
 
 function megabytes(bytes: number): string {

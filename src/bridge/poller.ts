@@ -6,7 +6,14 @@ import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
-import { type ChatSummary, compareIds, type Id, type MarketMessage } from "./provider.ts";
+import { type BridgeMetrics, noMetrics } from "./metrics.ts";
+import {
+  type ChatSummary,
+  compareIds,
+  type Id,
+  type MarketMessage,
+  ProviderError,
+} from "./provider.ts";
 import { chatKey, type Store } from "./store.ts";
 import type { Topics } from "./topics.ts";
 
@@ -38,6 +45,7 @@ export class Poller {
   private readonly inbound: Inbound;
   private readonly topics: Topics;
   private readonly log: Logger;
+  private readonly metrics: BridgeMetrics;
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
   private readonly maxParallelFetches: number;
@@ -53,6 +61,7 @@ export class Poller {
     inbound: Inbound;
     topics: Topics;
     log: Logger;
+    metrics?: BridgeMetrics;
     intervalMs: number;
     sweepEvery?: number;
     maxParallelFetches?: number;
@@ -62,6 +71,7 @@ export class Poller {
     this.inbound = deps.inbound;
     this.topics = deps.topics;
     this.log = deps.log;
+    this.metrics = deps.metrics ?? noMetrics;
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
     this.maxParallelFetches = deps.maxParallelFetches ?? 4;
@@ -119,14 +129,20 @@ export class Poller {
     this.status.set(account.id, status);
     const signal = this.stopController.signal;
     while (!signal.aborted) {
+      const started = performance.now();
       try {
         await this.cycle(account, status.cycles % this.sweepEvery === 0);
+        this.metrics.pollDuration(
+          account.provider.marketplace,
+          (performance.now() - started) / 1000,
+        );
         if (status.lastError) this.log.info({ account: account.id }, "polling recovered");
         status.lastSuccessAt = Date.now();
         status.lastError = undefined;
       } catch (error) {
         if (signal.aborted) break;
         const message = error instanceof Error ? error.message : String(error);
+        this.metrics.failure(account.provider.marketplace, kindOf(error, "poll"));
         if (status.lastError !== message) {
           this.log.error({ account: account.id, err: message }, "polling failed; will retry");
         }
@@ -255,6 +271,7 @@ export class Poller {
       return true;
     } catch (error) {
       if (this.stopController.signal.aborted) return false;
+      this.metrics.failure(account.provider.marketplace, kindOf(error, "sync"));
       const message = error instanceof Error ? error.message : String(error);
       if (this.chatErrors.get(key) !== message) {
         this.log.warn(
@@ -299,4 +316,8 @@ function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
     ...(chat.closed !== undefined ? { closed: chat.closed } : {}),
     ...(chat.disputed !== undefined ? { disputed: chat.disputed } : {}),
   };
+}
+
+function kindOf(error: unknown, fallback: string): string {
+  return error instanceof ProviderError ? error.kind : fallback;
 }

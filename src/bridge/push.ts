@@ -3,6 +3,7 @@
 // nothing, and the poller stays the safety net.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import type { Id } from "./provider.ts";
 
 export type PushEvent =
@@ -51,16 +52,24 @@ export class PushReceiver {
   private readonly accounts: Account[];
   private readonly actions: PushActions;
   private readonly log: Logger;
+  private readonly metrics: BridgeMetrics;
 
-  constructor(deps: { accounts: Account[]; actions: PushActions; log: Logger }) {
+  constructor(deps: {
+    accounts: Account[];
+    actions: PushActions;
+    log: Logger;
+    metrics?: BridgeMetrics;
+  }) {
     this.accounts = deps.accounts;
     this.actions = deps.actions;
     this.log = deps.log;
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   /** Starts the work a push asks for without waiting: marketplaces want a fast answer. */
   dispatch(marketplace: string, result: PushResult): void {
     const event = result.event;
+    if (event) this.metrics.pushReceived(marketplace, event.type);
     if (!event || event.type === "ping" || event.type === "ignored") return;
     const account = this.accountFor(marketplace, result.accountKey);
     if (!account) {

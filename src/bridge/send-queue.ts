@@ -29,12 +29,17 @@ export class GroupSendQueue {
   send<T>(staffChatId: number, send: () => Promise<T>): Promise<T> {
     let lane = this.lanes.get(staffChatId);
     if (!lane) {
-      lane = { tail: Promise.resolve(), sentAt: [] };
+      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0 };
       this.lanes.set(staffChatId, lane);
     }
     const current = lane;
+    current.waiting++;
     const run = async () => {
-      await this.waitForBudget(current);
+      try {
+        await this.waitForBudget(current);
+      } finally {
+        current.waiting--;
+      }
       current.sentAt.push(this.clock.now());
       return send();
     };
@@ -44,6 +49,11 @@ export class GroupSendQueue {
       () => undefined,
     );
     return result;
+  }
+
+  /** Posts waiting for their turn, per group. */
+  depth(): { staffChatId: number; depth: number }[] {
+    return [...this.lanes].map(([staffChatId, lane]) => ({ staffChatId, depth: lane.waiting }));
   }
 
   /** Messages sent into the group within the last window, and the budget. */
@@ -68,4 +78,6 @@ export class GroupSendQueue {
 interface Lane {
   tail: Promise<unknown>;
   sentAt: number[];
+  /** Sends queued behind the budget (for the queue-depth metric). */
+  waiting: number;
 }

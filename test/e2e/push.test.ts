@@ -39,7 +39,7 @@ describe("push notifications", () => {
       HTTP_PORT: "0",
       LOG_LEVEL: "debug",
     });
-    const line = await bridge.waitForLog("push endpoints listening");
+    const line = await bridge.waitForLog("http server listening");
     port = Number(line.port);
     await bridge.waitForLog("bridge started");
     // The first cycle (at start) is done once the poller has listed both accounts.

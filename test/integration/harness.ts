@@ -81,6 +81,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       DATA_DIR: dataDir,
       LOG_LEVEL: "silent",
       BOT_LANGUAGE: "en",
+      HTTP_PORT: "0",
     }),
     // Faster than the 1 s the environment allows.
     pollIntervalMs: options.pollIntervalMs ?? 200,

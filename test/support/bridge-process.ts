@@ -37,6 +37,8 @@ export function startBridgeProcess(
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       NODE_NO_WARNINGS: "1",
+      // Any free port: several bridges run side by side in the tests.
+      HTTP_PORT: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,41 @@
+// GET /healthz: healthy while the state file answers and every account has polled
+// successfully within three poll intervals; otherwise 503 with the reasons, for the hosting's
+// health check and for a person reading it.
+import type { Account } from "../bridge/account.ts";
+import type { PollStatus } from "../bridge/poller.ts";
+import type { Store } from "../bridge/store.ts";
+import type { HttpReply } from "./server.ts";
+
+export interface HealthDeps {
+  store: Store;
+  accounts: Account[];
+  polls: Map<string, PollStatus>;
+  pollIntervalMs: number;
+  now?: () => number;
+}
+
+export async function health(deps: HealthDeps): Promise<HttpReply> {
+  const now = deps.now?.() ?? Date.now();
+  const problems: string[] = [];
+  try {
+    await deps.store.accounts.get("__health__");
+  } catch (error) {
+    problems.push(`state file: ${(error as Error).message}`);
+  }
+  for (const account of deps.accounts) {
+    const poll = deps.polls.get(account.id);
+    const last = poll?.lastSuccessAt;
+    if (last !== undefined && now - last <= 3 * deps.pollIntervalMs) continue;
+    const since =
+      last === undefined
+        ? "no successful poll yet"
+        : `last successful poll ${Math.round((now - last) / 1000)} s ago`;
+    problems.push(`${account.id}: ${since}${poll?.lastError ? ` (${poll.lastError})` : ""}`);
+  }
+  const ok = problems.length === 0;
+  return {
+    status: ok ? 200 : 503,
+    contentType: "application/json",
+    body: JSON.stringify(ok ? { status: "ok" } : { status: "unhealthy", problems }),
+  };
+}

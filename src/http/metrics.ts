@@ -1,0 +1,90 @@
+// Prometheus metrics (prom-client) for GET /metrics: counters the bridge reports, and gauges
+// read at scrape time from the running bridge (queue depth, Telegram budget use).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BridgeMetrics } from "../bridge/metrics.ts";
+
+export interface Gauges {
+  /** Posts waiting for their turn in each staff group's queue. */
+  queueDepth(): { staffChatId: number; depth: number }[];
+  /** Messages sent into each group within the last minute, and the budget. */
+  budget(): { staffChatId: number; used: number; limit: number }[];
+}
+
+export class PrometheusMetrics implements BridgeMetrics {
+  readonly registry = new Registry();
+  private readonly messages: Counter<"direction" | "marketplace">;
+  private readonly failures: Counter<"marketplace" | "kind">;
+  private readonly polls: Histogram<"marketplace">;
+  private readonly pushes: Counter<"marketplace" | "type">;
+
+  constructor(gauges: Gauges) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.messages = new Counter({
+      name: "bridge_messages_total",
+      help: "Messages relayed: in = marketplace → Telegram, out = staff → marketplace",
+      labelNames: ["direction", "marketplace"],
+      registers,
+    });
+    this.failures = new Counter({
+      name: "bridge_failures_total",
+      help: "Failures by marketplace and kind (auth, forbidden, rate_limited, transient, …)",
+      labelNames: ["marketplace", "kind"],
+      registers,
+    });
+    this.polls = new Histogram({
+      name: "bridge_poll_duration_seconds",
+      help: "Duration of one poll cycle (listing changed chats)",
+      labelNames: ["marketplace"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.pushes = new Counter({
+      name: "bridge_push_notifications_total",
+      help: "Push notifications received, by marketplace and event type",
+      labelNames: ["marketplace", "type"],
+      registers,
+    });
+    new Gauge({
+      name: "bridge_telegram_queue_depth",
+      help: "Posts waiting for the group's Telegram budget",
+      labelNames: ["chat"],
+      registers,
+      collect() {
+        this.reset();
+        for (const q of gauges.queueDepth()) this.set({ chat: String(q.staffChatId) }, q.depth);
+      },
+    });
+    new Gauge({
+      name: "bridge_telegram_budget_used_ratio",
+      help: "Share of the group's per-minute Telegram budget used in the last minute",
+      labelNames: ["chat"],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of gauges.budget())
+          this.set({ chat: String(b.staffChatId) }, b.used / b.limit);
+      },
+    });
+  }
+
+  messageIn(marketplace: string): void {
+    this.messages.inc({ direction: "in", marketplace });
+  }
+
+  messageOut(marketplace: string): void {
+    this.messages.inc({ direction: "out", marketplace });
+  }
+
+  failure(marketplace: string, kind: string): void {
+    this.failures.inc({ marketplace, kind });
+  }
+
+  pollDuration(marketplace: string, seconds: number): void {
+    this.polls.observe({ marketplace }, seconds);
+  }
+
+  pushReceived(marketplace: string, type: string): void {
+    this.pushes.inc({ marketplace, type });
+  }
+}
