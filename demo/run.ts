@@ -58,6 +58,8 @@ const config = loadConfig({
   MARKETPLACE_SANDBOX: "1",
   DATA_DIR: dataDir,
   POLL_INTERVAL_SECONDS: "1",
+  // Any free port: the demo must not collide with a bridge already running here.
+  HTTP_PORT: "0",
   BOT_LANGUAGE: process.env.BOT_LANGUAGE ?? "en",
 });
 // Only real trouble reaches the screen; the conversation is the output.
