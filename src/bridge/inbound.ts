@@ -92,8 +92,11 @@ export class Inbound {
   private async post(account: Account, message: MarketMessage): Promise<void> {
     const posts = await this.render(account, message);
     const progressKey = `${account.id}:${message.chatId}:${message.id}`;
+    const at = Date.parse(message.createdAt);
+    const sentAt = Number.isNaN(at) ? Date.now() : at;
     let topic = await this.topics.ensure(account, message.chatId, {
       ...(message.orderNumber ? { orderNumber: message.orderNumber } : {}),
+      ...(message.role === "buyer" ? { waiting: "us" as const, waitingSince: sentAt } : {}),
     });
     const silent = message.role !== "buyer";
     for (let i = this.progress.get(progressKey) ?? 0; i < posts.length; i++) {
@@ -104,8 +107,7 @@ export class Inbound {
     this.progress.delete(progressKey);
     this.metrics.messageIn(account.provider.marketplace);
     if (message.role === "buyer") {
-      const at = Date.parse(message.createdAt);
-      await this.topics.buyerWrote(account, message.chatId, Number.isNaN(at) ? Date.now() : at);
+      await this.topics.buyerWrote(account, message.chatId, sentAt);
     } else if (message.role === "seller") {
       await this.topics.weAnswered(account, message.chatId);
     }

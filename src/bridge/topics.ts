@@ -55,8 +55,11 @@ export class Topics {
     return this.store.topics.get(chatKey(account.id, chatId));
   }
 
-  /** The chat's topic, created on first use; concurrent callers share one creation. */
-  ensure(account: Account, chatId: Id, hint: TopicFacts): Promise<TopicRecord> {
+  /**
+   * The chat's topic, created on first use (with `hint`, so that a buyer's first message
+   * names it 🔴 at once); concurrent callers share one creation.
+   */
+  ensure(account: Account, chatId: Id, hint: TopicFacts & TopicState): Promise<TopicRecord> {
     return this.once(account, chatId, async (existing) => {
       if (!existing) return this.create(account, chatId, hint, false);
       // Named once: a chat that mentions several orders keeps its first one.
@@ -168,7 +171,7 @@ export class Topics {
   private async create(
     account: Account,
     chatId: Id,
-    hint: TopicFacts,
+    hint: TopicFacts & TopicState,
     recreated: boolean,
   ): Promise<TopicRecord> {
     const facts = { ...hint, ...(await this.details(account, chatId)) };
