@@ -241,6 +241,9 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/** Every environment variable the bridge reads (the README and .env.example document each). */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
@@ -336,8 +339,10 @@ function yandexAccount(businessId: string, apiKey: string, apiUrl: string, staff
   };
 }
 
-function sandboxAccount(staffChatId: number): SandboxAccountConfig {
-  return { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId };
+function sandboxAccount(staffChatId: number, name?: string): SandboxAccountConfig {
+  // Named sandboxes in ACCOUNTS_FILE are separate shops with separate state.
+  const id = name ? `sandbox-${name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-")}` : "sandbox";
+  return { marketplace: "sandbox", id, name: name ?? "Sandbox", staffChatId };
 }
 
 function readAccountsFile(path: string, staff: number, problems: string[]): AccountConfig[] {
@@ -373,7 +378,7 @@ function readAccountsFile(path: string, staff: number, problems: string[]): Acco
         ? ozonAccount(entry.clientId, entry.apiKey, entry.apiUrl, chat)
         : entry.marketplace === "yandex"
           ? yandexAccount(entry.businessId, entry.apiKey, entry.apiUrl, chat)
-          : sandboxAccount(chat);
+          : sandboxAccount(chat, entry.name);
     return entry.name ? { ...account, name: entry.name } : account;
   });
 }

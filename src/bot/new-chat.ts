@@ -32,6 +32,8 @@ const MARKETPLACE_ALIASES: Record<string, string> = {
   ям: "yandex",
   market: "yandex",
   маркет: "yandex",
+  sandbox: "sandbox",
+  песочница: "sandbox",
 };
 const RETURN_WORDS = new Set(["return", "возврат"]);
 const NUMBER_FORMATS: Record<StartTarget["kind"], { pattern: RegExp; example: string }> = {

@@ -14,7 +14,7 @@ import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 
 /** Topic icon colours Telegram allows; the colour tells staff the marketplace at a glance. */
-const ICON_COLORS: Record<string, number> = { ozon: 0x6fb9f0, yandex: 0xffd67e };
+const ICON_COLORS: Record<string, number> = { ozon: 0x6fb9f0, yandex: 0xffd67e, sandbox: 0x8eee98 };
 const DEFAULT_ICON_COLOR = 0xcb86db;
 const MAX_TITLE = 128;
 const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
