@@ -96,6 +96,7 @@ export class Inbound {
     const sentAt = Number.isNaN(at) ? Date.now() : at;
     let topic = await this.topics.ensure(account, message.chatId, {
       ...(message.orderNumber ? { orderNumber: message.orderNumber } : {}),
+      ...(message.sku ? { sku: message.sku } : {}),
       ...(message.role === "buyer" ? { waiting: "us" as const, waitingSince: sentAt } : {}),
     });
     const silent = message.role !== "buyer";

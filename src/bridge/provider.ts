@@ -30,6 +30,8 @@ export interface MarketMessage {
   unread?: boolean;
   /** Posting/order number this message is about, when known. */
   orderNumber?: string;
+  /** The product (marketplace SKU) this message is about, when known. */
+  sku?: string;
 }
 
 export interface ChatSummary {

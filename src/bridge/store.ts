@@ -16,6 +16,8 @@ export interface TopicRecord {
   orderNumber?: string;
   returnNumber?: string;
   buyerName?: string;
+  /** Product SKU the buyer asks about, when the marketplace tells it. */
+  sku?: string;
   disputed?: boolean;
   /** Who the conversation waits for: "us" when the buyer wrote last. */
   waiting?: "us" | "buyer";

@@ -22,7 +22,7 @@ const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
 /** What a topic's name and order card say about the chat. */
 export type TopicFacts = Pick<
   TopicRecord,
-  "orderNumber" | "returnNumber" | "buyerName" | "disputed"
+  "orderNumber" | "returnNumber" | "buyerName" | "sku" | "disputed"
 >;
 
 /** Who the conversation waits for, and whether it is over. */
@@ -62,9 +62,12 @@ export class Topics {
   ensure(account: Account, chatId: Id, hint: TopicFacts & TopicState): Promise<TopicRecord> {
     return this.once(account, chatId, async (existing) => {
       if (!existing) return this.create(account, chatId, hint, false);
-      // Named once: a chat that mentions several orders keeps its first one.
-      if (!hint.orderNumber || existing.orderNumber) return existing;
-      return this.apply(account, existing, { orderNumber: hint.orderNumber });
+      // Named once: a chat that mentions several orders or products keeps its first ones.
+      const learned = {
+        ...(hint.orderNumber && !existing.orderNumber ? { orderNumber: hint.orderNumber } : {}),
+        ...(hint.sku && !existing.sku ? { sku: hint.sku } : {}),
+      };
+      return Object.keys(learned).length > 0 ? this.apply(account, existing, learned) : existing;
     });
   }
 
@@ -276,6 +279,7 @@ export class Topics {
       ...(topic.orderNumber ? [`${t.headerOrder}: ${code(topic.orderNumber)}`] : []),
       ...(topic.returnNumber ? [`${t.headerReturn}: ${code(topic.returnNumber)}`] : []),
       ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
+      ...(topic.sku ? [`${t.headerSku}: ${code(topic.sku)}`] : []),
       ...(topic.disputed ? [t.headerDispute] : []),
       `${t.headerChat}: ${code(topic.chatId)}`,
     ].join("\n");
@@ -300,11 +304,12 @@ export class Topics {
 }
 
 function factsOf(topic: TopicRecord): TopicFacts {
-  const { orderNumber, returnNumber, buyerName, disputed } = topic;
+  const { orderNumber, returnNumber, buyerName, sku, disputed } = topic;
   return {
     ...(orderNumber ? { orderNumber } : {}),
     ...(returnNumber ? { returnNumber } : {}),
     ...(buyerName ? { buyerName } : {}),
+    ...(sku ? { sku } : {}),
     ...(disputed ? { disputed } : {}),
   };
 }

@@ -39,12 +39,12 @@ describe("topic status", () => {
   it("pins an order card in every new topic", async () => {
     const { ozon, telegram } = h;
     const chat = ozon.addChat({ orderNumber: "777-2" });
-    ozon.buyerWrites(chat, "Вопрос");
+    ozon.buyerWrites(chat, "Вопрос", { orderNumber: "777-2", sku: "1234567890" });
     const thread = await h.waitForThread(chat);
     await waitFor(() => telegram.pinnedIn(STAFF).length > 0);
     const pinned = telegram.pinnedIn(STAFF).map((id) => telegram.message(STAFF, id));
-    expect(pinned.some((m) => m?.message_thread_id === thread && m.text?.includes("777-2"))).toBe(
-      true,
-    );
+    const card = (text: string | undefined) =>
+      text?.includes("777-2") && text.includes("1234567890");
+    expect(pinned.some((m) => m?.message_thread_id === thread && card(m.text))).toBe(true);
   });
 });

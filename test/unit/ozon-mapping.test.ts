@@ -109,6 +109,7 @@ describe("mapMessage", () => {
       attachments: [{ url: `${API}/v2/chat/file/a.jpg`, name: "a.jpg", kind: "image" }],
       unread: true,
       orderNumber: "123456789",
+      sku: "987654321",
     });
   });
 

@@ -10,6 +10,7 @@ export const en: Texts = {
   headerOrder: "Order / posting",
   headerReturn: "Return",
   headerBuyer: "Buyer",
+  headerSku: "Product (SKU)",
   headerDispute: "⚖️ Dispute (arbitration) in progress",
   headerChat: "Chat ID",
   disputeStarted: "⚖️ The marketplace opened a dispute (arbitration) on this chat.",

@@ -11,6 +11,7 @@ export const ru = {
   headerOrder: "Заказ / отправление",
   headerReturn: "Возврат",
   headerBuyer: "Покупатель",
+  headerSku: "Товар (SKU)",
   headerDispute: "⚖️ Идёт спор (арбитраж)",
   headerChat: "ID чата",
   disputeStarted: "⚖️ По этому чату начат спор (арбитраж) маркетплейса.",

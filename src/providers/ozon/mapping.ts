@@ -108,5 +108,7 @@ export function mapMessage(
   if (typeof raw.is_read === "boolean") message.unread = !raw.is_read;
   const orderNumber = isRecord(raw.context) ? nonEmptyString(raw.context.order_number) : undefined;
   if (orderNumber !== undefined) message.orderNumber = orderNumber;
+  const sku = isRecord(raw.context) ? idValue(raw.context.sku) : undefined;
+  if (sku !== undefined && sku !== "0") message.sku = sku;
   return message;
 }
