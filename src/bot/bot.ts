@@ -34,17 +34,23 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 300, rethrowHttpErrors: true }),
   );
 
-  const ignoredChats = new Set<number>();
+  // Only the staff groups are served. A private chat gets one line saying where the bot works;
+  // any other group or channel is left, so that nobody can make the bot write to buyers.
+  const leftChats = new Set<number>();
   bot.use(async (ctx, next) => {
-    const chatId = ctx.chat?.id;
-    if (chatId !== undefined && deps.staffChatIds.has(chatId)) return next();
-    if (chatId !== undefined && !ignoredChats.has(chatId)) {
-      ignoredChats.add(chatId);
-      deps.log.warn(
-        { chatId, type: ctx.chat?.type },
-        "update from a chat that is not the staff group ignored",
-      );
+    const chat = ctx.chat;
+    if (!chat) return;
+    if (deps.staffChatIds.has(chat.id)) return next();
+    if (chat.type === "private") {
+      if (ctx.message) await ctx.reply(deps.texts.onlyStaffGroup);
+      return;
     }
+    if (leftChats.has(chat.id)) return;
+    leftChats.add(chat.id);
+    deps.log.warn({ chatId: chat.id, type: chat.type }, "left a chat that is not the staff group");
+    await ctx.api.leaveChat(chat.id).catch((error: unknown) => {
+      deps.log.warn({ chatId: chat.id, err: (error as Error).message }, "could not leave the chat");
+    });
   });
 
   // The relay first: a message in a buyer's topic is for the buyer, never a command's answer.

@@ -1,6 +1,7 @@
-// Only staff messages in a mapped topic of the staff group reach the buyer. Other groups,
-// private chats, General and topics staff made for themselves are ignored: nothing is sent to
-// Ozon and the bot says nothing there (a sticker would otherwise get an explanation).
+// Only staff messages in a mapped topic of the staff group reach the buyer. Other groups are
+// left, private chats get one line saying where the bot works, General and topics staff made
+// for themselves are ignored: nothing is sent to Ozon and the bot says nothing there (a
+// sticker would otherwise get an explanation).
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
 import { SEND_FILE, SEND_MESSAGE, STAFF, useHarness } from "./harness.ts";
@@ -37,7 +38,11 @@ describe("what the bot listens to", () => {
     expect(ozon.countByPath(SEND_MESSAGE)).toBe(1);
     expect(ozon.countByPath(SEND_FILE)).toBe(0);
     expect(telegram.messagesIn(other.chat.id)).toEqual([]);
-    expect(telegram.messagesIn(privateChat.chat.id)).toEqual([]);
+    expect(telegram.callsOf("leaveChat").map((c) => c.params.chat_id)).toEqual([other.chat.id]);
+    expect(telegram.textsIn(privateChat.chat.id)).toEqual([
+      "This bot works only in its shop's staff group.",
+      "This bot works only in its shop's staff group.",
+    ]);
     expect(telegram.messagesIn(STAFF, "general")).toEqual([]);
     expect(telegram.messagesIn(STAFF, unmapped)).toEqual([]);
     expect(telegram.reactions.map((r) => r.messageId)).toEqual([served.message_id]);
