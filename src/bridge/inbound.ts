@@ -75,18 +75,44 @@ export class Inbound {
   ): Promise<void> {
     const key = chatKey(account.id, chatId);
     let cursor = await this.store.cursors.get(key);
-    for (const message of messages) {
-      if (cursor && compareIds(message.id, cursor.lastId) <= 0) continue;
+    const fresh = messages.filter((m) => !cursor || compareIds(m.id, cursor.lastId) > 0);
+    for (let i = 0; i < fresh.length; i++) {
+      let message = fresh[i] as MarketMessage;
       const echo = await this.echoes.consume(account.id, message);
-      if (!echo) await this.post(account, message);
-      else if (echo.staff)
-        await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
+      if (echo?.staff) await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
+      if (!echo) {
+        const merged = this.mergeBacklog(account, fresh, i);
+        i += merged.length - 1;
+        message = merged.at(-1) ?? message;
+        await this.post(account, merged.length > 1 ? combine(merged) : message);
+      }
       cursor = { lastId: message.id, changeToken: cursor?.changeToken ?? "" };
       await this.store.cursors.set(key, cursor);
     }
     if (changeToken !== undefined && cursor && cursor.changeToken !== changeToken) {
       await this.store.cursors.set(key, { ...cursor, changeToken });
     }
+  }
+
+  /**
+   * While the group's Telegram budget is the bottleneck, the text-only messages that follow
+   * `fresh[start]` from the same sender go out as one Telegram message (within Telegram's
+   * length), so a backlog drains in fewer posts. Seller messages are never merged: each may be
+   * an echo of our own send.
+   */
+  private mergeBacklog(account: Account, fresh: MarketMessage[], start: number): MarketMessage[] {
+    const first = fresh[start] as MarketMessage;
+    const group = [first];
+    if (!mergeable(first) || !this.queue.backlogged(account.staffChatId)) return group;
+    let length = first.text.length;
+    for (const next of fresh.slice(start + 1)) {
+      if (!mergeable(next) || next.role !== first.role || next.senderLabel !== first.senderLabel)
+        break;
+      length += MERGE_SEPARATOR.length + next.text.length;
+      if (length > MERGE_LIMIT) break;
+      group.push(next);
+    }
+    return group;
   }
 
   private async post(account: Account, message: MarketMessage): Promise<void> {
@@ -211,6 +237,22 @@ export class Inbound {
       throw error;
     }
   }
+}
+
+const MERGE_SEPARATOR = "\n\n";
+/** Room left in one Telegram message after the sender's label. */
+const MERGE_LIMIT = TEXT_LIMIT - 200;
+
+function mergeable(message: MarketMessage): boolean {
+  return (
+    message.role !== "seller" && message.attachments.length === 0 && message.text.trim() !== ""
+  );
+}
+
+/** Consecutive messages as one: the texts in order, the newest one's id and time. */
+function combine(messages: MarketMessage[]): MarketMessage {
+  const last = messages.at(-1) as MarketMessage;
+  return { ...last, text: messages.map((m) => m.text.trim()).join(MERGE_SEPARATOR) };
 }
 
 function captionFits(label: string, body: string): boolean {

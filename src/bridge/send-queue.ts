@@ -51,6 +51,12 @@ export class GroupSendQueue {
     return result;
   }
 
+  /** True while posts wait for the group's budget: the budget, not the bridge, sets the pace. */
+  backlogged(staffChatId: number): boolean {
+    const { used, limit } = this.usage(staffChatId);
+    return (this.lanes.get(staffChatId)?.waiting ?? 0) > 0 || used >= limit;
+  }
+
   /** Posts waiting for their turn, per group. */
   depth(): { staffChatId: number; depth: number }[] {
     return [...this.lanes].map(([staffChatId, lane]) => ({ staffChatId, depth: lane.waiting }));

@@ -1,0 +1,99 @@
+// While a group's Telegram budget is used up, a chat's waiting text messages go out as one
+// post; with budget to spare, each message is its own post.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { Account } from "../../src/bridge/account.ts";
+import { Echoes } from "../../src/bridge/echoes.ts";
+import { Inbound } from "../../src/bridge/inbound.ts";
+import type { MarketMessage, MarketplaceProvider } from "../../src/bridge/provider.ts";
+import { Receipts } from "../../src/bridge/receipts.ts";
+import { type Clock, GroupSendQueue } from "../../src/bridge/send-queue.ts";
+import { Store } from "../../src/bridge/store.ts";
+import type { TelegramPort } from "../../src/bridge/telegram.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
+import { Topics } from "../../src/bridge/topics.ts";
+
+/** Records what the bridge posts; every call succeeds. */
+function recordingTelegram(posts: string[]): TelegramPort {
+  let id = 100;
+  const ok = async () => undefined;
+  return {
+    createTopic: async () => ++id,
+    renameTopic: ok,
+    reopenTopic: ok,
+    closeTopic: ok,
+    editText: ok,
+    pin: ok,
+    react: ok,
+    sendText: async (_chat, _thread, html) => {
+      posts.push(html);
+      return ++id;
+    },
+    sendMedia: async () => ++id,
+    fileInfo: async () => ({}),
+    downloadFile: async () => new Uint8Array(),
+  };
+}
+
+async function setup(perMinute: number) {
+  let now = 0;
+  const clock: Clock = {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+  const store = await Store.open(mkdtempSync(join(tmpdir(), "inbound-merge-")));
+  const posts: string[] = [];
+  const telegram = recordingTelegram(posts);
+  const queue = new GroupSendQueue(perMinute, { clock });
+  const log = pino({ level: "silent" });
+  const texts = textsFor("en");
+  const topics = new Topics({ store, telegram, queue, texts, log });
+  const inbound = new Inbound({
+    store,
+    topics,
+    echoes: new Echoes(store),
+    receipts: new Receipts({ store, telegram, log }),
+    telegram,
+    queue,
+    texts,
+    log,
+  });
+  const provider = { marketplace: "test", marketplaceTitle: "Test" } as MarketplaceProvider;
+  const account: Account = { id: "t", name: "Test", staffChatId: -1001, provider, showName: false };
+  return { store, posts, inbound, account };
+}
+
+const buyer = (id: number, text: string): MarketMessage => ({
+  id: String(id),
+  chatId: "c1",
+  createdAt: new Date(0).toISOString(),
+  role: "buyer",
+  senderLabel: "Customer",
+  text,
+  attachments: [],
+});
+
+describe("backlog merging", () => {
+  it("sends each message on its own while the budget allows", async () => {
+    const { store, posts, inbound, account } = await setup(100);
+    await inbound.deliver(account, "c1", [buyer(1, "a"), buyer(2, "b"), buyer(3, "c")], "t");
+    expect(posts.slice(1)).toEqual(["a", "b", "c"]); // after the order card
+    await store.close();
+  });
+
+  it("merges a chat's waiting texts into one post when the budget is used up", async () => {
+    const { store, posts, inbound, account } = await setup(3);
+    const messages = Array.from({ length: 8 }, (_, i) => buyer(i + 1, `message ${i + 1}`));
+    await inbound.deliver(account, "c1", messages, "t");
+    const texts = posts.slice(1);
+    expect(texts.length).toBeLessThan(messages.length);
+    expect(texts.join("\n\n")).toBe(messages.map((m) => m.text).join("\n\n"));
+    expect((await store.cursors.get("t:c1"))?.lastId).toBe("8");
+    await store.close();
+  });
+});
