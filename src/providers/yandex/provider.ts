@@ -38,9 +38,9 @@ const RECENT_MESSAGES = 50;
 // hold 20), 2 000 new messages per call (the next poll continues from the newest id).
 const MAX_LIST_PAGES = 1000;
 const MAX_HISTORY_PAGES = 20;
-// The history's order is undocumented, so the newest messages may sit on the last page:
-// read up to 1 000 messages for a first sight.
-const MAX_RECENT_PAGES = 10;
+// The history's order is undocumented, so the newest messages may sit on the last page: read
+// up to 10 000 messages for a first sight (once per chat; getChatHistory allows 10 000 an hour).
+const MAX_RECENT_PAGES = 100;
 // The unread scope: chats that wait for the shop (NEW has no answer yet at all).
 const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
 
