@@ -1,7 +1,8 @@
 // Per account: find the chats that changed at low API cost, then bring each changed chat's new
 // messages to its topic. Most cycles ask only for chats with unread messages (one cheap call);
-// every `sweepEvery`-th cycle lists all chats, which also catches seller messages written in the
-// marketplace cabinet and chats someone read there before we polled.
+// every `sweepEvery`-th cycle (further apart for shops with many chats) lists all chats, which
+// also catches seller messages written in the marketplace cabinet and chats someone read there
+// before we polled.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
@@ -76,8 +77,8 @@ export class Poller {
     this.sweepEvery = deps.sweepEvery ?? 12;
     this.maxParallelFetches = deps.maxParallelFetches ?? 4;
     for (const account of this.accounts) {
-      const limit = account.provider.capabilities.listLimit;
-      if (limit) this.budgets.set(account.id, new ListBudget(limit.callsPerHour));
+      const perHour = account.provider.capabilities.listCallsPerHour;
+      if (perHour) this.budgets.set(account.id, new ListBudget(perHour));
     }
   }
 
@@ -131,7 +132,7 @@ export class Poller {
     while (!signal.aborted) {
       const started = performance.now();
       try {
-        await this.cycle(account, status.cycles % this.sweepEvery === 0);
+        await this.cycle(account, status.cycles >= (this.nextSweep.get(account.id) ?? 0));
         this.metrics.pollDuration(
           account.provider.marketplace,
           (performance.now() - started) / 1000,
@@ -189,17 +190,25 @@ export class Poller {
   }
 
   private readonly sweepCalls = new Map<string, number>();
+  private readonly nextSweep = new Map<string, number>();
 
   private lastSweepCalls(account: Account): number {
     return this.sweepCalls.get(account.id) ?? 1;
   }
 
+  /**
+   * Counts the calls a listing took. A full sweep of many chats is spread out: the next one
+   * comes after ten cycles per call it took (at least `sweepEvery`), so that sweeps add about
+   * a tenth of a call to each cycle however many chats there are.
+   */
   private spendListCalls(account: Account, scope: "all" | "unread", listed: number): void {
-    const limit = account.provider.capabilities.listLimit;
-    if (!limit) return;
-    const calls = Math.max(1, Math.ceil(listed / limit.pageSize));
+    const pageSize = account.provider.capabilities.listPageSize ?? Number.POSITIVE_INFINITY;
+    const calls = Math.max(1, Math.ceil(listed / pageSize));
     this.budgets.get(account.id)?.spend(calls);
-    if (scope === "all") this.sweepCalls.set(account.id, calls);
+    if (scope !== "all") return;
+    this.sweepCalls.set(account.id, calls);
+    const cycles = this.status.get(account.id)?.cycles ?? 0;
+    this.nextSweep.set(account.id, cycles + Math.max(this.sweepEvery, calls * SWEEP_SPREAD));
   }
 
   private async requestFor(
@@ -310,6 +319,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/** Cycles between sweeps per call a sweep takes. */
+const SWEEP_SPREAD = 10;
 
 function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
   return {

@@ -84,8 +84,10 @@ export interface ProviderCapabilities {
   startChatBy: StartTarget["kind"][];
   /** Hours after the buyer's last message within which the seller may still answer. */
   replyWindowHours?: number;
-  /** An hourly limit on chat-list calls, and how many chats one call returns, when there is one. */
-  listLimit?: { callsPerHour: number; pageSize: number };
+  /** How many chats one list call returns: the cost of a full sweep in calls. */
+  listPageSize?: number;
+  /** An hourly limit on chat-list calls, when the marketplace has one. */
+  listCallsPerHour?: number;
 }
 
 export interface MarketplaceProvider {

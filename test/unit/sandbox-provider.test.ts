@@ -58,7 +58,7 @@ describe("SandboxProvider: a provider like the others", () => {
       maxFileBytes: 5 * 1024 * 1024,
       startChatBy: ["order", "return"],
     });
-    expect(provider.capabilities.listLimit).toBeUndefined();
+    expect(provider.capabilities.listCallsPerHour).toBeUndefined();
     expect(sandbox({ name: "Тестовый магазин", buyerIntervalMs: 0 }).marketplaceTitle).toBe(
       "Тестовый магазин",
     );

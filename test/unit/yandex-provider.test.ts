@@ -426,7 +426,8 @@ describe("YandexProvider construction", () => {
       maxTextLength: 4096,
       maxFileBytes: 5 * 1024 * 1024,
       startChatBy: ["order", "return"],
-      listLimit: { callsPerHour: 5000, pageSize: 20 },
+      listPageSize: 20,
+      listCallsPerHour: 5000,
     });
     expect(() => new YandexProvider({ apiKey: API_KEY, businessId: "abc" })).toThrow(ProviderError);
   });

@@ -43,6 +43,7 @@ export class OzonProvider implements MarketplaceProvider {
     startChatBy: ["posting"],
     // send/message: FBO only within 48 h after the buyer's last message (A.2).
     replyWindowHours: 48,
+    listPageSize: LIST_PAGE_SIZE,
   };
   readonly #client: OzonClient;
 

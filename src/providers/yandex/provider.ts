@@ -52,7 +52,8 @@ export class YandexProvider implements MarketplaceProvider {
     maxFileBytes: MAX_SEND_FILE_BYTES,
     startChatBy: ["order", "return"],
     // getChats: x-resource-limit-config in the spec.
-    listLimit: { callsPerHour: 5000, pageSize: 20 },
+    listPageSize: 20,
+    listCallsPerHour: 5000,
   };
   readonly #client: YandexClient;
 
