@@ -1,0 +1,357 @@
+// Fault matrix, Yandex Market side, against the real entry point: server errors, 420s with and
+// without the rate-limit headers, lost connections, cut and malformed answers, error envelopes
+// in a 200, unexpected enum values and missing optional fields. For each: the process keeps
+// running, the affected message arrives once when the fault clears, and the log says what
+// happened once (a failure the client's read retry absorbs says nothing).
+import { beforeAll, expect, it } from "vitest";
+import { yandexDate } from "../fakes/yandex.ts";
+import { waitFor } from "../support/wait-for.ts";
+import { describeLines, lane, STAFF, useWorld, type World } from "./world.ts";
+
+/** One Yandex chat with its topic, and the buyer texts a lane saw arrive once. */
+function yandexChat(world: World) {
+  const state = { chat: 0, thread: 0, seq: 0, lastArrival: 0 };
+  const delivered: string[] = [];
+  beforeAll(async () => {
+    const opened = await world.openYandexChat("Здравствуйте, где мой заказ?");
+    state.chat = opened.chat;
+    state.thread = opened.thread;
+    state.lastArrival = Date.now();
+  }, 30_000);
+  return {
+    get chat() {
+      return state.chat;
+    },
+    get thread() {
+      return state.thread;
+    },
+    next: (label: string) => `${label} #${++state.seq}`,
+    /**
+     * Resolves once the wall clock is in a later second than the last arrival. Yandex dates have
+     * whole seconds and the bridge misses a message written in the second of its last sync of
+     * the chat (see the failing test below); the other tests must not trip over that bug.
+     */
+    async freshSecond(): Promise<void> {
+      const second = Math.floor(state.lastArrival / 1000);
+      await waitFor(() => Math.floor(Date.now() / 1000) > second, { timeoutMs: 2000 });
+    },
+    async arrivesOnce(text: string): Promise<void> {
+      expect(await world.waitForBuyerText(state.thread, text, 40_000)).toBe(1);
+      state.lastArrival = Date.now();
+      delivered.push(text);
+    },
+    async noneTwice(): Promise<void> {
+      await world.yandexCycles(3);
+      const texts = world.buyerTexts(state.thread);
+      for (const text of delivered)
+        expect(
+          texts.filter((t) => t === text),
+          text,
+        ).toHaveLength(1);
+      expect(world.yandex.contractViolations).toEqual([]);
+      expect(world.telegram.messagesIn(STAFF, "general")).toEqual([]);
+    },
+  };
+}
+
+const problems = (world: World, mark: number) =>
+  world.problemsSince(mark).map((line) => String(line.msg));
+
+/** The 420 Yandex sends when the hourly limit of a method is used up, ending in a second. */
+const usedUp420 = () => ({
+  status: 420,
+  headers: {
+    "x-ratelimit-resource-remaining": "0",
+    "x-ratelimit-resource-until": new Date(Date.now() + 1000).toUTCString(),
+  },
+});
+
+lane("Yandex reads fail", () => {
+  const world = useWorld({ accounts: ["yandex"] });
+  const c = yandexChat(world);
+
+  it("logs getChats 500s that outlast the read retries once, then delivers", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after getChats 500");
+    world.yandex.failNext("getChats", { status: 500, times: 3 });
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    const lines = world.problemsSince(mark);
+    expect(lines.map((l) => l.msg)).toEqual(["polling failed; will retry"]);
+    expect(String(lines[0]?.err)).toContain("HTTP 500");
+    await waitFor(() => world.logsSince(mark).some((l) => l.msg === "polling recovered"));
+  });
+
+  it("waits out a 420 that names when the limit ends, without a warning", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after a used-up getChats limit");
+    world.yandex.failNext("getChats", usedUp420());
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    expect(world.problemsSince(mark), describeLines(world.problemsSince(mark))).toEqual([]);
+  });
+
+  it("logs getChatHistory connection resets once, then delivers", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after history resets");
+    for (let i = 0; i < 3; i++) world.yandex.resetNext("getChatHistory");
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    const lines = world.problemsSince(mark);
+    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
+    expect(String(lines[0]?.err)).toMatch(/network error/);
+  });
+
+  it("logs getChatHistory answers cut short once, then delivers", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after history cut short");
+    for (let i = 0; i < 3; i++) world.yandex.truncateNext("getChatHistory");
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    const lines = world.problemsSince(mark);
+    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
+    expect(String(lines[0]?.err)).toMatch(/malformed JSON/);
+  });
+
+  it("logs a 200 that carries status ERROR once, then delivers", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after status ERROR in a 200");
+    world.yandex.failNext("getChatHistory", {
+      status: 200,
+      body: { status: "ERROR", errors: [{ code: "INTERNAL_ERROR", message: "try later" }] },
+      times: 3,
+    });
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    expect(problems(world, mark)).toEqual(["chat sync failed; will retry"]);
+  });
+
+  it("logs a reset file download once and posts the file when it works", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const name = `чек-${c.next("f").replace(/\W/g, "")}.pdf`;
+    world.yandex.customerSendsFile(c.chat, Buffer.from("%PDF-1.4 receipt"), name);
+    world.yandex.resetNext("file");
+    await c.arrivesOnce(name);
+    const lines = world.problemsSince(mark);
+    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
+    expect(String(lines[0]?.err)).toMatch(/GET .*\/files\/.*network error/);
+  });
+
+  it("posted nothing twice, three poll cycles later", () => c.noneTwice());
+});
+
+lane("Yandex throttles without a hint, and a chat's details fail", () => {
+  const world = useWorld({ accounts: ["yandex"] });
+  const c = yandexChat(world);
+
+  it("waits out a 420 without a used-up limit (the 4-parallel limit), without a warning", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("after a parallel-limit 420");
+    world.yandex.failNext("getChatHistory", {
+      status: 420,
+      body: {
+        status: "ERROR",
+        errors: [{ code: "HIT_RATE_LIMIT", message: "Hit rate limit of 4 parallel requests" }],
+      },
+    });
+    world.yandex.customerWrites(c.chat, text);
+    await c.arrivesOnce(text);
+    expect(problems(world, mark)).toEqual([]);
+  }, 40_000);
+
+  it("names a new chat's topic without details when getChat fails, and logs it once", async () => {
+    const mark = world.mark();
+    const chat = world.yandex.addChat({
+      context: { type: "ORDER", orderId: 77001234, customerName: "Ольга" },
+    });
+    world.yandex.failNext("getChat", { status: 503, times: 3 });
+    world.yandex.customerWrites(chat, "Здравствуйте, это новый чат");
+    const thread = await world.waitForThread(chat);
+    expect(await world.waitForBuyerText(thread, "Здравствуйте, это новый чат")).toBe(1);
+    // The order still comes from the history's context; the buyer's name only from getChat.
+    const topic = world.telegram.topic(thread);
+    expect(topic?.name).toContain("77001234");
+    expect(topic?.name).not.toContain("Ольга");
+    expect(problems(world, mark)).toEqual([
+      "chat details unavailable; naming the topic without them",
+    ]);
+  });
+
+  it("posted nothing twice, three poll cycles later", () => c.noneTwice());
+});
+
+lane("Yandex answers that differ from the spec", () => {
+  const world = useWorld({ accounts: ["yandex"] });
+  const c = yandexChat(world);
+
+  it("shows a message from a sender type Yandex added later as a marketplace message", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("from a new sender type");
+    const buyerText = c.next("and a buyer message after it");
+    const id = world.yandex.marketWrites(c.chat, text);
+    const buyerId = world.yandex.customerWrites(c.chat, buyerText);
+    const createdAt = world.yandex.messages(c.chat).at(-1)?.createdAt;
+    // The next history answer names a sender the spec does not know; the rest is what Yandex has.
+    world.yandex.failNext("getChatHistory", {
+      status: 200,
+      body: {
+        status: "OK",
+        result: {
+          messages: [
+            { messageId: id, createdAt, sender: "ASSISTANT_BOT", message: text },
+            { messageId: buyerId, createdAt, sender: "CUSTOMER", message: buyerText },
+          ],
+          context: { type: "ORDER" },
+          paging: {},
+        },
+      },
+    });
+    await c.arrivesOnce(buyerText);
+    const system = world.silentPosts(c.thread).find((m) => m.message.text?.includes(text));
+    expect(system?.message.text).toContain("ASSISTANT_BOT");
+    expect(problems(world, mark)).toEqual([]);
+  });
+
+  it("lists a chat with an unknown type and status, without customer or paging", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const text = c.next("listed with new enum values");
+    world.yandex.customerWrites(c.chat, text);
+    const newest = world.yandex.messages(c.chat).at(-1);
+    world.yandex.failNext("getChats", {
+      status: 200,
+      body: {
+        status: "OK",
+        result: {
+          chats: [
+            {
+              chatId: c.chat,
+              type: "CHAT_WITH_ASSISTANT",
+              status: "WAITING_FOR_SOMETHING_NEW",
+              createdAt: yandexDate(new Date(Date.now() - 60_000)),
+              updatedAt: newest?.createdAt,
+              context: { type: "ORDER", orderId: 12345 },
+            },
+          ],
+        },
+      },
+    });
+    await c.arrivesOnce(text);
+    expect(problems(world, mark)).toEqual([]);
+  });
+
+  it("delivers a message with a file and no text field, and one without a payload size", async () => {
+    await c.freshSecond();
+    const mark = world.mark();
+    const name = `фото-${c.next("p").replace(/\W/g, "")}.pdf`;
+    const file = world.yandex.customerSendsFile(c.chat, Buffer.from("%PDF-1.4"), name);
+    const createdAt = world.yandex.messages(c.chat).at(-1)?.createdAt;
+    world.yandex.failNext("getChatHistory", {
+      status: 200,
+      body: {
+        status: "OK",
+        result: {
+          messages: [
+            {
+              messageId: file.messageId,
+              createdAt,
+              sender: "CUSTOMER",
+              payload: [{ name, url: file.url }],
+            },
+          ],
+          context: { type: "ORDER" },
+        },
+      },
+    });
+    await c.arrivesOnce(name);
+    expect(problems(world, mark)).toEqual([]);
+  });
+
+  // BUG (src/providers/yandex/mapping.ts, mapChatSummary: changeToken = updatedAt|status):
+  // Yandex dates have whole seconds, so a message written in the same second as the bridge's
+  // last sync of the chat, with the status unchanged, leaves the token as it was, and the poller
+  // (src/bridge/poller.ts, requestFor) never reads it until some later message changes the
+  // token. If it is the chat's last message, it is never delivered.
+  it.fails("delivers a buyer message written in the same second as the last sync", async () => {
+    world.yandexFrozenAt = Math.floor(Date.now() / 1000) * 1000;
+    try {
+      const chat = world.yandex.addChat();
+      world.yandex.customerWrites(chat, "first message of the second");
+      const thread = await world.waitForThread(chat);
+      await world.waitForBuyerText(thread, "first message of the second");
+      world.yandex.customerWrites(chat, "second message of the same second");
+      await world.waitForBuyerText(thread, "second message of the same second", 8000);
+    } finally {
+      world.yandexFrozenAt = undefined;
+    }
+  }, 20_000);
+
+  it("posted nothing twice, three poll cycles later", () => c.noneTwice());
+});
+
+lane("Yandex sends fail", () => {
+  const world = useWorld({ accounts: ["yandex"] });
+  const c = yandexChat(world);
+
+  async function staffText(text: string) {
+    const message = world.telegram.staffSends({ threadId: c.thread, text });
+    await world.receiptOn(message.message_id);
+    return message;
+  }
+  const copiesOf = (text: string) =>
+    world.yandex.sentByPartner(c.chat).filter((s) => s.kind === "text" && s.text === text).length;
+
+  it.each([
+    ["503", { status: 503 }],
+    ["420 naming when the limit ends", usedUp420()],
+    [
+      "200 with status ERROR",
+      { status: 200, body: { status: "ERROR", errors: [{ code: "INTERNAL_ERROR" }] } },
+    ],
+  ] as const)("retries sendMessageToChat after a %s and sends once", async (_label, fault) => {
+    const mark = world.mark();
+    const text = c.next(`staff after ${_label}`);
+    world.yandex.failNext("sendMessageToChat", fault);
+    await staffText(text);
+    expect(copiesOf(text)).toBe(1);
+    expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
+  });
+
+  it("retries sendMessageToChat after the connection was reset before Yandex got it", async () => {
+    const mark = world.mark();
+    const text = c.next("staff after a reset");
+    world.yandex.resetNext("sendMessageToChat");
+    await staffText(text);
+    expect(copiesOf(text)).toBe(1);
+    expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
+  });
+
+  it("retries sendFileToChat after a 502 and sends the document once", async () => {
+    const mark = world.mark();
+    const bytes = Buffer.from("%PDF-1.4 накладная");
+    const doc = world.telegram.addFile(bytes, { name: "накладная.pdf", mime: "application/pdf" });
+    world.yandex.failNext("sendFileToChat", { status: 502 });
+    const message = world.telegram.staffSends({ threadId: c.thread, document: doc });
+    await world.receiptOn(message.message_id);
+    const files = world.yandex.sentByPartner(c.chat).filter((s) => s.kind === "file");
+    expect(files.filter((f) => f.kind === "file" && f.bytes.equals(bytes))).toHaveLength(1);
+    expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
+  });
+
+  // BUG (src/providers/http.ts, HttpClient.#jsonOnce): Yandex answered the send with 200 but the
+  // body was cut short; the bridge takes that for a failure and sends again.
+  it.fails("does not send again when Yandex accepted a message but its answer was cut", async () => {
+    const text = c.next("staff, answer cut");
+    world.yandex.truncateNext("sendMessageToChat");
+    await staffText(text);
+    expect(copiesOf(text)).toBe(1);
+  });
+});
