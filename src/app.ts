@@ -134,6 +134,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     texts,
     log,
     metrics,
+    syncChat: (account, chatId) => poller.syncChat(account, chatId),
   });
   const poller = new Poller({
     accounts,

@@ -34,6 +34,11 @@ export class Echoes {
     );
   }
 
+  /** Whether an expected echo is still waiting (false once its message came back). */
+  async isExpected(accountId: string, chatId: string, echoKey: string): Promise<boolean> {
+    return (await this.live(chatKey(accountId, chatId))).some((e) => e.key === echoKey);
+  }
+
   /** The expectation `message` fulfils when it is one of our own sends coming back (consumed). */
   async consume(accountId: string, message: MarketMessage): Promise<EchoRecord | undefined> {
     if (message.role !== "seller") return undefined;

@@ -47,8 +47,9 @@ export class Outbound {
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly serial = new KeyedSerial();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakeups = new Set<() => void>();
   private readonly backoffBaseMs: number;
+  private readonly syncChat: ((account: Account, chatId: string) => Promise<unknown>) | undefined;
   private stopped = false;
 
   constructor(deps: {
@@ -62,6 +63,8 @@ export class Outbound {
     log: Logger;
     metrics?: BridgeMetrics;
     backoffBaseMs?: number;
+    /** Brings a chat's history in (the poller's sync), to see whether a send arrived. */
+    syncChat?: (account: Account, chatId: string) => Promise<unknown>;
   }) {
     this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
     this.store = deps.store;
@@ -73,6 +76,7 @@ export class Outbound {
     this.log = deps.log;
     this.metrics = deps.metrics ?? noMetrics;
     this.backoffBaseMs = deps.backoffBaseMs ?? BASE_BACKOFF_MS;
+    this.syncChat = deps.syncChat;
   }
 
   /** Picks up the jobs a previous run left unfinished. */
@@ -170,8 +174,8 @@ export class Outbound {
   /** Finishes the part being sent, then stops; the rest stays stored for the next start. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const wake of this.wakeups) wake();
+    this.wakeups.clear();
     await Promise.race([this.serial.idle(), new Promise((r) => setTimeout(r, graceMs))]);
   }
 
@@ -184,20 +188,9 @@ export class Outbound {
     return this.serial.idle();
   }
 
-  private schedule(job: OutboundJob, delayMs = 0): void {
+  private schedule(job: OutboundJob): void {
     if (this.stopped) return;
-    const run = () => {
-      void this.serial.run(chatKey(job.accountId, job.chatId), () => this.process(job.id));
-    };
-    if (delayMs <= 0) {
-      run();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      run();
-    }, delayMs);
-    this.timers.add(timer);
+    void this.serial.run(chatKey(job.accountId, job.chatId), () => this.process(job.id));
   }
 
   private async process(jobId: string): Promise<void> {
@@ -210,16 +203,24 @@ export class Outbound {
       await this.store.jobs.delete(job.id);
       return;
     }
-    try {
-      while (job.done < job.parts.length) {
+    // Retries wait here, holding the chat's lane: a later staff message never overtakes one
+    // that is still being retried.
+    for (;;) {
+      try {
+        while (job.done < job.parts.length) {
+          if (this.stopped) return;
+          await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
+          job.done++;
+          job.uncertain = false;
+          await this.store.jobs.set(job.id, job);
+        }
+        break;
+      } catch (error) {
+        const delay = await this.failed(account, job, error);
+        if (delay === undefined) return;
+        await this.pause(delay);
         if (this.stopped) return;
-        await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
-        job.done++;
-        await this.store.jobs.set(job.id, job);
       }
-    } catch (error) {
-      await this.failed(account, job, error);
-      return;
     }
     await this.store.jobs.delete(job.id);
     this.metrics.messageOut(account.provider.marketplace);
@@ -232,6 +233,7 @@ export class Outbound {
 
   private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
     const echoKey = `${job.id}:${job.done}`;
+    if (job.uncertain && (await this.arrivedAfterAll(account, job, echoKey))) return;
     const staff = { staffChatId: job.staffChatId, messageId: job.messageId };
     if (part.type === "text") {
       await this.echoes.expect(account.id, job.chatId, {
@@ -294,12 +296,19 @@ export class Outbound {
     }
   }
 
-  private async failed(account: Account, job: OutboundJob, error: unknown): Promise<void> {
+  /** Records a failed attempt; the delay before the next one, or undefined when it was final. */
+  private async failed(
+    account: Account,
+    job: OutboundJob,
+    error: unknown,
+  ): Promise<number | undefined> {
     const retryable =
       (error instanceof ProviderError && error.retryable) || isTelegramError(error, "transient");
     job.attempts++;
     this.metrics.failure(account.provider.marketplace, failureKind(error));
     if (retryable && job.attempts < MAX_ATTEMPTS) {
+      // No answer, or a server error: the marketplace may have taken the message after all.
+      job.uncertain = maybeDelivered(error);
       await this.store.jobs.set(job.id, job);
       const hinted = error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0;
       const backoff = Math.min(MAX_BACKOFF_MS, this.backoffBaseMs * 2 ** (job.attempts - 1));
@@ -314,8 +323,7 @@ export class Outbound {
         },
         "staff message not sent yet; retrying",
       );
-      this.schedule(job, delay);
-      return;
+      return delay;
     }
     this.log.error(
       { account: account.id, job: job.id, err: errorText(error) },
@@ -323,6 +331,36 @@ export class Outbound {
     );
     await this.store.jobs.delete(job.id);
     await this.tellStaff(job, this.reason(error, retryable));
+    return undefined;
+  }
+
+  /**
+   * After an attempt whose outcome is unknown: reads the chat (which consumes our echo if the
+   * message is there) and tells whether the part already arrived, so it is not sent twice.
+   */
+  private async arrivedAfterAll(account: Account, job: OutboundJob, echoKey: string) {
+    if (!this.syncChat) return false;
+    try {
+      await this.syncChat(account, job.chatId);
+    } catch {
+      return false;
+    }
+    const arrived = !(await this.echoes.isExpected(account.id, job.chatId, echoKey));
+    if (arrived) this.log.info({ job: job.id }, "the marketplace had the message after all");
+    return arrived;
+  }
+
+  /** Waits out a retry delay; a stop ends the wait at once (the job stays stored). */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeups.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeups.add(done);
+    });
   }
 
   private reason(error: unknown, gaveUp: boolean): string {
@@ -361,6 +399,12 @@ export class Outbound {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A failure after which the marketplace may still have carried out the send. */
+function maybeDelivered(error: unknown): boolean {
+  if (!(error instanceof ProviderError) || error.kind !== "transient") return false;
+  return error.status === undefined || error.status >= 500;
 }
 
 function failureKind(error: unknown): string {

@@ -62,6 +62,8 @@ export interface OutboundJob {
   parts: OutboundPart[];
   /** Parts already accepted by the marketplace. */
   done: number;
+  /** The last attempt at part `done` failed in a way that may have delivered it anyway. */
+  uncertain?: boolean;
   attempts: number;
   createdAt: number;
 }

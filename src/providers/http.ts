@@ -53,6 +53,11 @@ export interface JsonRequest {
   form?: FormData;
   /** Overrides the client's deadline for this call (a large upload needs longer). */
   timeoutMs?: number;
+  /**
+   * The answer's body carries nothing the caller needs: once the status says 2xx the call
+   * succeeded, even if the body then arrives cut (a send must not be repeated for that).
+   */
+  ignoreBody?: boolean;
   /** Only idempotent calls are retried; sends must never be. */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -270,6 +275,10 @@ export class HttpClient {
       const res = await this.#send(label, req.signal, deadline, () =>
         request(url, { method, headers, body, dispatcher: this.#dispatcher, signal }),
       );
+      if (req.ignoreBody && res.statusCode >= 200 && res.statusCode < 300) {
+        await res.body.dump().catch(() => undefined);
+        return undefined;
+      }
       const text = await this.#readText(res, label, req.signal, deadline);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         throw this.#statusError(res.statusCode, res.headers, text, label, this.#secrets);

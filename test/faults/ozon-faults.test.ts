@@ -321,7 +321,7 @@ lane("Ozon sends fail", () => {
 
   // BUG (src/bridge/outbound.ts, Outbound.failed → schedule(job, delay)): a job waiting for its
   // retry does not hold its chat's lane, so a later staff message of the same chat goes first.
-  it.fails("keeps the order of two staff messages when the first needs a retry", async () => {
+  it("keeps the order of two staff messages when the first needs a retry", async () => {
     world.ozon.failNext(OZON_SEND, { status: 500 });
     const first = c.next("first, needs a retry");
     const second = c.next("second");
@@ -334,7 +334,7 @@ lane("Ozon sends fail", () => {
 
   // BUG (src/providers/http.ts, HttpClient.#jsonOnce): Ozon answered the send with 200 but the
   // body was cut short; the bridge takes that for a failure and sends again.
-  it.fails("does not send again when Ozon accepted a message but its answer was cut", async () => {
+  it("does not send again when Ozon accepted a message but its answer was cut", async () => {
     const text = c.next("staff, answer cut");
     world.ozon.truncateNext(OZON_SEND);
     await staffText(text);
@@ -345,7 +345,7 @@ lane("Ozon sends fail", () => {
   // send but the answer was lost; Ozon has no idempotency key, so the retry repeats it. This is
   // not a crash, so "nothing duplicated in normal operation, including retries" applies; the
   // echo of the first copy in chat/history would tell the bridge it arrived.
-  it.fails("does not send again when Ozon carried out a send whose answer was lost", async () => {
+  it("does not send again when Ozon carried out a send whose answer was lost", async () => {
     const text = c.next("staff, answer lost");
     world.ozon.resetNext(OZON_SEND, { afterProcessing: true });
     await staffText(text);

@@ -131,11 +131,11 @@ export class OzonClient {
   }
 
   async sendMessage(body: { chat_id: string; text: string }): Promise<void> {
-    await this.#post("/v1/chat/send/message", body, false);
+    await this.#send("/v1/chat/send/message", body);
   }
 
   async sendFile(body: { chat_id: string; base64_content: string; name: string }): Promise<void> {
-    await this.#post("/v1/chat/send/file", body, false);
+    await this.#send("/v1/chat/send/file", body);
   }
 
   /** Returns the chat id, or undefined when the answer carries none. */
@@ -158,6 +158,14 @@ export class OzonClient {
       maxBytes,
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /**
+   * A send answers only {result: "success"}: a 2xx status is the acceptance, and a cut body
+   * after it must not make the bridge send the message again.
+   */
+  async #send(path: string, body: unknown): Promise<void> {
+    await this.#http.json({ method: "POST", path, body, idempotent: false, ignoreBody: true });
   }
 
   #post(path: string, body: unknown, idempotent: boolean, signal?: AbortSignal): Promise<unknown> {
