@@ -319,8 +319,8 @@ lane("Ozon sends fail", () => {
     expect(problems(world, mark)).toEqual(["could not mark the chat read"]);
   });
 
-  // BUG (src/bridge/outbound.ts, Outbound.failed → schedule(job, delay)): a job waiting for its
-  // retry does not hold its chat's lane, so a later staff message of the same chat goes first.
+  // A job waiting for its retry holds its chat's lane, so a later staff message of the same
+  // chat does not go first (it did before f0aaabc).
   it("keeps the order of two staff messages when the first needs a retry", async () => {
     world.ozon.failNext(OZON_SEND, { status: 500 });
     const first = c.next("first, needs a retry");
@@ -332,8 +332,8 @@ lane("Ozon sends fail", () => {
     expect(sentTexts().filter((t) => t === first || t === second)).toEqual([first, second]);
   });
 
-  // BUG (src/providers/http.ts, HttpClient.#jsonOnce): Ozon answered the send with 200 but the
-  // body was cut short; the bridge takes that for a failure and sends again.
+  // Ozon answered the send with 200 but the body was cut short: the 2xx counts, nothing is sent
+  // again (before f0aaabc the bridge took it for a failure).
   it("does not send again when Ozon accepted a message but its answer was cut", async () => {
     const text = c.next("staff, answer cut");
     world.ozon.truncateNext(OZON_SEND);
@@ -341,10 +341,9 @@ lane("Ozon sends fail", () => {
     expect(copiesOf(text)).toBe(1);
   });
 
-  // BUG (src/bridge/outbound.ts, retry of an ambiguous network error): Ozon carried out the
-  // send but the answer was lost; Ozon has no idempotency key, so the retry repeats it. This is
-  // not a crash, so "nothing duplicated in normal operation, including retries" applies; the
-  // echo of the first copy in chat/history would tell the bridge it arrived.
+  // Ozon carried out the send but the answer was lost. Ozon has no idempotency key, and this is
+  // not a crash, so "nothing duplicated in normal operation, including retries" applies: the
+  // bridge looks for the first copy in the chat before repeating it.
   it("does not send again when Ozon carried out a send whose answer was lost", async () => {
     const text = c.next("staff, answer lost");
     world.ozon.resetNext(OZON_SEND, { afterProcessing: true });

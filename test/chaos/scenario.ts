@@ -1,0 +1,517 @@
+// The crash test: the real entry point (`node src/main.ts`) against the fakes, while buyers
+// write into many chats, staff answer in the topics, and the process is killed with SIGKILL at
+// random moments and started again on the same DATA_DIR. Every random choice comes from one
+// seeded generator, so a run that found something can be repeated from its printed seed.
+//
+// Afterwards it scores each direction per chat (count.ts): buyer messages in their topic, staff
+// messages at the marketplace, and prints the counts. What a "duplicate" is differs by side:
+// - buyer → Telegram: a post repeated because the process died after Telegram accepted it and
+//   before the chat's cursor moved. Telegram's sendMessage has no idempotency key, so this is
+//   allowed, at most once per kill.
+// - staff → marketplace: a send repeated because the process died after the marketplace took it
+//   and before the job recorded it. Neither marketplace has an idempotency key: allowed, at most
+//   once per kill. A staff message sent again because Telegram re-delivered its update after a
+//   kill is counted the same way here (the fault suite shows that one on its own).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as pause } from "node:timers/promises";
+import { FakeOzon } from "../fakes/ozon.ts";
+import { FakeTelegram, type PostedMessage } from "../fakes/telegram.ts";
+import { FakeYandex } from "../fakes/yandex.ts";
+import { type BridgeProcess, startBridgeProcess } from "../support/bridge-process.ts";
+import { Rng } from "../support/rng.ts";
+import { leakedSecrets } from "../support/secrets.ts";
+import { waitFor } from "../support/wait-for.ts";
+import { add, emptyTally, score, type Tally } from "./count.ts";
+
+const TOKEN = "123456789:AAChaos-token-7h3K9mQ2xZ";
+const STAFF = -1001234567890;
+const OZON_CLIENT_ID = "424242";
+const OZON_KEY = "ozon-chaos-key-5e1f0a9b8c";
+const YANDEX_KEY = "ACMA:yandex-chaos-key:31c4d5e6";
+const BUSINESS = 7654321;
+const SECRETS = { TELEGRAM_BOT_TOKEN: TOKEN, OZON_API_KEY: OZON_KEY, YANDEX_API_KEY: YANDEX_KEY };
+
+/** Texts buyers and staff write, to pass markup, emoji and RTL text through every crash. */
+const PHRASES = [
+  "где мой заказ?",
+  "<b>срочно</b> & быстро",
+  "размер *XL*, цвет `синий`",
+  "спасибо 👍🏽",
+  "مرحبا، هل وصل الطلب؟",
+  "שלום, מתי המשלוח?",
+  "курьер не пришёл 😕",
+  "a_b_c & d < e > f",
+];
+
+export interface ChaosOptions {
+  seed: number;
+  ozonChats: number;
+  yandexChats: number;
+  buyerMessages: number;
+  staffMessages: number;
+  kills: number;
+  /** Buyer messages, staff messages and kills are spread over this long. */
+  spreadMs: number;
+  /** How long the last process gets to deliver what is still on its way. */
+  drainMs: number;
+  /** Progress lines while the run is going; silent when absent. */
+  progress?: (line: string) => void;
+  /** LOG_LEVEL of the bridge (default info); "debug" shows every poll cycle. */
+  logLevel?: string;
+  /** Keep DATA_DIR afterwards, to look into the state file (its path is printed). */
+  keepDataDir?: boolean;
+}
+
+export interface ChaosReport {
+  options: ChaosOptions;
+  durationMs: number;
+  kills: number;
+  /** Exits nobody asked for (a crash of the bridge itself). */
+  unexpectedExits: number;
+  /** How the last process ended on SIGTERM. */
+  finalExit: { code: number | null; signal: NodeJS.Signals | null };
+  buyer: { ozon: Tally; yandex: Tally };
+  staff: { ozon: Tally; yandex: Tally };
+  /** Buyer posts outside their chat's topic, staff units at another chat. */
+  misplaced: number;
+  /** Topics with none of the buyer messages in them (a kill during topic creation). */
+  orphanTopics: number;
+  /** Posts that carry several buyer messages (joined while posts queued up). */
+  mergedPosts: number;
+  /** Staff messages whose 👍 receipt never came. */
+  missingReceipts: number;
+  /** Staff texts shown back in their topic as if written in the marketplace cabinet. */
+  echoLeaks: number;
+  /** Labels of configured secrets found in any output or bot post. */
+  secretsFound: string[];
+  /** Where all output of all processes was written. */
+  outputFile: string;
+  /** What went wrong, unit by unit (lost, repeated, leaked), for the report's reader. */
+  findings: string[];
+}
+
+interface Chat {
+  tag: string;
+  marketplace: "ozon" | "yandex";
+  /** Marketplace chat id (Ozon: UUID; Yandex: number as string), once created. */
+  id?: string;
+  thread?: number;
+  /** When its first buyer message is due. */
+  firstAt: number;
+  buyer: string[];
+  staff: string[];
+}
+
+type Event =
+  | { at: number; kind: "buyer"; chat: Chat; n: number; file: boolean; phrase: string }
+  | { at: number; kind: "staff"; chat: Chat; n: number; long: boolean; phrase: string }
+  | { at: number; kind: "kill"; downMs: number };
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const say = options.progress ?? (() => {});
+  const rng = new Rng(options.seed);
+  const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF });
+  const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
+  const yandex = new FakeYandex({ apiKey: YANDEX_KEY, businessId: BUSINESS });
+  await Promise.all([telegram.start(), ozon.start(), yandex.start()]);
+  const dataDir = mkdtempSync(join(tmpdir(), "bridge-chaos-"));
+  const env: Record<string, string> = {
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_STAFF_CHAT_ID: String(STAFF),
+    TELEGRAM_API_ROOT: telegram.url,
+    TELEGRAM_GROUP_MESSAGES_PER_MINUTE: "100000",
+    OZON_CLIENT_ID,
+    OZON_API_KEY: OZON_KEY,
+    OZON_API_URL: ozon.url,
+    DATA_DIR: dataDir,
+    POLL_INTERVAL_SECONDS: "1",
+    HTTP_PORT: "0",
+    BOT_LANGUAGE: "en",
+    LOG_LEVEL: options.logLevel ?? "info",
+    ...(options.yandexChats > 0
+      ? {
+          YANDEX_API_KEY: YANDEX_KEY,
+          YANDEX_BUSINESS_ID: String(BUSINESS),
+          YANDEX_API_URL: yandex.url,
+        }
+      : {}),
+  };
+
+  // ---- the bridge process, restarted after every kill and after any exit of its own
+  let output = "";
+  let bridge: BridgeProcess | undefined;
+  let kills = 0;
+  let unexpectedExits = 0;
+  let stopping = false;
+  const spawn = () => {
+    const current = startBridgeProcess(env);
+    bridge = current;
+    void current.exited.then((exit) => {
+      output += current.output();
+      if (bridge !== current || stopping) return;
+      unexpectedExits++;
+      say(`bridge exited on its own (${JSON.stringify(exit)}); starting it again`);
+      spawn();
+    });
+  };
+  const kill = async () => {
+    const current = bridge;
+    if (current === undefined) return;
+    bridge = undefined;
+    current.child.kill("SIGKILL");
+    await current.exited;
+    kills++;
+  };
+
+  // ---- the schedule, drawn from the seed before anything runs
+  const chats: Chat[] = [
+    ...Array.from({ length: options.ozonChats }, (_, i) => newChat(`o${pad(i)}`, "ozon")),
+    ...Array.from({ length: options.yandexChats }, (_, i) => newChat(`y${pad(i)}`, "yandex")),
+  ];
+  const events = schedule(rng, chats, options);
+
+  // Each unit names its chat, so arrivals can be scored wherever they land.
+  const buyerUnit = new Map<string, Chat>();
+  /** When each buyer message was written, in ms since the first event. */
+  const writtenAt = new Map<string, number>();
+  let t0 = Date.now();
+  const staffUnit = new Map<string, Chat>();
+  const staffMessageIds: number[] = [];
+  /** Staff messages never written because their chat never got a topic. */
+  const unanswered: string[] = [];
+
+  /** Thread of each chat: where its first buyer message appeared. */
+  const findThreads = () => {
+    for (const post of botPosts(telegram)) {
+      for (const unit of unitsOf(post)) {
+        const chat = buyerUnit.get(unit);
+        if (chat && chat.thread === undefined) chat.thread = post.message.message_thread_id;
+      }
+    }
+  };
+
+  const write = (event: Extract<Event, { kind: "buyer" }>) => {
+    const { chat, n } = event;
+    const text = `${chat.tag} m${n}: ${event.phrase}`;
+    if (chat.marketplace === "ozon") {
+      chat.id ??= ozon.addChat();
+      if (event.file) {
+        const name = `${chat.tag}-m${n}.pdf`;
+        ozon.buyerSendsFile(chat.id, randomBytes(512), name);
+        chat.buyer.push(name);
+      } else {
+        ozon.buyerWrites(chat.id, text);
+        chat.buyer.push(text);
+      }
+    } else {
+      chat.id ??= String(yandex.addChat());
+      if (event.file) {
+        yandex.customerSendsFile(Number(chat.id), randomBytes(512), `${chat.tag}-m${n}.pdf`, {
+          text,
+        });
+      } else {
+        yandex.customerWrites(Number(chat.id), text);
+      }
+      chat.buyer.push(text);
+    }
+    buyerUnit.set(chat.buyer.at(-1) as string, chat);
+    writtenAt.set(chat.buyer.at(-1) as string, Date.now() - t0);
+  };
+
+  const answer = async (event: Extract<Event, { kind: "staff" }>) => {
+    const { chat, n } = event;
+    // A topic exists only once the bridge has delivered the chat's first message.
+    const thread = await waitFor(
+      () => {
+        findThreads();
+        return chat.thread;
+      },
+      { timeoutMs: options.drainMs, intervalMs: 100 },
+    ).catch(() => undefined);
+    if (thread === undefined) {
+      unanswered.push(`${chat.tag} s${n}`);
+      return;
+    }
+    const head = `${chat.tag} s${n}`;
+    const units = event.long
+      ? [1, 2].map((part) =>
+          `${head} part ${part}/2: ${event.phrase} ${"слово ".repeat(110)}`.trim(),
+        )
+      : [`${head}: ${event.phrase}`];
+    const message = telegram.staffSends({ threadId: thread, text: units.join("\n\n") });
+    staffMessageIds.push(message.message_id);
+    for (const unit of units) {
+      chat.staff.push(unit);
+      staffUnit.set(unit, chat);
+    }
+  };
+
+  try {
+    spawn();
+    // A first start on an empty shop, then the chats appear: every chat is a new chat.
+    await waitFor(() => ozon.countByPath("/v3/chat/list") >= 2, {
+      timeoutMs: 30_000,
+      message: "the first poll cycles",
+    });
+    say(`seed ${options.seed}: ${events.length} events over ${options.spreadMs} ms`);
+
+    t0 = Date.now();
+    const answers: Promise<void>[] = [];
+    for (const event of events) {
+      // The load's own pace, not a wait for the bridge: events happen when they are due.
+      const due = t0 + event.at - Date.now();
+      if (due > 0) await pause(due);
+      if (event.kind === "buyer") write(event);
+      else if (event.kind === "staff") answers.push(answer(event));
+      else {
+        await kill();
+        say(`kill ${kills} at ${Math.round((Date.now() - t0) / 1000)} s`);
+        await pause(event.downMs);
+        spawn();
+      }
+    }
+    await Promise.all(answers);
+    say("all events done; waiting for the last deliveries");
+
+    const delivered = () => {
+      findThreads();
+      const arrived = new Set(botPosts(telegram).flatMap(unitsOf));
+      const sent = new Set(marketplaceTexts(ozon, yandex, chats).flatMap(([, texts]) => texts));
+      return (
+        [...buyerUnit.keys()].every((unit) => arrived.has(unit)) &&
+        [...staffUnit.keys()].every((unit) => sent.has(unit))
+      );
+    };
+    await waitFor(delivered, { timeoutMs: options.drainMs, intervalMs: 250 }).catch(() =>
+      say("some messages did not arrive in time"),
+    );
+    // Late repeats would come with the next polls; updates must all be confirmed.
+    const lists = ozon.countByPath("/v3/chat/list");
+    const yandexLists = yandex.countByOperation("getChats");
+    await waitFor(
+      () =>
+        ozon.countByPath("/v3/chat/list") >= lists + 3 &&
+        (options.yandexChats === 0 || yandex.countByOperation("getChats") >= yandexLists + 3) &&
+        telegram.pendingUpdates.length === 0,
+      { timeoutMs: 30_000, message: "three more poll cycles" },
+    ).catch(() => say("the bridge did not settle"));
+  } finally {
+    stopping = true;
+  }
+
+  const last = bridge;
+  // Its output joins the rest when it exits (see spawn).
+  const finalExit = last ? await last.stop("SIGTERM") : { code: null, signal: null };
+  await Promise.all([telegram.stop(), ozon.stop(), yandex.stop()]);
+  if (options.keepDataDir) say(`state kept in ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
+
+  // ---- scoring
+  findThreads();
+  const posts = botPosts(telegram);
+  const findings: string[] = unanswered.map((m) => `staff message not written (no topic): ${m}`);
+  const note = (what: string, units: string[]) => {
+    for (const unit of units) findings.push(`${what}: ${unit.slice(0, 120)}`);
+  };
+  let misplaced = 0;
+  const buyer = { ozon: emptyTally(), yandex: emptyTally() };
+  for (const chat of chats) {
+    const mine = posts.flatMap((post) =>
+      unitsOf(post)
+        .filter((unit) => buyerUnit.get(unit) === chat)
+        .map((unit) => ({ unit, thread: post.message.message_thread_id })),
+    );
+    misplaced += mine.filter((arrival) => arrival.thread !== chat.thread).length;
+    const arrived = mine.map((arrival) => arrival.unit);
+    const tally = score(chat.buyer, arrived);
+    buyer[chat.marketplace] = add(buyer[chat.marketplace], tally);
+    // With when it was written, and when the chat's message before it was.
+    const at = (unit: string | undefined) =>
+      `${((writtenAt.get(unit ?? "") ?? 0) / 1000).toFixed(2)} s`;
+    note(
+      "buyer message lost",
+      chat.buyer.flatMap((unit, i) =>
+        arrived.includes(unit)
+          ? []
+          : [`${unit} (written at ${at(unit)}, the one before at ${at(chat.buyer[i - 1])})`],
+      ),
+    );
+    note("buyer message repeated", repeats(arrived));
+  }
+  const staff = { ozon: emptyTally(), yandex: emptyTally() };
+  for (const [chat, texts] of marketplaceTexts(ozon, yandex, chats)) {
+    const units = texts.filter((text) => staffUnit.has(text));
+    misplaced += units.filter((unit) => staffUnit.get(unit) !== chat).length;
+    const own = units.filter((unit) => staffUnit.get(unit) === chat);
+    const tally = score(chat.staff, own);
+    staff[chat.marketplace] = add(staff[chat.marketplace], tally);
+    note(
+      "staff message lost",
+      chat.staff.filter((unit) => !own.includes(unit)),
+    );
+    note("staff message repeated", repeats(own));
+  }
+  const mergedPosts = posts.filter(
+    (post) => unitsOf(post).filter((unit) => buyerUnit.has(unit)).length > 1,
+  ).length;
+  const usedThreads = new Set(chats.map((chat) => chat.thread));
+  const orphanTopics = telegram.topics(STAFF).filter((t) => !usedThreads.has(t.id)).length;
+  const reacted = new Set(telegram.reactions.map((r) => r.messageId));
+  const missingReceipts = staffMessageIds.filter((id) => !reacted.has(id)).length;
+  const leaks = telegram
+    .messagesIn(STAFF)
+    .filter((m) => !m.service && [...staffUnit.keys()].some((u) => m.message.text?.includes(u)));
+  note(
+    "staff message shown back in its topic",
+    leaks.map((m) => m.message.text ?? ""),
+  );
+  const echoLeaks = leaks.length;
+  const outputFile = join(tmpdir(), `bridge-chaos-${options.seed}.log`);
+  writeFileSync(outputFile, output);
+  const botText = telegram
+    .messagesIn(STAFF)
+    .map((m) => `${m.message.text ?? ""} ${m.message.caption ?? ""}`)
+    .join("\n");
+
+  return {
+    options,
+    durationMs: Date.now() - started,
+    kills,
+    unexpectedExits,
+    finalExit,
+    buyer,
+    staff,
+    misplaced,
+    orphanTopics,
+    mergedPosts,
+    missingReceipts,
+    echoLeaks,
+    secretsFound: leakedSecrets(`${output}\n${botText}`, SECRETS),
+    outputFile,
+    findings,
+  };
+}
+
+/** The table a run prints. */
+export function formatReport(report: ChaosReport): string {
+  const o = report.options;
+  const rows: Array<[string, Tally]> = [
+    ["buyer → topic (Ozon)", report.buyer.ozon],
+    ["buyer → topic (Yandex)", report.buyer.yandex],
+    ["staff → Ozon", report.staff.ozon],
+    ["staff → Yandex", report.staff.yandex],
+    [
+      "total",
+      [report.buyer.ozon, report.buyer.yandex, report.staff.ozon, report.staff.yandex].reduce(add),
+    ],
+  ];
+  const line = (cells: Array<string | number>) =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(24) : String(cell).padStart(10)))
+      .join(" ");
+  return [
+    `chaos run, seed ${o.seed}: ${o.buyerMessages} buyer messages over ${o.ozonChats + o.yandexChats} chats ` +
+      `(${o.ozonChats} Ozon, ${o.yandexChats} Yandex), ${o.staffMessages} staff messages, ` +
+      `${report.kills} kills, ${(report.durationMs / 1000).toFixed(1)} s`,
+    line(["", "expected", "lost", "duplicates", "order"]),
+    ...rows.map(([name, t]) => line([name, t.expected, t.lost, t.duplicates, t.orderViolations])),
+    line(["kills (SIGKILL)", report.kills, "", "", ""]),
+    `misplaced: ${report.misplaced}, orphan topics: ${report.orphanTopics}, ` +
+      `merged posts: ${report.mergedPosts}, ` +
+      `missing receipts: ${report.missingReceipts}, echo leaks: ${report.echoLeaks}, ` +
+      `unexpected exits: ${report.unexpectedExits}, final exit: ${JSON.stringify(report.finalExit)}`,
+    `secrets in output: ${report.secretsFound.length === 0 ? "none" : report.secretsFound.join(", ")}`,
+    `all output: ${report.outputFile}`,
+    ...report.findings.map((finding) => `  ${finding}`),
+  ].join("\n");
+}
+
+function newChat(tag: string, marketplace: "ozon" | "yandex"): Chat {
+  return { tag, marketplace, firstAt: 0, buyer: [], staff: [] };
+}
+
+function pad(i: number): string {
+  return String(i).padStart(2, "0");
+}
+
+/** Buyer messages, staff messages and kills, with their times and contents. */
+function schedule(rng: Rng, chats: Chat[], o: ChaosOptions): Event[] {
+  // Every chat gets its share of the buyer messages, in a random interleaving.
+  const owners = Array.from({ length: o.buyerMessages }, (_, i) => chats[i % chats.length] as Chat);
+  rng.shuffle(owners);
+  const buyerTimes = sortedTimes(rng, o.buyerMessages, 0, o.spreadMs);
+  const count = new Map<Chat, number>();
+  const events: Event[] = owners.map((chat, i) => {
+    const n = (count.get(chat) ?? 0) + 1;
+    count.set(chat, n);
+    const at = buyerTimes[i] as number;
+    if (n === 1) chat.firstAt = at;
+    return { at, kind: "buyer", chat, n, file: rng.next() < 0.05, phrase: rng.pick(PHRASES) };
+  });
+  // Staff answer chats whose first message is a little older than the answer.
+  const staffTimes = sortedTimes(rng, o.staffMessages, o.spreadMs * 0.1, o.spreadMs);
+  const staffCount = new Map<Chat, number>();
+  for (const at of staffTimes) {
+    const open = chats.filter((chat) => chat.firstAt < at - 2000);
+    const chat = open.length > 0 ? rng.pick(open) : (chats[0] as Chat);
+    const n = (staffCount.get(chat) ?? 0) + 1;
+    staffCount.set(chat, n);
+    // Every eighth answer to an Ozon buyer is longer than Ozon's 1 000 characters: two parts.
+    const long = chat.marketplace === "ozon" && rng.next() < 1 / 8;
+    events.push({ at, kind: "staff", chat, n, long, phrase: rng.pick(PHRASES) });
+  }
+  // Kills at random moments, at least two seconds apart, so each process gets to work.
+  const killTimes = sortedTimes(rng, o.kills, 2000, o.spreadMs);
+  for (let i = 1; i < killTimes.length; i++) {
+    killTimes[i] = Math.max(killTimes[i] as number, (killTimes[i - 1] as number) + 2000);
+  }
+  for (const at of killTimes) events.push({ at, kind: "kill", downMs: rng.int(500) });
+  return events.sort((a, b) => a.at - b.at);
+}
+
+/** Units that arrived more than once, one entry per extra copy. */
+function repeats(units: string[]): string[] {
+  const seen = new Set<string>();
+  return units.filter((unit) => seen.has(unit) || !seen.add(unit));
+}
+
+function sortedTimes(rng: Rng, n: number, from: number, to: number): number[] {
+  return Array.from({ length: n }, () => Math.round(rng.between(from, to))).sort((a, b) => a - b);
+}
+
+/** The bot's posts in the staff group, oldest first, without service messages. */
+function botPosts(telegram: FakeTelegram): PostedMessage[] {
+  return telegram.messagesIn(STAFF).filter((m) => !m.service && !m.deleted);
+}
+
+/**
+ * The buyer messages a post shows: its text, its caption or a document's file name. While posts
+ * queue up, the bridge joins a chat's waiting text messages into one post, separated by a blank
+ * line (Inbound.mergeBacklog); the buyer texts here have none of their own.
+ */
+function unitsOf(post: PostedMessage): string[] {
+  const { text, caption, document } = post.message;
+  if (text !== undefined) return text.split("\n\n");
+  return [caption ?? document?.file_name ?? ""];
+}
+
+/** Staff texts that reached each chat at its marketplace, oldest first. */
+function marketplaceTexts(
+  ozon: FakeOzon,
+  yandex: FakeYandex,
+  chats: Chat[],
+): Array<[Chat, string[]]> {
+  return chats
+    .filter((chat) => chat.id !== undefined)
+    .map((chat): [Chat, string[]] => {
+      const sent =
+        chat.marketplace === "ozon"
+          ? ozon.sentBySeller(chat.id as string)
+          : yandex.sentByPartner(Number(chat.id));
+      return [chat, sent.flatMap((s) => (s.kind === "text" ? [s.text] : []))];
+    });
+}
