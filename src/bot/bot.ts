@@ -28,6 +28,26 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(deps.token, {
     client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 },
   });
+  // grammY retries a failing getUpdates quietly; staff messages then stop arriving, so an
+  // operator must read it in the log: once when it starts, once when it is over.
+  let pollingTrouble: string | undefined;
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    if (method !== "getUpdates") return prev(method, payload, signal);
+    try {
+      const result = await prev(method, payload, signal);
+      if (pollingTrouble !== undefined) deps.log.info("receiving updates from Telegram again");
+      pollingTrouble = undefined;
+      return result;
+    } catch (error) {
+      if (signal?.aborted) throw error; // stopping, not trouble
+      const message = error instanceof Error ? error.message : String(error);
+      if (pollingTrouble === undefined) {
+        deps.log.error({ err: message }, "cannot receive updates from Telegram; retrying");
+      }
+      pollingTrouble = message;
+      throw error;
+    }
+  });
   // Telegram's 429s and 5xx are retried here; network errors surface so callers decide,
   // because a blind retry of a send after a timeout can post twice.
   bot.api.config.use(

@@ -33,9 +33,11 @@ export class GrammyTelegram implements TelegramPort {
   }
 
   renameTopic(staffChatId: number, threadId: number, name: string): Promise<void> {
-    return call(async () => {
-      await this.api.editForumTopic(staffChatId, threadId, { name });
-    });
+    return call(() =>
+      unlessAlready(TOPIC_UNCHANGED, () =>
+        this.api.editForumTopic(staffChatId, threadId, { name }),
+      ),
+    );
   }
 
   reopenTopic(staffChatId: number, threadId: number): Promise<void> {

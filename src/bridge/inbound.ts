@@ -133,11 +133,30 @@ export class Inbound {
     }
     this.progress.delete(progressKey);
     this.metrics.messageIn(account.provider.marketplace);
+    // The message is in Telegram now: a failed status rename must not post it again; the
+    // rename is tried again a little later instead.
     if (message.role === "buyer") {
-      await this.topics.buyerWrote(account, message.chatId, sentAt);
+      this.updateStatus(account, message.chatId, () =>
+        this.topics.buyerWrote(account, message.chatId, sentAt),
+      );
     } else if (message.role === "seller") {
-      await this.topics.weAnswered(account, message.chatId);
+      this.updateStatus(account, message.chatId, () =>
+        this.topics.weAnswered(account, message.chatId),
+      );
     }
+  }
+
+  private updateStatus(account: Account, chatId: Id, update: () => Promise<unknown>, left = 3) {
+    void update().catch((error: unknown) => {
+      if (left <= 1) {
+        this.log.warn(
+          { account: account.id, chatId, err: (error as Error).message },
+          "could not update the topic's status",
+        );
+        return;
+      }
+      setTimeout(() => this.updateStatus(account, chatId, update, left - 1), 2000).unref();
+    });
   }
 
   /** Sends one post; a deleted topic is recreated and a closed one reopened, then it retries. */

@@ -19,6 +19,8 @@ import type { Topics } from "./topics.ts";
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 const RECEIPT = "👍";
 const MAX_ATTEMPTS = 8;
+/** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
+const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const BASE_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -91,7 +93,7 @@ export class Outbound {
    * crash does not send twice.
    */
   async accept(job: Omit<OutboundJob, "done" | "attempts" | "createdAt">): Promise<void> {
-    if (await this.store.jobs.has(job.id)) return;
+    if ((await this.store.jobs.has(job.id)) || (await this.store.done.has(job.id))) return;
     const full: OutboundJob = { ...job, done: 0, attempts: 0, createdAt: Date.now() };
     await this.store.jobs.set(job.id, full);
     this.schedule(full);
@@ -115,7 +117,11 @@ export class Outbound {
     for (const text of splitText(message.text ?? "", account.provider.capabilities.maxTextLength)) {
       parts.push({ type: "text", text });
     }
-    if (parts.length === 0) return true;
+    if (parts.length === 0) {
+      const text = this.texts.emptyNotSent;
+      await this.reply(message.staffChatId, message.threadId, message.messageId, text);
+      return true;
+    }
     await this.accept({
       id: jobId ?? threadKey(message.staffChatId, message.messageId),
       staffChatId: message.staffChatId,
@@ -222,6 +228,8 @@ export class Outbound {
         if (this.stopped) return;
       }
     }
+    // Marked before the job goes, so a crash in between cannot make the update look new.
+    await this.store.done.set(job.id, true, DONE_TTL_MS);
     await this.store.jobs.delete(job.id);
     this.metrics.messageOut(account.provider.marketplace);
     this.log.info(

@@ -219,9 +219,16 @@ export class Poller {
     const key = chatKey(account.id, chat.chatId);
     const cursor = await this.store.cursors.get(key);
     if (cursor) {
-      return cursor.changeToken === chat.changeToken
-        ? undefined
-        : { changeToken: chat.changeToken, firstSight: "all", state: stateOf(chat) };
+      const request = {
+        changeToken: chat.changeToken,
+        firstSight: "all" as const,
+        state: stateOf(chat),
+      };
+      if (cursor.changeToken !== chat.changeToken) return request;
+      // Same token, but the last sync read the history within the second of the last change:
+      // a message of that same second may have come after it.
+      const coarse = chat.updatedAt !== undefined && (cursor.syncedAt ?? 0) < chat.updatedAt + 1000;
+      return coarse ? request : undefined;
     }
     if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
       // Existing chat with nothing waiting: start from its newest message, silently.
@@ -262,11 +269,14 @@ export class Poller {
       const signal = this.stopController.signal;
       // State first: a buyer message delivered after it reopens a closed chat's topic.
       if (request.state) await this.topics.update(account, chatId, request.state);
+      const fetchedAt = Date.now();
       if (cursor) {
         const messages = await this.fetchSlot(() =>
           account.provider.messagesAfter(chatId, cursor.lastId, signal),
         );
         await this.inbound.deliver(account, chatId, messages, request.changeToken);
+        const synced = await this.store.cursors.get(key);
+        if (synced) await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt });
       } else {
         const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
         const wanted =

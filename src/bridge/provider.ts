@@ -46,6 +46,11 @@ export interface ChatSummary {
   closed?: boolean;
   /** A dispute (arbitration) is running. */
   disputed?: boolean;
+  /**
+   * When the chat last changed (ms), for marketplaces whose change token has whole seconds:
+   * a message in the same second as a sync leaves the token as it was.
+   */
+  updatedAt?: number;
 }
 
 export interface ChatDetails {

@@ -40,6 +40,8 @@ export interface CursorRecord {
   lastId: Id;
   /** The chat list's change token when the chat was last synced. */
   changeToken: string;
+  /** When the last sync read the history (ms). */
+  syncedAt?: number;
 }
 
 export interface AccountState {
@@ -104,6 +106,7 @@ const NAMESPACES = [
   "echoes",
   "sent",
   "edits",
+  "done",
   "conv",
 ] as const;
 type Namespace = (typeof NAMESPACES)[number];
@@ -119,6 +122,8 @@ export class Store {
   readonly sent: Keyv<SentRecord[]>;
   /** Corrected texts of edited staff messages, waiting for a tap on "send". */
   readonly edits: Keyv<StaffEdit>;
+  /** Staff messages already sent (by job id, expiring): a re-delivered update is not resent. */
+  readonly done: Keyv<true>;
   /** Bot conversation state (grammY conversations plugin). */
   readonly conversations: Keyv<unknown>;
   readonly file: string;
@@ -134,6 +139,7 @@ export class Store {
     this.echoes = spaces.echoes as Keyv<EchoRecord[]>;
     this.sent = spaces.sent as Keyv<SentRecord[]>;
     this.edits = spaces.edits as Keyv<StaffEdit>;
+    this.done = spaces.done as Keyv<true>;
     this.conversations = spaces.conv;
     this.all = Object.values(spaces);
   }

@@ -173,7 +173,8 @@ lane("Telegram getUpdates fails", () => {
     world.telegram.dropNext("getUpdates", { times: 2 });
     await nextPollMeets("failed");
     await staffMessageArrivesOnce("staff during a getUpdates outage");
-    expect(problems(world, mark)).toEqual([]);
+    // The outage itself is logged once (next test); nothing else went wrong.
+    expect(problems(world, mark).filter((p) => !/updates from Telegram/.test(p))).toEqual([]);
   });
 
   it("handles updates once when getUpdates' answer was lost after Telegram sent it", async () => {
@@ -204,7 +205,7 @@ lane("Telegram getUpdates fails", () => {
   // BUG (src/bot/bot.ts, createBot / grammY's polling loop): grammY retries failed getUpdates
   // calls every 3 s and reports them only through its `debug` channel, so a Telegram outage on
   // the staff side leaves no line in the log however long it lasts.
-  it.fails("logs a getUpdates outage once", async () => {
+  it("logs a getUpdates outage once", async () => {
     const mark = world.mark();
     world.telegram.dropNext("getUpdates", { times: 2 });
     await nextPollMeets("failed");
@@ -288,7 +289,7 @@ lane("Renaming a topic for its status fails", () => {
   // BUG (src/bridge/inbound.ts, Inbound.post → topics.buyerWrote after the posts, before
   // deliver moves the cursor): when renaming the topic fails once, the message, already
   // posted, is posted again on the next poll.
-  it.fails("posts a buyer message once when the status rename after it fails once", async () => {
+  it("posts a buyer message once when the status rename after it fails once", async () => {
     await answered();
     world.telegram.dropNext("editForumTopic");
     const text = c.next("buyer, rename dropped");
@@ -305,7 +306,7 @@ lane("Renaming a topic for its status fails", () => {
   // TOPIC_NOT_MODIFIED when the topic already has the name, as it does after a kill between the
   // rename and the store write (seen in the chaos run). renameTopic throws on it, so with the
   // bug above every poll posts the message once more, without end.
-  it.fails("posts a buyer message once when Telegram says the topic already has its name", async () => {
+  it("posts a buyer message once when Telegram says the topic already has its name", async () => {
     await answered();
     world.telegram.failNext("editForumTopic", {
       error_code: 400,
@@ -345,7 +346,7 @@ lane("The bridge is killed around a staff message", () => {
   // message again, although Telegram's (chat, message_id) is an idempotency key the bridge
   // has. ARCHITECTURE.md asks for "sent markers for idempotency (… Telegram chat+message id of
   // staff messages)".
-  it.fails("sends a staff message once when killed after sending it, before Telegram heard it was handled", async () => {
+  it("sends a staff message once when killed after sending it, before Telegram heard it was handled", async () => {
     // Hold the getUpdates call that would confirm the staff update, as a crash cuts it off.
     world.telegram.delayNext("getUpdates", 60_000);
     const text = c.next("sent, then killed before the confirmation");

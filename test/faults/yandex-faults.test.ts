@@ -280,7 +280,7 @@ lane("Yandex answers that differ from the spec", () => {
   // last sync of the chat, with the status unchanged, leaves the token as it was, and the poller
   // (src/bridge/poller.ts, requestFor) never reads it until some later message changes the
   // token. If it is the chat's last message, it is never delivered.
-  it.fails("delivers a buyer message written in the same second as the last sync", async () => {
+  it("delivers a buyer message written in the same second as the last sync", async () => {
     world.yandexFrozenAt = Math.floor(Date.now() / 1000) * 1000;
     try {
       const chat = world.yandex.addChat();
@@ -346,8 +346,11 @@ lane("Yandex sends fail", () => {
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
-  // BUG (src/providers/http.ts, HttpClient.#jsonOnce): Yandex answered the send with 200 but the
-  // body was cut short; the bridge takes that for a failure and sends again.
+  // OPEN (src/providers/yandex/client.ts): Yandex answered the send with 200 but the body was
+  // cut short; the bridge takes that for a failure and sends again. Unlike Ozon, a Yandex 200 may
+  // say {"status":"ERROR"} (tested above), so a cut body cannot simply count as success; the
+  // echo check before a retry (Outbound.arrivedAfterAll) would need the cut to count as
+  // "maybe delivered".
   it.fails("does not send again when Yandex accepted a message but its answer was cut", async () => {
     const text = c.next("staff, answer cut");
     world.yandex.truncateNext("sendMessageToChat");

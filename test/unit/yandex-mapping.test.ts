@@ -36,6 +36,7 @@ describe("mapChatSummary", () => {
       unreadCount: 1,
       closed: false,
       disputed: false,
+      updatedAt: Date.parse(UPDATED),
     });
     expect(mapChatSummary(chat({ status: "WAITING_FOR_ARBITER" }))?.disputed).toBe(true);
   });

@@ -38,6 +38,7 @@ export const en: Texts = {
     story: "a story",
     other: "this message",
   },
+  emptyNotSent: "⚠️ Not sent: the message has no text.",
   fileTooBig: (sizeMb, limitMb, where) =>
     `⚠️ Not sent: the file is ${sizeMb} MB and ${where} accepts at most ${limitMb} MB.`,
   telegramFileTooBig: (sizeMb) =>

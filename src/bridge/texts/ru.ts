@@ -39,6 +39,7 @@ export const ru = {
     story: "историю",
     other: "это сообщение",
   } as Record<string, string>,
+  emptyNotSent: "⚠️ Не отправлено: в сообщении нет текста.",
   fileTooBig: (sizeMb: string, limitMb: string, where: string) =>
     `⚠️ Не отправлено: файл ${sizeMb} МБ, а ${where} принимает не больше ${limitMb} МБ.`,
   telegramFileTooBig: (sizeMb: string) =>

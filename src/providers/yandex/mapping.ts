@@ -63,7 +63,13 @@ export function mapChatSummary(item: unknown): ChatSummary | undefined {
     unreadCount: AWAITING_SHOP.has(status) ? 1 : 0,
     closed: status === "FINISHED",
     disputed: isDisputed(item.type, status),
+    ...updatedAtOf(item.updatedAt),
   };
+}
+
+function updatedAtOf(value: unknown): { updatedAt?: number } {
+  const at = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? {} : { updatedAt: at };
 }
 
 /** A dispute runs while the chat is an ARBITRAGE one or waits for the arbiter. */
