@@ -54,7 +54,7 @@ export class GroupSendQueue {
   /** True while posts wait for the group's budget: the budget, not the bridge, sets the pace. */
   backlogged(staffChatId: number): boolean {
     const { used, limit } = this.usage(staffChatId);
-    return (this.lanes.get(staffChatId)?.waiting ?? 0) > 0 || used >= limit;
+    return used + (this.lanes.get(staffChatId)?.waiting ?? 0) >= limit;
   }
 
   /** Posts waiting for their turn, per group. */
