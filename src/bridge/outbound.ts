@@ -412,7 +412,9 @@ export function errorText(error: unknown): string {
 /** A failure after which the marketplace may still have carried out the send. */
 function maybeDelivered(error: unknown): boolean {
   if (!(error instanceof ProviderError) || error.kind !== "transient") return false;
-  return error.status === undefined || error.status >= 500;
+  // No answer, a server error, or a 2xx answer that could not be read.
+  const status = error.status;
+  return status === undefined || status >= 500 || (status >= 200 && status < 300);
 }
 
 function failureKind(error: unknown): string {
