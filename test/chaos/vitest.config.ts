@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
-    include: ["test/chaos/**/*.chaos.ts"],
+    include: ["test/chaos/**/*.chaos.ts", "test/chaos/chaos-short.test.ts"],
     testTimeout: 10 * 60_000,
     hookTimeout: 60_000,
   },

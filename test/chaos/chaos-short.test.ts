@@ -1,7 +1,5 @@
-// The crash test in small: 100 buyer messages over 10 chats and 20 staff messages while the
-// process is killed three times, in about 20 s. Meant for every `npm test` as
-// chaos-short.test.ts, but not reliable yet: runs fail now and then on bugs it found (see
-// test/chaos/README.md), so it runs with `npm run test:chaos` until those are fixed.
+// The crash test in small, part of every `npm test`: 100 buyer messages over 10 chats and 20
+// staff messages while the process is killed three times, in about 20 s.
 import { expect, it } from "vitest";
 import { freshSeed } from "../support/rng.ts";
 import { formatReport, runChaos } from "./scenario.ts";
