@@ -1,0 +1,76 @@
+// The part of BENCHMARKS.md that does not change from run to run: what each figure measures,
+// through which code, and how to reproduce it.
+
+export const METHOD = `## Reproducing
+
+\`\`\`sh
+npm ci
+npm run bench                      # everything, < 10 min; rewrites this file
+npm run bench -- idle              # one part only (idle, overhead, backlog, memory, cold); prints, writes nothing
+\`\`\`
+
+Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market);
+nothing leaves the machine. The bridge is the real code: \`startBridge(config, log)\` from
+\`src/app.ts\` in-process (config from \`loadConfig\`, so every default is production's), or
+\`node src/main.ts\` through \`test/support/bridge-process.ts\`. The naive baseline
+(\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers for the
+marketplace side, so a call costs the same and only the strategy differs. Every bridge/naive
+ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
+
+## What each figure is
+
+**Idle API calls per cycle** (\`bench/idle.ts\`). The fake marketplace holds N answered chats
+(Ozon: every message read; Yandex: status WAITING_FOR_CUSTOMER). \`startBridge\` polls every
+1 ms with a debug logger that counts the poller's own \`poll cycle\` / \`cycle skipped\` lines
+and snapshots the fake's request count inside each. Meanwhile \`Date.now\` runs on a virtual
+clock that advances 5 s per cycle (the default \`POLL_INTERVAL_SECONDS\`), so the poller's
+hourly getChats allowance (\`src/bridge/list-budget.ts\`) is spent exactly as in real hours of
+polling. Cycle 0 is the first start (its calls and time are reported separately), cycle 1 is
+left out. *One sweep period* runs from just after the first full sweep to the end of the next
+one, so it holds exactly one sweep and is the amortised steady state whatever the sweep
+schedule; *first hour* is cycles 2–721 and shows whether cycles were skipped (blind) because the
+allowance ran out. The fake Yandex's own hourly limits are lifted for this part only, so that
+the first start (one getChatHistory per chat) and the naive cycle finish instead of waiting out
+420s; the bridge's own allowance is untouched. Naive: one cycle = list every chat + history of
+every chat (\`NaivePoller\`), averaged over 2 cycles (1 at 10 000 chats; cycles are identical).
+
+**Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
+messages (10 per chat) are written at once. The fake Telegram enforces its group budget scaled
+in time: 20 posts per 2 s window (= 600/min, Telegram's 20/min compressed 30×). \`startBridge\`
+builds its \`GroupSendQueue\` with a 60 s window and \`Config\` cannot scale it, so the bench sets
+the queue's \`perMinute\`/\`windowMs\` to the same 20 / 2 s (it fails loudly if those fields
+disappear). The fake reports \`retry_after\` in "window seconds" (2 s / 60 = 33 ms); grammY's
+auto-retry waits \`retry_after\` real seconds, so the bench rewrites each 429's \`retry_after\`
+into real seconds on the way out (\`retryAfterInRealSeconds\` in \`bench/fakes.ts\`): a 429 then
+costs the same share of the window as against Telegram, while the budget and the 429 count stay
+the fake's own. *Budget used* = posts in the full 2 s windows counted from the first post
+(the last, partial window, where the backlog ran out, left out) ÷ 20 per window; an ideal
+sliding-window sender scores 100 %. *Messages per chat* counts every budgeted post (send*,
+copyMessage, createForumTopic) after the burst. *Longest wait* is the slowest chat's first burst
+message. Naive: reads every chat's history once and posts one \`sendMessage\` per buyer message,
+chat after chat, as fast as it can, sleeping only on 429 for \`retry_after\`.
+
+**Overhead** (\`bench/latency.ts\`), one message at a time over 10 chats with topics, after 50
+warm-up messages, in the bridge's process (the fakes share its event loop), \`DATA_DIR\` in the
+system temp directory:
+- *poll*: from the moment the fake Ozon writes the \`/v3/chat/list\` answer that first carries
+  the message's id as \`last_message_id\` (bridge polling every 10 ms; the interval itself is not
+  counted) to the arrival of the \`sendMessage\` at the fake Telegram;
+- *push*: from the bench starting the \`TYPE_NEW_MESSAGE\` POST to \`/push/<secret>/ozon\` to the
+  arrival of the \`sendMessage\`;
+- *staff*: from the fake Telegram answering \`getUpdates\` with the staff message to the arrival
+  of \`/v1/chat/send/message\` at the fake Ozon.
+
+**Memory** (\`bench/process.ts\`). \`node src/main.ts\` (via \`startBridgeProcess\`) first-starts on
+a fake Ozon with 10 000 chats, each with one unread buyer message: 10 000 topics, headers and
+messages. Telegram's budget is set out of the way (\`TELEGRAM_GROUP_MESSAGES_PER_MINUTE=1000000\`).
+Three seconds after the last message arrived, RSS and peak RSS come from \`/proc/<pid>/status\`
+(VmRSS, VmHWM); heap figures from \`process.memoryUsage()\` written by \`bench/memory-probe.ts\`
+(preloaded with \`NODE_OPTIONS=--import\`, with \`--expose-gc\` for the after-GC figure) on SIGUSR2.
+
+**Cold start** (\`bench/process.ts\`). Five runs, each with a fresh \`DATA_DIR\`: spawning
+\`node src/main.ts\` → arrival of its first \`getUpdates\` at the fake Telegram. For scale, the
+same number of runs of \`node -e 0\` and of a process that only imports \`src/app.ts\`.
+
+No test asserts any of these timings; \`npm test\` only type-checks and lints \`bench/\`.
+`;

@@ -1,0 +1,349 @@
+// `npm run bench`: measures the current code against the fakes (loopback only) and prints one
+// table; a full run also writes it to BENCHMARKS.md with the machine and how to reproduce each
+// figure. `npm run bench -- idle backlog` runs only those parts and writes nothing.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { type BacklogFigures, BUDGET, backlogBridge, backlogNaive } from "./backlog.ts";
+import { median, percentile, progress } from "./common.ts";
+import { type IdleFigures, idleRun, VIRTUAL_CYCLE_MS } from "./idle.ts";
+import { overheadPoll, overheadPushAndStaff } from "./latency.ts";
+import { type ColdStartFigures, coldStart, type MemoryFigures, memory } from "./process.ts";
+import { METHOD } from "./report.ts";
+
+const PARTS = ["idle", "overhead", "backlog", "memory", "cold"] as const;
+type Part = (typeof PARTS)[number];
+const CHAT_COUNTS = [100, 2000, 10_000];
+const OVERHEAD_MESSAGES = 1000;
+const MEMORY_CHATS = 10_000;
+const COLD_RUNS = 5;
+/** The whole run must stay under 10 minutes; a part that would start later is skipped. */
+const BUDGET_MS = 9.5 * 60_000;
+
+interface Row {
+  figure: string;
+  bridge: string;
+  naive: string;
+  ratio: string;
+  goal: string;
+  status: string;
+}
+
+const rows: Row[] = [];
+const skipped: string[] = [];
+const startedAt = Date.now();
+/** Others may commit while the bench runs; the file says so when the code moved under it. */
+const headAtStart = git(["rev-parse", "--short", "HEAD"]);
+const srcDirtyAtStart = git(["status", "--porcelain", "--", "src"]) !== "";
+/** Timings mean little on a loaded machine; the file records how loaded it was. */
+const loadAtStart = loadavg()[0] ?? 0;
+
+function row(figure: string, bridge: string, goal = "", status = "", naive = "", ratio = ""): void {
+  rows.push({
+    figure,
+    bridge,
+    naive: naive || "—",
+    ratio: ratio || "—",
+    goal: goal || "—",
+    status: status || "—",
+  });
+}
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
+const mb = (value: number) => `${value.toFixed(0)} MB`;
+const pct = (value: number) =>
+  Number.isNaN(value) ? "n/a (one window)" : `${(value * 100).toFixed(1)} %`;
+const ratioOf = (a: number, b: number) => (b === 0 ? "—" : `${(a / b).toPrecision(2)}×`);
+const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
+
+function idleRows(results: IdleFigures[]): void {
+  const hours = (cycles: number) => `${((cycles * VIRTUAL_CYCLE_MS) / 3_600_000).toPrecision(2)} h`;
+  for (const r of results) {
+    const where = `${r.marketplace === "ozon" ? "Ozon" : "Yandex"}, ${r.chats.toLocaleString("en")} chats`;
+    const atGoalSize = r.chats >= 10_000;
+    const naive = fixed(r.naive.perCycle, 0);
+    const p = r.period;
+    if (p) {
+      row(
+        `Idle API calls / cycle, ${where}: one sweep period (cycles ${p.first}–${p.first + p.cycles - 1} = ${hours(p.cycles)} at 5 s; the sweep: ${p.sweepCalls} calls)`,
+        fixed(p.perCycle),
+        atGoalSize ? "≤ 1" : "",
+        atGoalSize ? verdict(p.perCycle <= 1) : "",
+        naive,
+        ratioOf(p.perCycle, r.naive.perCycle),
+      );
+    } else {
+      row(
+        `Idle API calls / cycle, ${where}: no second full sweep within the run`,
+        "—",
+        "",
+        "",
+        naive,
+      );
+    }
+    const h = r.hour;
+    row(
+      `… first hour at 5 s (cycles 2–${h.cycles + 1}: ${h.sweeps} sweeps, ${h.skipped} cycles skipped by the hourly budget)`,
+      fixed(h.perCycle),
+      atGoalSize ? "no skipped cycles" : "",
+      atGoalSize ? verdict(h.skipped === 0) : "",
+      naive,
+      ratioOf(h.perCycle, r.naive.perCycle),
+    );
+    if (atGoalSize) {
+      row(
+        `First start, ${where}: API calls (time)`,
+        `${r.firstStart.calls} (${seconds(r.firstStart.ms)})`,
+        "",
+        "",
+        naive,
+        ratioOf(r.firstStart.calls, r.naive.perCycle),
+      );
+    }
+    if (r.throttled > 0 || r.warnings > 0) {
+      row(
+        `… ${where}: 420/429 answers, warnings while idle`,
+        `${r.throttled}, ${r.warnings}`,
+        "0",
+        verdict(false),
+      );
+    }
+  }
+}
+
+function backlogRows(bridge: BacklogFigures, naive: BacklogFigures): void {
+  const budget = `${BUDGET.perWindow} posts / ${BUDGET.windowMs / 1000} s`;
+  row(
+    `Backlog ${bridge.buyerMessages} msgs / ${bridge.chats} chats: group budget used while backlogged (${budget})`,
+    pct(bridge.budgetUsed),
+    "≥ 95 %",
+    verdict(bridge.budgetUsed >= 0.95),
+    pct(naive.budgetUsed),
+    ratioOf(bridge.budgetUsed, naive.budgetUsed),
+  );
+  row(
+    "Backlog: 429 answers",
+    String(bridge.count429),
+    "0",
+    verdict(bridge.count429 === 0),
+    String(naive.count429),
+    ratioOf(bridge.count429, naive.count429),
+  );
+  row(
+    "Backlog: Telegram messages per buyer message",
+    fixed(bridge.postsPerBuyerMessage),
+    "",
+    "",
+    fixed(naive.postsPerBuyerMessage),
+    ratioOf(bridge.postsPerBuyerMessage, naive.postsPerBuyerMessage),
+  );
+  row(
+    "Backlog: Telegram messages per chat in the burst",
+    fixed(bridge.postsPerChat, 1),
+    "≤ 1",
+    verdict(bridge.postsPerChat <= 1),
+    fixed(naive.postsPerChat, 1),
+    ratioOf(bridge.postsPerChat, naive.postsPerChat),
+  );
+  row(
+    "Backlog: burst written → last message in Telegram",
+    seconds(bridge.drainMs),
+    "",
+    "",
+    seconds(naive.drainMs),
+    ratioOf(bridge.drainMs, naive.drainMs),
+  );
+  row(
+    "Backlog: longest wait of a chat for its first message",
+    seconds(bridge.slowestFirstMs),
+    "",
+    "",
+    seconds(naive.slowestFirstMs),
+    ratioOf(bridge.slowestFirstMs, naive.slowestFirstMs),
+  );
+  row(
+    "Backlog: messages of one chat out of order",
+    String(bridge.outOfOrder),
+    "0",
+    verdict(bridge.outOfOrder === 0),
+    String(naive.outOfOrder),
+  );
+}
+
+function overheadRows(name: string, samples: number[]): void {
+  const p99 = percentile(samples, 99);
+  row(
+    `Overhead ${name}, p50 / p99 / max (${samples.length} msgs)`,
+    `${ms(percentile(samples, 50))} / ${ms(p99)} / ${ms(Math.max(...samples))}`,
+    "p99 < 50 ms",
+    verdict(p99 < 50),
+  );
+}
+
+function memoryRows(m: MemoryFigures): void {
+  row(
+    `RSS after mapping ${m.chats.toLocaleString("en")} chats, relaying ${m.messages.toLocaleString("en")} msgs (peak)`,
+    `${mb(m.rssMb)} (${mb(m.peakRssMb)})`,
+    "< 120 MB",
+    verdict(m.rssMb < 120),
+  );
+  row(
+    "… RSS after a full GC; V8 heap total / used / used after the GC; external",
+    `${mb(m.rssAfterGcMb)}; ${mb(m.heapTotalMb)} / ${mb(m.heapUsedMb)} / ${mb(m.heapUsedAfterGcMb)}; ${mb(m.externalMb)}`,
+  );
+  row("… time from process start to the last message relayed", seconds(m.relayMs));
+}
+
+function coldRows(c: ColdStartFigures): void {
+  const range = (values: number[]) =>
+    `${ms(median(values))} (${ms(Math.min(...values))}–${ms(Math.max(...values))})`;
+  row(
+    `Cold start: node src/main.ts → first getUpdates, median (min–max) of ${c.runs.length}`,
+    range(c.runs),
+    "< 1.5 s",
+    verdict(median(c.runs) < 1500),
+  );
+  row("… of which Node itself (node -e 0)", range(c.nodeOnly));
+  row("… loading src/app.ts and its dependencies (import only)", range(c.importOnly));
+  row(
+    "RSS of a started bridge with no chats (1 s after the first getUpdates)",
+    mb(median(c.idleRssMb)),
+  );
+}
+
+function table(): string {
+  const header = [
+    "Figure",
+    "Bridge (current)",
+    "Naive baseline",
+    "Bridge ÷ naive",
+    "Goal",
+    "Status",
+  ];
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map(
+      (r) => `| ${[r.figure, r.bridge, r.naive, r.ratio, r.goal, r.status].join(" | ")} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function machine(): string {
+  const head = git(["rev-parse", "--short", "HEAD"]);
+  const dirty =
+    srcDirtyAtStart || git(["status", "--porcelain", "--", "src"]) !== ""
+      ? "with uncommitted changes"
+      : "clean";
+  const code =
+    head === headAtStart
+      ? `commit ${head}, src/ ${dirty}`
+      : `commit ${headAtStart} at the start, ${head} at the end (the code changed during the run: in-process parts ran what was loaded at the start, child processes what was there when spawned), src/ ${dirty}`;
+  return [
+    `- Run: ${new Date().toISOString()}, ${seconds(Date.now() - startedAt)} in all`,
+    `- Code: ${code}`,
+    `- Machine: ${availableParallelism()} CPUs (nproc), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${cpus()[0]?.model ?? "unknown CPU"}, Linux ${release()}`,
+    `- Load average (1 min): ${loadAtStart.toFixed(2)} at the start, ${(loadavg()[0] ?? 0).toFixed(2)} at the end, on ${availableParallelism()} CPUs (other work on the machine shows in the timings)`,
+    `- Node ${process.version} (the \`node\` dev dependency that \`npm run\` puts first on PATH)`,
+  ].join("\n");
+}
+
+async function step(name: string, work: () => Promise<void>): Promise<void> {
+  if (Date.now() - startedAt > BUDGET_MS) {
+    skipped.push(`${name} (the 10-minute budget is used up)`);
+    progress(`skipped ${name}: the 10-minute budget is used up`);
+    return;
+  }
+  try {
+    await work();
+  } catch (error) {
+    // One broken part (the code under test changed under it) must not hide the others.
+    const message = error instanceof Error ? error.message : String(error);
+    skipped.push(`${name} (failed: ${message})`);
+    progress(`${name} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  for (const a of asked) {
+    if (!PARTS.includes(a as Part))
+      throw new Error(`bench: unknown part "${a}"; parts: ${PARTS.join(", ")}`);
+  }
+  const parts = new Set<Part>(asked.length > 0 ? (asked as Part[]) : PARTS);
+
+  if (parts.has("idle")) {
+    const results: IdleFigures[] = [];
+    for (const marketplace of ["ozon", "yandex"] as const) {
+      for (const chats of CHAT_COUNTS) {
+        await step(`idle ${marketplace} ${chats}`, async () => {
+          results.push(await idleRun(marketplace, chats));
+        });
+      }
+    }
+    idleRows(results);
+  }
+  if (parts.has("backlog")) {
+    await step("backlog", async () => {
+      const bridge = await backlogBridge();
+      const naive = await backlogNaive();
+      backlogRows(bridge, naive);
+    });
+  }
+  if (parts.has("overhead")) {
+    await step("overhead", async () => {
+      overheadRows(
+        "buyer → Telegram, poll (list answer → sendMessage)",
+        await overheadPoll(OVERHEAD_MESSAGES),
+      );
+      const { push, staff } = await overheadPushAndStaff(OVERHEAD_MESSAGES);
+      overheadRows("buyer → Telegram, push (POST → sendMessage)", push);
+      overheadRows("staff → marketplace (getUpdates answer → Ozon send)", staff);
+    });
+  }
+  if (parts.has("memory")) {
+    await step("memory", async () => memoryRows(await memory(MEMORY_CHATS)));
+  }
+  if (parts.has("cold")) {
+    await step("cold start", async () => coldRows(await coldStart(COLD_RUNS)));
+  }
+
+  const out = table();
+  process.stdout.write(`\n${out}\n\n`);
+  if (skipped.length > 0) process.stdout.write(`Not measured: ${skipped.join("; ")}\n`);
+  if (parts.size === PARTS.length && skipped.length === 0) {
+    const file = join(import.meta.dirname, "..", "BENCHMARKS.md");
+    writeFileSync(file, `# Benchmarks\n\n${machine()}\n\n${out}\n\n${METHOD}`);
+    progress(`wrote ${file}`);
+  }
+  if (skipped.length > 0) process.exitCode = 1;
+}
+
+// A last resort: whatever hangs, the run ends within 10 minutes.
+setTimeout(() => {
+  process.stderr.write("bench: 10 minutes passed; stopping\n");
+  process.exit(1);
+}, 10 * 60_000).unref();
+
+// Leftover keep-alive sockets and timers of stopped bridges must not hold the process open.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
