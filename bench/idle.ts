@@ -37,7 +37,7 @@ export type Marketplace = "ozon" | "yandex";
 export const VIRTUAL_CYCLE_MS = 5000;
 /** One hour at that interval. */
 export const HOUR_CYCLES = 720;
-/** Upper bound of a run: enough for two sweep periods at 10 000 Yandex chats (2 × 5 000). */
+/** Upper bound of a run: two sweep starts at 10 000 Yandex chats (500 pages × 12 cycles). */
 const MAX_CYCLES = 12_000;
 
 export interface Window {
@@ -45,7 +45,8 @@ export interface Window {
   cycles: number;
   calls: number;
   perCycle: number;
-  sweeps: number;
+  /** Sweep pages read (one per sweep cycle). */
+  sweepPages: number;
   /** Cycles the poller skipped because the hourly allowance was used up (blind cycles). */
   skipped: number;
 }
@@ -53,8 +54,8 @@ export interface Window {
 export interface IdleFigures {
   marketplace: Marketplace;
   chats: number;
-  /** From just after one full sweep to the end of the next: the steady state, amortised. */
-  period: (Window & { sweepCalls: number }) | undefined;
+  /** From the first page of one sweep to the last page of it: the steady state, amortised. */
+  period: Window | undefined;
   /** Cycles 2–721: the first hour at 5 s after the first start. */
   hour: Window;
   firstStart: { calls: number; ms: number };
@@ -65,7 +66,10 @@ export interface IdleFigures {
 }
 
 interface CycleEvent {
+  /** all (first start), unread, sweep (one page of the sweep) or skipped. */
   scope: string;
+  /** Which page of its sweep a sweep cycle read (1 = a sweep starts). */
+  sweepPage?: number;
   calls: number;
   at: number;
 }
@@ -112,18 +116,25 @@ export async function idleRun(marketplace: Marketplace, chats: number): Promise<
   const clock = virtualClock();
   const events: CycleEvent[] = [];
   let warnings = 0;
-  const cycleEnded = (scope: string) => {
-    events.push({ scope, calls: fake.requests.length, at: now() });
+  const cycleEnded = (scope: string, sweepPage?: number) => {
+    events.push({
+      scope,
+      calls: fake.requests.length,
+      at: now(),
+      ...(sweepPage ? { sweepPage } : {}),
+    });
     clock.step(events.length);
   };
   const log = captureLog("debug", (line) => {
-    if (line.msg === "poll cycle") cycleEnded(String(line.scope));
-    else if (line.msg === "hourly list budget used up; cycle skipped") cycleEnded("skipped");
+    if (line.msg === "poll cycle") {
+      cycleEnded(String(line.scope), typeof line.sweepPage === "number" ? line.sweepPage : 0);
+    } else if (line.msg === "hourly list budget used up; cycle skipped") cycleEnded("skipped");
     else if (line.level === "warn" || line.level === "error" || line.level === "fatal") {
       warnings++;
     }
   });
-  const sweepsAfterStart = () => events.filter((e, i) => i > 0 && e.scope === "all").length;
+  const sweepStarts = () =>
+    events.flatMap((e, i) => (e.scope === "sweep" && e.sweepPage === 1 ? [i] : []));
   const dataDir = tempDir("idle");
   const started = now();
   try {
@@ -139,7 +150,7 @@ export async function idleRun(marketplace: Marketplace, chats: number): Promise<
     try {
       await until(
         () =>
-          (sweepsAfterStart() >= 2 && events.length >= HOUR_CYCLES + 2) ||
+          (sweepStarts().length >= 2 && events.length >= HOUR_CYCLES + 2) ||
           events.length >= MAX_CYCLES,
         `poll cycles (is the poller's "poll cycle" debug line still there?)`,
         300_000,
@@ -174,19 +185,14 @@ export async function idleRun(marketplace: Marketplace, chats: number): Promise<
       cycles: last - first,
       calls: to.calls - from.calls,
       perCycle: (to.calls - from.calls) / (last - first),
-      sweeps: measured.filter((e) => e.scope === "all").length,
+      sweepPages: measured.filter((e) => e.scope === "sweep").length,
       skipped: measured.filter((e) => e.scope === "skipped").length,
     };
   };
-  const sweeps = events.flatMap((e, i) => (i > 0 && e.scope === "all" ? [i] : []));
-  let period: IdleFigures["period"];
-  if (sweeps.length >= 2) {
-    const [a, b] = sweeps as [number, number];
-    period = {
-      ...window(a, b),
-      sweepCalls: (events[b] as CycleEvent).calls - (events[b - 1] as CycleEvent).calls,
-    };
-  }
+  // Cycles a … b-1, from one sweep's first page to the cycle before the next sweep's first
+  // page: exactly one whole sweep with the cycles between its pages.
+  const [a, b] = sweepStarts();
+  const period = a !== undefined && b !== undefined ? window(a - 1, b - 1) : undefined;
 
   // The naive baseline on the same chats; its cycles are identical by construction, so fewer
   // of them are averaged at 10 000 chats to keep the run short.

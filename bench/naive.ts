@@ -20,8 +20,8 @@ export class NaivePoller {
   /** One cycle: the whole chat list, then the history of every chat. */
   async cycle(): Promise<Map<string, MarketMessage[]>> {
     const chats: string[] = [];
-    for await (const chat of this.provider.listChats("all")) {
-      if (chat.isBuyerChat) chats.push(chat.chatId);
+    for await (const page of this.provider.listChats("all")) {
+      for (const chat of page) if (chat.isBuyerChat) chats.push(chat.chatId);
     }
     const found = new Map<string, MarketMessage[]>();
     await pool(chats, PARALLEL, async (chatId) => {

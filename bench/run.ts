@@ -68,7 +68,7 @@ function idleRows(results: IdleFigures[]): void {
     const p = r.period;
     if (p) {
       row(
-        `Idle API calls / cycle, ${where}: one sweep period (cycles ${p.first}–${p.first + p.cycles - 1} = ${hours(p.cycles)} at 5 s; the sweep: ${p.sweepCalls} calls)`,
+        `Idle API calls / cycle, ${where}: one sweep period (cycles ${p.first}–${p.first + p.cycles - 1} = ${hours(p.cycles)} at 5 s; the sweep: ${p.sweepPages} pages)`,
         fixed(p.perCycle),
         atGoalSize ? "≤ 1" : "",
         atGoalSize ? verdict(p.perCycle <= 1) : "",
@@ -86,7 +86,7 @@ function idleRows(results: IdleFigures[]): void {
     }
     const h = r.hour;
     row(
-      `… first hour at 5 s (cycles 2–${h.cycles + 1}: ${h.sweeps} sweeps, ${h.skipped} cycles skipped by the hourly budget)`,
+      `… first hour at 5 s (cycles 2–${h.cycles + 1}: ${h.sweepPages} sweep pages, ${h.skipped} cycles skipped by the hourly budget)`,
       fixed(h.perCycle),
       atGoalSize ? "no skipped cycles" : "",
       atGoalSize ? verdict(h.skipped === 0) : "",

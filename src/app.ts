@@ -140,6 +140,7 @@ export async function startBridge(config: Config, log: Logger): Promise<RunningB
     accounts,
     store,
     inbound,
+    queue,
     topics,
     log,
     metrics,

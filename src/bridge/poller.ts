@@ -1,8 +1,9 @@
 // Per account: find the chats that changed at low API cost, then bring each changed chat's new
-// messages to its topic. Most cycles ask only for chats with unread messages (one cheap call);
-// every `sweepEvery`-th cycle (further apart for shops with many chats) lists all chats, which
-// also catches seller messages written in the marketplace cabinet and chats someone read there
-// before we polled.
+// messages to its topic. A cycle makes one list call however many chats the shop has: most
+// ask only for chats with unread messages; every `sweepEvery`-th reads instead the next page
+// of a slow sweep through all chats (newest activity first), which also catches seller
+// messages written in the marketplace cabinet and chats someone read there before we polled.
+// Only the first start lists every chat at once, to baseline them.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
@@ -15,6 +16,7 @@ import {
   type MarketMessage,
   ProviderError,
 } from "./provider.ts";
+import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type Store } from "./store.ts";
 import type { Topics } from "./topics.ts";
 
@@ -27,6 +29,8 @@ type FirstSight =
 
 interface SyncRequest {
   changeToken?: string;
+  /** Called once the chat's history is fetched (or the request is dropped). */
+  fetched?: () => void;
   /** The chat's state as the list showed it, reflected in its topic. */
   state?: { closed?: boolean; disputed?: boolean };
   firstSight: FirstSight;
@@ -45,6 +49,7 @@ export class Poller {
   private readonly store: Store;
   private readonly inbound: Inbound;
   private readonly topics: Topics;
+  private readonly queue: GroupSendQueue;
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly intervalMs: number;
@@ -53,6 +58,11 @@ export class Poller {
   private readonly running = new Map<string, { task: Promise<boolean>; again?: SyncRequest }>();
   private readonly chatErrors = new Map<string, string>();
   private readonly budgets = new Map<string, ListBudget>();
+  /** Per account: the sweep in progress, read one page per sweep cycle. */
+  private readonly sweeps = new Map<
+    string,
+    { pages: AsyncIterator<ChatSummary[]>; page: number }
+  >();
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -61,6 +71,7 @@ export class Poller {
     store: Store;
     inbound: Inbound;
     topics: Topics;
+    queue: GroupSendQueue;
     log: Logger;
     metrics?: BridgeMetrics;
     intervalMs: number;
@@ -71,6 +82,7 @@ export class Poller {
     this.store = deps.store;
     this.inbound = deps.inbound;
     this.topics = deps.topics;
+    this.queue = deps.queue;
     this.log = deps.log;
     this.metrics = deps.metrics ?? noMetrics;
     this.intervalMs = deps.intervalMs;
@@ -103,6 +115,7 @@ export class Poller {
     const key = chatKey(account.id, chatId);
     const current = this.running.get(key);
     if (current) {
+      current.again?.fetched?.();
       current.again = request;
       return current.task;
     }
@@ -132,7 +145,8 @@ export class Poller {
     while (!signal.aborted) {
       const started = performance.now();
       try {
-        await this.cycle(account, status.cycles >= (this.nextSweep.get(account.id) ?? 0));
+        // Cycle 1 onwards, so a restart's second cycle reads the most recently active chats.
+        await this.cycle(account, status.cycles % this.sweepEvery === 1);
         this.metrics.pollDuration(
           account.provider.marketplace,
           (performance.now() - started) / 1000,
@@ -154,61 +168,101 @@ export class Poller {
     }
   }
 
-  private async cycle(account: Account, sweep: boolean): Promise<void> {
+  private async cycle(account: Account, sweepPage: boolean): Promise<void> {
     const state = await this.store.accounts.get(account.id);
     const baselined = state?.baselined ?? false;
-    const signal = this.stopController.signal;
     const budget = this.budgets.get(account.id);
-    let scope: "all" | "unread" = sweep || !baselined ? "all" : "unread";
-    if (budget && scope === "all" && baselined && !budget.allows(this.lastSweepCalls(account))) {
-      scope = "unread";
-    }
     if (budget && !budget.allows(1)) {
       this.log.debug({ account: account.id }, "hourly list budget used up; cycle skipped");
       return;
     }
-    const firstStart: Promise<boolean>[] = [];
+    const signal = this.stopController.signal;
+    const listing = !baselined
+      ? account.provider.listChats("all", signal)
+      : sweepPage
+        ? this.nextSweepPage(account)
+        : account.provider.listChats("unread", signal);
+    const requests: { chatId: Id; request: SyncRequest }[] = [];
     let listed = 0;
-    let changed = 0;
-    for await (const chat of account.provider.listChats(scope, signal)) {
-      listed++;
-      if (!chat.isBuyerChat) continue;
-      const request = await this.requestFor(account, chat, baselined);
-      if (!request) continue;
-      changed++;
-      // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
-      const synced = this.syncChat(account, chat.chatId, request);
-      if (!baselined) firstStart.push(synced);
+    let calls = 0;
+    for await (const page of listing) {
+      calls++;
+      budget?.spend(1);
+      listed += page.length;
+      for (const chat of page) {
+        if (!chat.isBuyerChat) continue;
+        const request = await this.requestFor(account, chat, baselined);
+        if (request) requests.push({ chatId: chat.chatId, request });
+      }
     }
-    this.spendListCalls(account, scope, listed);
-    this.log.debug({ account: account.id, scope, listed, changed }, "poll cycle");
+    const scope = !baselined ? "all" : sweepPage ? "sweep" : "unread";
+    this.log.debug(
+      {
+        account: account.id,
+        scope,
+        calls,
+        listed,
+        changed: requests.length,
+        ...(sweepPage ? { sweepPage: this.sweeps.get(account.id)?.page ?? 0 } : {}),
+      },
+      "poll cycle",
+    );
+    if (baselined) {
+      // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
+      for (const { chatId, request } of requests) {
+        void this.syncChat(account, chatId, this.expectingPosts(account, request));
+      }
+      return;
+    }
     // Until every chat seen on the first start has its cursor, a chat without one may be an old
-    // chat whose read history must stay quiet, so the first-start rule keeps applying.
-    if (!baselined && (await Promise.all(firstStart)).every(Boolean)) {
+    // chat whose read history must stay quiet, so the first-start rule keeps applying. A few
+    // chats at a time: a shop with thousands of unread chats must not hold them all in memory.
+    let allSynced = true;
+    await inPool(requests, FIRST_START_PARALLEL_SYNCS, async ({ chatId, request }) => {
+      if (!(await this.syncChat(account, chatId, this.expectingPosts(account, request)))) {
+        allSynced = false;
+      }
+    });
+    if (allSynced && !this.stopController.signal.aborted) {
       await this.store.accounts.set(account.id, { ...state, baselined: true });
     }
   }
 
-  private readonly sweepCalls = new Map<string, number>();
-  private readonly nextSweep = new Map<string, number>();
-
-  private lastSweepCalls(account: Account): number {
-    return this.sweepCalls.get(account.id) ?? 1;
+  /**
+   * Tells the group's send queue that this chat is about to post, until its history is
+   * fetched: a chat that sees many others coming merges its waiting texts from the start.
+   */
+  private expectingPosts(account: Account, request: SyncRequest): SyncRequest {
+    return { ...request, fetched: this.queue.expect(account.staffChatId) };
   }
 
-  /**
-   * Counts the calls a listing took. A full sweep of many chats is spread out: the next one
-   * comes after ten cycles per call it took (at least `sweepEvery`), so that sweeps add about
-   * a tenth of a call to each cycle however many chats there are.
-   */
-  private spendListCalls(account: Account, scope: "all" | "unread", listed: number): void {
-    const pageSize = account.provider.capabilities.listPageSize ?? Number.POSITIVE_INFINITY;
-    const calls = Math.max(1, Math.ceil(listed / pageSize));
-    this.budgets.get(account.id)?.spend(calls);
-    if (scope !== "all") return;
-    this.sweepCalls.set(account.id, calls);
-    const cycles = this.status.get(account.id)?.cycles ?? 0;
-    this.nextSweep.set(account.id, cycles + Math.max(this.sweepEvery, calls * SWEEP_SPREAD));
+  /** One page of the account's running sweep; a finished sweep starts over from the newest. */
+  private async *nextSweepPage(account: Account): AsyncGenerator<ChatSummary[]> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let sweep = this.sweeps.get(account.id);
+      const started = !sweep;
+      if (!sweep) {
+        const pages = account.provider.listChats("all", this.stopController.signal);
+        sweep = { pages: pages[Symbol.asyncIterator](), page: 0 };
+        this.sweeps.set(account.id, sweep);
+      }
+      let next: IteratorResult<ChatSummary[]>;
+      try {
+        next = await sweep.pages.next();
+      } catch (error) {
+        this.sweeps.delete(account.id);
+        throw error;
+      }
+      if (!next.done) {
+        sweep.page++;
+        yield next.value;
+        return;
+      }
+      this.sweeps.delete(account.id);
+      // The end of a sweep costs no call, so a new one starts at once, unless this one just
+      // started and had no pages at all.
+      if (started) return;
+    }
   }
 
   private async requestFor(
@@ -274,11 +328,13 @@ export class Poller {
         const messages = await this.fetchSlot(() =>
           account.provider.messagesAfter(chatId, cursor.lastId, signal),
         );
+        request.fetched?.();
         await this.inbound.deliver(account, chatId, messages, request.changeToken);
         const synced = await this.store.cursors.get(key);
         if (synced) await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt });
       } else {
         const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
+        request.fetched?.();
         const wanted =
           request.firstSight === "unread" ? recent.filter((m) => m.unread !== false) : recent;
         await this.inbound.deliver(account, chatId, wanted, request.changeToken);
@@ -300,6 +356,8 @@ export class Poller {
         this.chatErrors.set(key, message);
       }
       return false;
+    } finally {
+      request.fetched?.();
     }
   }
 
@@ -330,8 +388,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Cycles between sweeps per call a sweep takes. */
-const SWEEP_SPREAD = 10;
+/** Chats synced at once on a first start (fetches are further limited by fetchSlot). */
+const FIRST_START_PARALLEL_SYNCS = 16;
+
+/** Runs `work` for every item, at most `parallel` at a time. */
+async function inPool<T>(
+  items: T[],
+  parallel: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+}
 
 function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
   return {

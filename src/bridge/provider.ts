@@ -89,8 +89,6 @@ export interface ProviderCapabilities {
   startChatBy: StartTarget["kind"][];
   /** Hours after the buyer's last message within which the seller may still answer. */
   replyWindowHours?: number;
-  /** How many chats one list call returns: the cost of a full sweep in calls. */
-  listPageSize?: number;
   /** An hourly limit on chat-list calls, when the marketplace has one. */
   listCallsPerHour?: number;
 }
@@ -103,11 +101,12 @@ export interface MarketplaceProvider {
   readonly capabilities: ProviderCapabilities;
 
   /**
-   * Chats, newest activity first where the API allows. `unread` asks only for chats with
-   * unread messages when the API can filter so (cheap path); providers that cannot filter
-   * return every chat.
+   * Chats page by page, one API call per page, newest activity first where the API allows.
+   * `unread` asks only for chats with unread messages when the API can filter so (cheap
+   * path); providers that cannot filter return every chat. Pages are read only as the caller
+   * asks for them, so a caller may spread a long listing over time.
    */
-  listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncIterable<ChatSummary>;
+  listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncIterable<ChatSummary[]>;
   /** Messages newer than `afterId`, oldest first. */
   messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
   /** The newest messages of a chat, oldest first (first sight of a chat). */

@@ -2,6 +2,8 @@
 // for all its topics together. Sends go out one at a time, first come first served (each chat
 // waits for its previous message, so chats take turns), and never more than the budget in any
 // sliding minute. A 429 is retried inside the call (auto-retry), which holds the queue too.
+// A send counts from when Telegram answered it, not from when it left: Telegram counts it from
+// its arrival, so a slot counted from the departure would free up a little too early.
 
 export interface Clock {
   now(): number;
@@ -27,12 +29,7 @@ export class GroupSendQueue {
 
   /** Runs `send` when the group's budget allows; it counts as one message in the group. */
   send<T>(staffChatId: number, send: () => Promise<T>): Promise<T> {
-    let lane = this.lanes.get(staffChatId);
-    if (!lane) {
-      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0 };
-      this.lanes.set(staffChatId, lane);
-    }
-    const current = lane;
+    const current = this.lane(staffChatId);
     current.waiting++;
     const run = async () => {
       try {
@@ -40,8 +37,13 @@ export class GroupSendQueue {
       } finally {
         current.waiting--;
       }
+      // Reserved now so usage() sees it; stamped again once Telegram has answered.
       current.sentAt.push(this.clock.now());
-      return send();
+      try {
+        return await send();
+      } finally {
+        current.sentAt[current.sentAt.length - 1] = this.clock.now();
+      }
     };
     const result = current.tail.then(run, run);
     current.tail = result.then(
@@ -51,10 +53,29 @@ export class GroupSendQueue {
     return result;
   }
 
-  /** True while posts wait for the group's budget: the budget, not the bridge, sets the pace. */
+  /**
+   * Announces a post that is on its way (a changed chat whose messages are being fetched);
+   * call the returned function once it is queued or dropped.
+   */
+  expect(staffChatId: number): () => void {
+    const lane = this.lane(staffChatId);
+    lane.expected++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      lane.expected--;
+    };
+  }
+
+  /**
+   * True while posts sent, waiting and on their way fill the group's budget: the budget, not
+   * the bridge, sets the pace.
+   */
   backlogged(staffChatId: number): boolean {
     const { used, limit } = this.usage(staffChatId);
-    return used + (this.lanes.get(staffChatId)?.waiting ?? 0) >= limit;
+    const lane = this.lanes.get(staffChatId);
+    return used + (lane?.waiting ?? 0) + (lane?.expected ?? 0) >= limit;
   }
 
   /** Posts waiting for their turn, per group. */
@@ -67,6 +88,15 @@ export class GroupSendQueue {
     const since = this.clock.now() - this.windowMs;
     const sent = this.lanes.get(staffChatId)?.sentAt ?? [];
     return { used: sent.filter((at) => at > since).length, limit: this.perMinute };
+  }
+
+  private lane(staffChatId: number): Lane {
+    let lane = this.lanes.get(staffChatId);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0, expected: 0 };
+      this.lanes.set(staffChatId, lane);
+    }
+    return lane;
   }
 
   private async waitForBudget(lane: Lane): Promise<void> {
@@ -86,4 +116,6 @@ interface Lane {
   sentAt: number[];
   /** Sends queued behind the budget (for the queue-depth metric). */
   waiting: number;
+  /** Posts announced but not queued yet. */
+  expected: number;
 }

@@ -38,9 +38,9 @@ export async function failure(promise: Promise<unknown>): Promise<ProviderError>
   return error as ProviderError;
 }
 
-/** Every item of an async listing, in order. */
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every item of a paged listing, in order. */
+export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];
-  for await (const item of items) all.push(item);
+  for await (const page of pages) all.push(...page);
   return all;
 }

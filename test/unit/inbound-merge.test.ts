@@ -1,5 +1,6 @@
-// While a group's Telegram budget is used up, a chat's waiting text messages go out as one
-// post; with budget to spare, each message is its own post.
+// While a group's Telegram budget is used up (or more posts are on their way than it holds),
+// a chat's waiting text messages go out as one post; with budget to spare, each message is
+// its own post.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,7 +66,7 @@ async function setup(perMinute: number) {
   });
   const provider = { marketplace: "test", marketplaceTitle: "Test" } as MarketplaceProvider;
   const account: Account = { id: "t", name: "Test", staffChatId: -1001, provider, showName: false };
-  return { store, posts, inbound, account };
+  return { store, posts, inbound, account, queue };
 }
 
 const buyer = (id: number, text: string): MarketMessage => ({
@@ -94,6 +95,20 @@ describe("backlog merging", () => {
     expect(texts.length).toBeLessThan(messages.length);
     expect(texts.join("\n\n")).toBe(messages.map((m) => m.text).join("\n\n"));
     expect((await store.cursors.get("t:c1"))?.lastId).toBe("8");
+    await store.close();
+  });
+
+  it("merges from the first post when more chats are on their way than the budget holds", async () => {
+    const { store, posts, inbound, account, queue } = await setup(20);
+    // 25 other changed chats whose histories are being fetched.
+    const others = Array.from({ length: 25 }, () => queue.expect(account.staffChatId));
+    const messages = Array.from({ length: 5 }, (_, i) => buyer(i + 1, `message ${i + 1}`));
+    await inbound.deliver(account, "c1", messages, "t");
+    expect(posts.slice(1)).toEqual([messages.map((m) => m.text).join("\n\n")]);
+    // Once they are queued or dropped, a chat's messages go one by one again.
+    for (const done of others) done();
+    await inbound.deliver(account, "c1", [buyer(6, "f"), buyer(7, "g")], "t");
+    expect(posts.slice(2)).toEqual(["f", "g"]);
     await store.close();
   });
 });

@@ -1,5 +1,6 @@
-// The poller keeps an account's chat listing within the marketplace's hourly allowance,
-// however many chats there are: cycles shrink to the cheap listing, then pause.
+// The poller keeps an account's chat listing at one call per cycle and within the
+// marketplace's hourly allowance, however many chats there are: a full sweep is read one page
+// per sweep cycle, and cycles pause when the allowance is used up.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,13 +10,15 @@ import type { Account } from "../../src/bridge/account.ts";
 import type { Inbound } from "../../src/bridge/inbound.ts";
 import { Poller } from "../../src/bridge/poller.ts";
 import type { ChatSummary, MarketplaceProvider } from "../../src/bridge/provider.ts";
+import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
 import { Store } from "../../src/bridge/store.ts";
 import type { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 /** 100 quiet chats behind a list call that pages by 20, optionally with an hourly limit. */
 function quietShop(listCallsPerHour?: number) {
-  const calls: ("all" | "unread")[] = [];
+  /** Every list call made, as "scope:page". */
+  const calls: string[] = [];
   const chats: ChatSummary[] = Array.from({ length: 100 }, (_, i) => ({
     chatId: String(i + 1),
     isBuyerChat: true,
@@ -30,64 +33,61 @@ function quietShop(listCallsPerHour?: number) {
       maxTextLength: 100,
       maxFileBytes: 100,
       startChatBy: [],
-      listPageSize: 20,
       ...(listCallsPerHour ? { listCallsPerHour } : {}),
     },
+    // Lazy like the real providers: a page is requested only when the caller asks for it.
     async *listChats(scope: "all" | "unread") {
       const listed = scope === "all" ? chats : [];
-      for (let page = 0; page < Math.max(1, listed.length / 20); page++) calls.push(scope);
-      yield* listed;
+      for (let page = 0; page === 0 || page * 20 < listed.length; page++) {
+        calls.push(`${scope}:${page}`);
+        yield listed.slice(page * 20, page * 20 + 20);
+      }
     },
   } as unknown as MarketplaceProvider;
   return { provider, calls };
 }
 
-describe("Poller list budget", () => {
+async function pollQuietShop(options: { listCallsPerHour?: number; cycles: number }) {
+  const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-budget-")));
+  const { provider, calls } = quietShop(options.listCallsPerHour);
+  const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
+  const poller = new Poller({
+    accounts: [account],
+    store,
+    inbound: {} as Inbound,
+    topics: {} as Topics,
+    queue: new GroupSendQueue(20),
+    log: pino({ level: "silent" }),
+    intervalMs: 1,
+    sweepEvery: 2,
+  });
+  poller.start();
+  await waitFor(() => (poller.status.get("a")?.cycles ?? 0) >= options.cycles, {
+    timeoutMs: 10_000,
+  });
+  await poller.stop();
+  await store.close();
+  return { calls, cycles: poller.status.get("a")?.cycles ?? 0 };
+}
+
+describe("Poller list calls", () => {
   it("never lists more than its share of the hourly allowance", async () => {
-    const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-budget-")));
-    const { provider, calls } = quietShop(10);
-    const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
-    const log = pino({ level: "silent" });
-    const poller = new Poller({
-      accounts: [account],
-      store,
-      inbound: {} as Inbound,
-      topics: {} as Topics,
-      log,
-      intervalMs: 1,
-      sweepEvery: 2,
-    });
-    poller.start();
-    await waitFor(() => (poller.status.get("a")?.cycles ?? 0) >= 50, { timeoutMs: 10_000 });
-    await poller.stop();
-    await store.close();
-    // 80 % of 10 calls: the first sweep (5 pages), then cheap listings (1 each) up to 8.
-    expect(calls.length).toBe(8);
-    expect(calls.filter((c) => c === "all")).toHaveLength(5);
+    const { calls } = await pollQuietShop({ listCallsPerHour: 10, cycles: 50 });
+    // 80 % of 10 calls: the first start (5 pages), then one call per cycle up to 8.
+    expect(calls).toHaveLength(8);
+    expect(calls.slice(0, 5)).toEqual(["all:0", "all:1", "all:2", "all:3", "all:4"]);
   });
 
-  it("spreads full sweeps out: ten cycles per call a sweep takes", async () => {
-    const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-sweeps-")));
-    const { provider, calls } = quietShop();
-    const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
-    const poller = new Poller({
-      accounts: [account],
-      store,
-      inbound: {} as Inbound,
-      topics: {} as Topics,
-      log: pino({ level: "silent" }),
-      intervalMs: 1,
-      sweepEvery: 2,
-    });
-    poller.start();
-    await waitFor(() => (poller.status.get("a")?.cycles ?? 0) >= 60, { timeoutMs: 10_000 });
-    await poller.stop();
-    await store.close();
-    const cycles = poller.status.get("a")?.cycles ?? 0;
-    // A sweep of 5 calls at cycles 0, 50, 100…; a cheap listing in every other cycle.
-    const sweeps = Math.ceil(cycles / 50);
-    expect(sweeps).toBeGreaterThanOrEqual(2);
-    expect(calls.filter((c) => c === "all")).toHaveLength(5 * sweeps);
-    expect(calls.filter((c) => c === "unread")).toHaveLength(cycles - sweeps);
+  it("makes one call per cycle: a sweep goes on page by page, every sweepEvery-th cycle", async () => {
+    const { calls, cycles } = await pollQuietShop({ cycles: 30 });
+    const firstStart = ["all:0", "all:1", "all:2", "all:3", "all:4"];
+    // Cycle 1, 3, 5…: the next sweep page; the others: the unread listing. A finished sweep
+    // starts over without an extra call.
+    const steady = Array.from({ length: 24 }, (_, i) =>
+      (i + 1) % 2 === 1 ? `all:${(i / 2) % 5}` : "unread:0",
+    );
+    expect(calls.slice(0, 5 + 24)).toEqual([...firstStart, ...steady]);
+    // At most one call per cycle after the first start (the last cycle may be under way).
+    expect(calls.length - 5).toBeLessThanOrEqual(cycles);
   });
 });

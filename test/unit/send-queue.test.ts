@@ -51,6 +51,18 @@ describe("GroupSendQueue", () => {
     expect(sentAt).toEqual({ a: 0, b: 0 });
   });
 
+  it("counts a send from Telegram's answer, since Telegram counts it from its arrival", async () => {
+    const clock = virtualClock();
+    const queue = new GroupSendQueue(1, { windowMs: 1000, clock });
+    const startedAt: number[] = [];
+    const slowSend = async () => {
+      startedAt.push(clock.now());
+      await clock.sleep(300); // the request travels and Telegram answers
+    };
+    await Promise.all([queue.send(-1, slowSend), queue.send(-1, slowSend)]);
+    expect(startedAt).toEqual([0, 1300]);
+  });
+
   it("goes on after a failed send", async () => {
     const queue = new GroupSendQueue(10, { clock: virtualClock() });
     await expect(queue.send(-1, async () => Promise.reject(new Error("boom")))).rejects.toThrow(

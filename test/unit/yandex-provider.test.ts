@@ -426,7 +426,6 @@ describe("YandexProvider construction", () => {
       maxTextLength: 4096,
       maxFileBytes: 5 * 1024 * 1024,
       startChatBy: ["order", "return"],
-      listPageSize: 20,
       listCallsPerHour: 5000,
     });
     expect(() => new YandexProvider({ apiKey: API_KEY, businessId: "abc" })).toThrow(ProviderError);

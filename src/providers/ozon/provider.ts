@@ -43,7 +43,6 @@ export class OzonProvider implements MarketplaceProvider {
     startChatBy: ["posting"],
     // send/message: FBO only within 48 h after the buyer's last message (A.2).
     replyWindowHours: 48,
-    listPageSize: LIST_PAGE_SIZE,
   };
   readonly #client: OzonClient;
 
@@ -56,7 +55,7 @@ export class OzonProvider implements MarketplaceProvider {
     await this.#client.close();
   }
 
-  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary> {
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary[]> {
     const filter: ChatListRequest["filter"] =
       scope === "unread" ? { chat_status: "ALL", unread_only: true } : { chat_status: "ALL" };
     let cursor: string | undefined;
@@ -64,10 +63,7 @@ export class OzonProvider implements MarketplaceProvider {
       const request: ChatListRequest = { limit: LIST_PAGE_SIZE, filter };
       if (cursor !== undefined) request.cursor = cursor;
       const result = await this.#client.chatList(request, signal);
-      for (const item of result.chats) {
-        const summary = mapChatSummary(item);
-        if (summary) yield summary;
-      }
+      yield result.chats.flatMap((item) => mapChatSummary(item) ?? []);
       // A missing or repeated cursor would loop forever on the same page.
       if (!result.hasNext || result.cursor === undefined || result.cursor === cursor) return;
       cursor = result.cursor;

@@ -160,14 +160,14 @@ export class SandboxProvider implements MarketplaceProvider {
     return true;
   }
 
-  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary> {
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary[]> {
     signal?.throwIfAborted();
     const chats = [...this.#chats.values()]
       .map((chat) => ({ chat, summary: summaryOf(chat) }))
       .filter(({ summary }) => scope === "all" || summary.unreadCount > 0)
       // Newest activity first, as the marketplaces list them.
       .sort((a, b) => compareIds(lastActivity(b.chat), lastActivity(a.chat)));
-    for (const { summary } of chats) yield summary;
+    yield chats.map(({ summary }) => summary);
   }
 
   async chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails> {

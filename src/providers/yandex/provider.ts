@@ -52,7 +52,6 @@ export class YandexProvider implements MarketplaceProvider {
     maxFileBytes: MAX_SEND_FILE_BYTES,
     startChatBy: ["order", "return"],
     // getChats: x-resource-limit-config in the spec.
-    listPageSize: 20,
     listCallsPerHour: 5000,
   };
   readonly #client: YandexClient;
@@ -66,16 +65,13 @@ export class YandexProvider implements MarketplaceProvider {
     await this.#client.close();
   }
 
-  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary> {
+  async *listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncGenerator<ChatSummary[]> {
     // No filter is `{}`: the body is required, and every filter array must be non-empty.
     const filter: ChatsFilter = scope === "unread" ? UNREAD_FILTER : {};
     let token: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const result = await this.#client.chats(filter, token, signal);
-      for (const item of result.chats) {
-        const summary = mapChatSummary(item);
-        if (summary) yield summary;
-      }
+      yield result.chats.flatMap((item) => mapChatSummary(item) ?? []);
       // A repeated token would loop forever on the same page.
       if (result.nextPageToken === undefined || result.nextPageToken === token) return;
       token = result.nextPageToken;
