@@ -292,6 +292,17 @@ export class Poller {
       });
       return undefined;
     }
+    if (!baselined && chat.unreadCount === 0 && chat.updatedAt !== undefined) {
+      // The same without a newest id: start from the time of its last change, and read its
+      // history only when it changes again (a first start of 10 000 chats costs no history).
+      await this.store.cursors.set(key, {
+        lastId: "0",
+        changeToken: chat.changeToken,
+        syncedAt: Date.now(),
+        baselineAt: chat.updatedAt,
+      });
+      return undefined;
+    }
     return {
       changeToken: chat.changeToken,
       firstSight: baselined ? "all" : "unread",
@@ -324,22 +335,26 @@ export class Poller {
       // State first: a buyer message delivered after it reopens a closed chat's topic.
       if (request.state) await this.topics.update(account, chatId, request.state);
       const fetchedAt = Date.now();
-      if (cursor) {
+      if (cursor && cursor.baselineAt === undefined) {
         const messages = await this.fetchSlot(() =>
           account.provider.messagesAfter(chatId, cursor.lastId, signal),
         );
         request.fetched?.();
         await this.inbound.deliver(account, chatId, messages, request.changeToken);
-        const synced = await this.store.cursors.get(key);
-        if (synced) await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt });
       } else {
         const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
         request.fetched?.();
-        const wanted =
-          request.firstSight === "unread" ? recent.filter((m) => m.unread !== false) : recent;
+        const since = cursor?.baselineAt;
+        const wanted = recent.filter((m) =>
+          since !== undefined
+            ? isAfter(m, since)
+            : request.firstSight === "all" || m.unread !== false,
+        );
         await this.inbound.deliver(account, chatId, wanted, request.changeToken);
         await this.baseline(key, recent, request);
       }
+      const synced = await this.store.cursors.get(key);
+      if (synced) await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt });
       if (this.chatErrors.delete(key)) {
         this.log.info({ account: account.id, chatId }, "chat sync recovered");
       }
@@ -386,6 +401,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * Newer than a baseline time. A message of that very time counts only when unread: the chat
+ * had nothing unread at the baseline, and a lost buyer message is worse than a repeated one.
+ */
+function isAfter(message: MarketMessage, since: number): boolean {
+  const at = Date.parse(message.createdAt);
+  return Number.isNaN(at) || at > since || (at === since && message.unread !== false);
 }
 
 /** Chats synced at once on a first start (fetches are further limited by fetchSlot). */

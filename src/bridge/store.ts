@@ -42,6 +42,11 @@ export interface CursorRecord {
   changeToken: string;
   /** When the last sync read the history (ms). */
   syncedAt?: number;
+  /**
+   * Set on a first start when the list has no newest message id (Yandex): messages up to this
+   * time (ms) were there already and stay unposted. `lastId` is "0" until the chat's first sync.
+   */
+  baselineAt?: number;
 }
 
 export interface AccountState {
