@@ -80,8 +80,10 @@ interface CycleEvent {
  */
 function virtualClock(): { step: (cycles: number) => void; restore: () => void } {
   const real = Date.now;
-  const base = real();
-  let offset = 0;
+  // The bridge starts a minute after the shop's chats were last written to, as on a real
+  // shop; otherwise the same-second re-check (Yandex updatedAt) reads every chat once.
+  const base = real() + 60_000;
+  let offset = base - real();
   Date.now = () => real() + offset;
   return {
     step(cycles) {
