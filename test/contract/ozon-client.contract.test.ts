@@ -15,6 +15,7 @@ import { collect } from "../support/provider-http.ts";
 import { bodyText, headerRecord } from "./dispatched.ts";
 import { parseLossless } from "./lossless-json.ts";
 import { ozonChatPaths, validateOzonRequest } from "./schema.ts";
+import { bytes, steps } from "./steps.ts";
 
 const CLIENT_ID = "836412";
 const API_KEY = "0f6b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d";
@@ -61,12 +62,6 @@ function roundingChanges(id: string): boolean {
   return BigInt(Number(id)).toString() !== id;
 }
 
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17 + (i >> 3)) & 0xff;
-  return out;
-}
-
 describe("Ozon client against the official chat contract", () => {
   const sent: Dispatched[] = [];
   let fake: FakeOzon;
@@ -90,16 +85,7 @@ describe("Ozon client against the official chat contract", () => {
   let readUpToId = "";
   let unreadAfterPartialRead = -1;
   let unreadAfterFullRead = -1;
-  const failures: string[] = [];
-
-  async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
-  }
+  const { step, failures } = steps();
   const texts = [
     "Здравствуйте! Заказ уже в пути 🚚📦",
     "Спасибо за покупку!\nЕсли что-то не так — пишите 🙏 👨‍👩‍👧",

@@ -24,6 +24,7 @@ import { collect } from "../support/provider-http.ts";
 import { bodyText, headerRecord } from "./dispatched.ts";
 import type { MultipartPartInfo } from "./schema.ts";
 import { validateYandexRequest, yandexContract } from "./schema.ts";
+import { bytes, steps } from "./steps.ts";
 
 const API_KEY = "ACMA:I4c4CxCSYaI41RSC2uYWP2qj3Rhhm4knMiBEga5K:151c0664";
 const BUSINESS_ID = 4815162342;
@@ -79,12 +80,6 @@ interface ClientPart {
   filename: string | undefined;
   type: string | undefined;
   bytes: Uint8Array;
-}
-
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17 + (i >> 3)) & 0xff;
-  return out;
 }
 
 /** The contract's operations as method + path pattern, read from the document itself. */
@@ -206,16 +201,7 @@ describe("Yandex Market client against the official chat contract", () => {
   let requestsAfterMarkRead = -1;
   let burstStart = -1;
   let burstResults: unknown[] = [];
-  const failures: string[] = [];
-
-  async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
-  }
+  const { step, failures } = steps();
 
   const texts = [
     "Здравствуйте! Заказ уже в пути 🚚📦",

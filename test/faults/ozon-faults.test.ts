@@ -4,8 +4,10 @@
 // and the log says what happened once (a failure the client's read retry absorbs says nothing).
 import { beforeAll, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
+import { OZON, useChatWorld } from "./lane-chat.ts";
 import {
   describeLines,
+  expectOneProblem,
   lane,
   OZON_ACCOUNT,
   OZON_HISTORY,
@@ -13,96 +15,46 @@ import {
   OZON_READ,
   OZON_SEND,
   OZON_SEND_FILE,
-  STAFF,
+  problems,
   useWorld,
   type World,
 } from "./world.ts";
 
-/** One Ozon chat with its topic, and the buyer texts a lane saw arrive once. */
-function ozonChat(world: World) {
-  const state = { chat: "", thread: 0, seq: 0 };
-  const delivered: string[] = [];
-  beforeAll(async () => {
-    const opened = await world.openOzonChat("Здравствуйте, вопрос по заказу");
-    state.chat = opened.chat;
-    state.thread = opened.thread;
-  }, 30_000);
-  return {
-    get chat() {
-      return state.chat;
-    },
-    get thread() {
-      return state.thread;
-    },
-    /** A unique text for the current test. */
-    next: (label: string) => `${label} #${++state.seq}`,
-    /** Waits for `text` in the topic, expects one copy, and remembers it for noneTwice. */
-    async arrivesOnce(text: string): Promise<void> {
-      expect(await world.waitForBuyerText(state.thread, text, 30_000)).toBe(1);
-      delivered.push(text);
-    },
-    /** After three more poll cycles, every remembered text is still there once. */
-    async noneTwice(): Promise<void> {
-      await world.ozonCycles(3);
-      const texts = world.buyerTexts(state.thread);
-      for (const text of delivered)
-        expect(
-          texts.filter((t) => t === text),
-          text,
-        ).toHaveLength(1);
-      expect(world.ozon.contractViolations).toEqual([]);
-      expect(world.telegram.messagesIn(STAFF, "general")).toEqual([]);
-    },
-  };
-}
-
-/** Warnings and errors since `mark`, by message. */
-const problems = (world: World, mark: number) =>
-  world.problemsSince(mark).map((line) => String(line.msg));
+/** An Ozon-only World and one chat with its topic, for the calling lane. */
+const ozonLane = () => useChatWorld(OZON, "Здравствуйте, вопрос по заказу");
 
 lane("Ozon chat/list fails", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
   it("absorbs a single 500 in the read retry, without a warning", async () => {
-    const mark = world.mark();
-    const text = c.next("after one list 500");
-    world.ozon.failNext(OZON_LIST, { status: 500 });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after one list 500", () =>
+      world.ozon.failNext(OZON_LIST, { status: 500 }),
+    );
     expect(world.problemsSince(mark), describeLines(world.problemsSince(mark))).toEqual([]);
   });
 
   it("logs 502s that outlast the read retries once, then delivers", async () => {
-    const mark = world.mark();
-    const text = c.next("after list 502");
-    world.ozon.failNext(OZON_LIST, { status: 502, times: 3 });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["polling failed; will retry"]);
-    expect(String(lines[0]?.err)).toContain("HTTP 502");
+    const mark = await c.arrivesOnceAfter("after list 502", () =>
+      world.ozon.failNext(OZON_LIST, { status: 502, times: 3 }),
+    );
+    expectOneProblem(world, mark, "polling failed; will retry", "HTTP 502");
     await waitFor(() => world.logsSince(mark).some((l) => l.msg === "polling recovered"));
   });
 
   it("waits out a 429 without a retry hint, without a warning", async () => {
-    const mark = world.mark();
-    const text = c.next("after list 429 without hint");
-    world.ozon.failNext(OZON_LIST, {
-      status: 429,
-      body: { code: 8, message: "You have reached request rate limit per second", details: [] },
-    });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after list 429 without hint", () =>
+      world.ozon.failNext(OZON_LIST, {
+        status: 429,
+        body: { code: 8, message: "You have reached request rate limit per second", details: [] },
+      }),
+    );
     expect(problems(world, mark)).toEqual([]);
   });
 
   it("waits out a 429 with Retry-After, without a warning", async () => {
-    const mark = world.mark();
-    const text = c.next("after list 429 with Retry-After");
-    world.ozon.failNext(OZON_LIST, { status: 429, headers: { "retry-after": "1" } });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after list 429 with Retry-After", () =>
+      world.ozon.failNext(OZON_LIST, { status: 429, headers: { "retry-after": "1" } }),
+    );
     expect(problems(world, mark)).toEqual([]);
   });
 
@@ -147,53 +99,39 @@ lane("Ozon chat/list fails", () => {
 });
 
 lane("Ozon chat/history and chat files fail", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
   it("logs 503s that outlast the read retries once, then delivers", async () => {
-    const mark = world.mark();
-    const text = c.next("after history 503");
-    world.ozon.failNext(OZON_HISTORY, { status: 503, times: 3 });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toContain("HTTP 503");
+    const mark = await c.arrivesOnceAfter("after history 503", () =>
+      world.ozon.failNext(OZON_HISTORY, { status: 503, times: 3 }),
+    );
+    expectOneProblem(world, mark, "chat sync failed; will retry", "HTTP 503");
     await waitFor(() => world.logsSince(mark).some((l) => l.msg === "chat sync recovered"));
   });
 
   it("logs connection resets once, then delivers", async () => {
-    const mark = world.mark();
-    const text = c.next("after history resets");
-    for (let i = 0; i < 3; i++) world.ozon.resetNext(OZON_HISTORY);
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toMatch(/network error/);
+    const mark = await c.arrivesOnceAfter("after history resets", () => {
+      for (let i = 0; i < 3; i++) world.ozon.resetNext(OZON_HISTORY);
+    });
+    expectOneProblem(world, mark, "chat sync failed; will retry", /network error/);
   });
 
   it.each(["end", "close"] as const)(
     "logs answers cut short (%s) once, then delivers",
     async (mode) => {
-      const mark = world.mark();
-      const text = c.next(`after history truncated (${mode})`);
-      for (let i = 0; i < 3; i++) world.ozon.truncateNext(OZON_HISTORY, { mode });
-      world.ozon.buyerWrites(c.chat, text);
-      await c.arrivesOnce(text);
-      const lines = world.problemsSince(mark);
-      expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-      expect(String(lines[0]?.err)).toMatch(mode === "end" ? /malformed JSON/ : /network error/);
+      const mark = await c.arrivesOnceAfter(`after history truncated (${mode})`, () => {
+        for (let i = 0; i < 3; i++) world.ozon.truncateNext(OZON_HISTORY, { mode });
+      });
+      const err = mode === "end" ? /malformed JSON/ : /network error/;
+      expectOneProblem(world, mark, "chat sync failed; will retry", err);
     },
   );
 
   it("logs a proxy's HTML page answered with 200 once, then delivers", async () => {
-    const mark = world.mark();
-    const text = c.next("after HTML answers");
     const html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
-    world.ozon.failNext(OZON_HISTORY, { status: 200, body: html, times: 3 });
-    world.ozon.buyerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after HTML answers", () =>
+      world.ozon.failNext(OZON_HISTORY, { status: 200, body: html, times: 3 }),
+    );
     expect(problems(world, mark)).toEqual(["chat sync failed; will retry"]);
   });
 
@@ -204,9 +142,8 @@ lane("Ozon chat/history and chat files fail", () => {
     const photos = () => world.buyerPosts(c.thread).filter((m) => m.message.photo !== undefined);
     await waitFor(() => photos().length > 0, { timeoutMs: 30_000, message: "the photo" });
     expect(photos()).toHaveLength(1);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toMatch(/GET .*\/v2\/chat\/file\/.*network error/);
+    const err = /GET .*\/v2\/chat\/file\/.*network error/;
+    expectOneProblem(world, mark, "chat sync failed; will retry", err);
   });
 
   it("logs a file download 500 once and posts the file when it works", async () => {
@@ -260,18 +197,7 @@ lane("Ozon chat/history and chat files fail", () => {
 });
 
 lane("Ozon sends fail", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
-
-  /** Sends a staff text into the chat's topic and waits for its receipt. */
-  async function staffText(text: string) {
-    const message = world.telegram.staffSends({ threadId: c.thread, text });
-    await world.receiptOn(message.message_id);
-    return message;
-  }
-  const sentTexts = () =>
-    world.ozon.sentBySeller(c.chat).flatMap((s) => (s.kind === "text" ? [s.text] : []));
-  const copiesOf = (text: string) => sentTexts().filter((t) => t === text).length;
+  const { world, c } = ozonLane();
 
   it.each([
     ["500", { status: 500 }],
@@ -280,31 +206,24 @@ lane("Ozon sends fail", () => {
     const mark = world.mark();
     const text = c.next(`staff after send ${_label}`);
     world.ozon.failNext(OZON_SEND, fault);
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["staff message not sent yet; retrying"]);
-    expect(String(lines[0]?.err)).toContain(`HTTP ${fault.status}`);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
+    expectOneProblem(world, mark, "staff message not sent yet; retrying", `HTTP ${fault.status}`);
   });
 
   it("retries send/message after the connection was reset before Ozon got it", async () => {
     const mark = world.mark();
     const text = c.next("staff after a reset");
     world.ozon.resetNext(OZON_SEND);
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
   it("retries send/file after a 503 and sends the document once", async () => {
     const mark = world.mark();
-    const bytes = Buffer.from("%PDF-1.4 staff document");
-    const doc = world.telegram.addFile(bytes, { name: "акт.pdf", mime: "application/pdf" });
     world.ozon.failNext(OZON_SEND_FILE, { status: 503 });
-    const message = world.telegram.staffSends({ threadId: c.thread, document: doc });
-    await world.receiptOn(message.message_id);
-    const files = world.ozon.sentBySeller(c.chat).filter((s) => s.kind === "file");
-    expect(files.filter((f) => f.kind === "file" && f.bytes.equals(bytes))).toHaveLength(1);
+    await c.staffDocumentArrivesOnce("акт.pdf", Buffer.from("%PDF-1.4 staff document"));
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
@@ -312,8 +231,8 @@ lane("Ozon sends fail", () => {
     const mark = world.mark();
     const text = c.next("staff while chat/read fails");
     world.ozon.failNext(OZON_READ, { status: 500 });
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
     // The receipt comes first; marking the chat read follows it.
     await waitFor(() => problems(world, mark).length > 0);
     expect(problems(world, mark)).toEqual(["could not mark the chat read"]);
@@ -329,7 +248,7 @@ lane("Ozon sends fail", () => {
     const two = world.telegram.staffSends({ threadId: c.thread, text: second });
     await world.receiptOn(one.message_id);
     await world.receiptOn(two.message_id);
-    expect(sentTexts().filter((t) => t === first || t === second)).toEqual([first, second]);
+    expect(c.sentTexts().filter((t) => t === first || t === second)).toEqual([first, second]);
   });
 
   // Ozon answered the send with 200 but the body was cut short: the 2xx counts, nothing is sent
@@ -337,8 +256,8 @@ lane("Ozon sends fail", () => {
   it("does not send again when Ozon accepted a message but its answer was cut", async () => {
     const text = c.next("staff, answer cut");
     world.ozon.truncateNext(OZON_SEND);
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
   });
 
   // Ozon carried out the send but the answer was lost. Ozon has no idempotency key, and this is
@@ -347,8 +266,8 @@ lane("Ozon sends fail", () => {
   it("does not send again when Ozon carried out a send whose answer was lost", async () => {
     const text = c.next("staff, answer lost");
     world.ozon.resetNext(OZON_SEND, { afterProcessing: true });
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
   });
 });
 

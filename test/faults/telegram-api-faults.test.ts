@@ -3,80 +3,45 @@
 // errors on getUpdates, getFile and file downloads. For each: the process keeps running, the
 // affected message arrives once when the fault clears, and the log says what happened once.
 // (test/integration/telegram-faults.test.ts covers closed topics and lost sendMessage answers.)
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DOWNLOAD_ROUTE } from "../fakes/telegram.ts";
 import { waitFor } from "../support/wait-for.ts";
-import { lane, OZON_SEND, useWorld, type World } from "./world.ts";
+import { OZON, useChatWorld } from "./lane-chat.ts";
+import { expectOneProblem, lane, OZON_SEND, problems, type World } from "./world.ts";
 
-/** An Ozon chat with its topic, for one lane. */
-function ozonChat(world: World) {
-  const state = { chat: "", thread: 0, seq: 0 };
-  beforeAll(async () => {
-    const opened = await world.openOzonChat("Добрый день! Вопрос по доставке");
-    state.chat = opened.chat;
-    state.thread = opened.thread;
-  }, 30_000);
-  return {
-    get chat() {
-      return state.chat;
-    },
-    get thread() {
-      return state.thread;
-    },
-    next: (label: string) => `${label} #${++state.seq}`,
-  };
-}
-
-const problems = (world: World, mark: number) =>
-  world.problemsSince(mark).map((line) => String(line.msg));
-
-/** Texts that reached Ozon through send/message in a chat. */
-const sentToOzon = (world: World, chat: string) =>
-  world.ozon.sentBySeller(chat).flatMap((s) => (s.kind === "text" ? [s.text] : []));
+/** An Ozon-only World and one chat with its topic, for one lane. */
+const ozonLane = () => useChatWorld(OZON, "Добрый день! Вопрос по доставке");
 
 lane("Telegram refuses or fails buyer posts", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
-  const delivered: Array<{ thread: number; text: string }> = [];
-  const arrivesOnce = async (text: string, thread = c.thread) => {
-    expect(await world.waitForBuyerText(thread, text, 30_000)).toBe(1);
-    delivered.push({ thread, text });
-  };
+  const { world, c } = ozonLane();
 
   it("waits out a 429 with retry_after, without a warning", async () => {
-    const mark = world.mark();
-    const text = c.next("after a 429");
-    world.telegram.failNext("sendMessage", {
-      error_code: 429,
-      description: "Too Many Requests: retry after 1",
-      parameters: { retry_after: 1 },
-    });
-    world.ozon.buyerWrites(c.chat, text);
-    await arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after a 429", () =>
+      world.telegram.failNext("sendMessage", {
+        error_code: 429,
+        description: "Too Many Requests: retry after 1",
+        parameters: { retry_after: 1 },
+      }),
+    );
     expect(problems(world, mark)).toEqual([]);
   });
 
   it("retries a 502 and delivers once, without a warning", async () => {
-    const mark = world.mark();
-    const text = c.next("after a 502");
-    world.telegram.failNext("sendMessage", { error_code: 502, description: "Bad Gateway" });
-    world.ozon.buyerWrites(c.chat, text);
-    await arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after a 502", () =>
+      world.telegram.failNext("sendMessage", { error_code: 502, description: "Bad Gateway" }),
+    );
     expect(problems(world, mark)).toEqual([]);
   });
 
   it('logs a "can\'t parse entities" refusal once and delivers on the next poll', async () => {
-    const mark = world.mark();
-    const text = c.next("after can't parse entities");
-    world.telegram.failNext("sendMessage", {
-      error_code: 400,
-      description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
-    });
-    world.ozon.buyerWrites(c.chat, text);
-    await arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toContain("can't parse entities");
+    const mark = await c.arrivesOnceAfter("after can't parse entities", () =>
+      world.telegram.failNext("sendMessage", {
+        error_code: 400,
+        description:
+          'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
+      }),
+    );
+    expectOneProblem(world, mark, "chat sync failed; will retry", "can't parse entities");
   });
 
   it("posts an image Telegram refuses as a photo as a document", async () => {
@@ -95,11 +60,9 @@ lane("Telegram refuses or fails buyer posts", () => {
   });
 
   it("reopens a topic a human closed and delivers into it, without a warning", async () => {
-    const mark = world.mark();
-    world.telegram.closeTopicByHuman(c.thread);
-    const text = c.next("into a closed topic");
-    world.ozon.buyerWrites(c.chat, text);
-    await arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("into a closed topic", () =>
+      world.telegram.closeTopicByHuman(c.thread),
+    );
     expect(world.telegram.topic(c.thread)?.closed).toBe(false);
     expect(problems(world, mark)).toEqual([]);
   });
@@ -114,18 +77,20 @@ lane("Telegram refuses or fails buyer posts", () => {
       const now = world.threadOf(c.chat);
       return now !== undefined && now !== old ? now : undefined;
     });
-    await arrivesOnce(text, thread);
+    await c.arrivesOnce(text, thread);
     expect(problems(world, mark)).toEqual(["topic was deleted in Telegram; creating it again"]);
     const answer = c.next("staff answer from the new topic");
     const staff = world.telegram.staffSends({ threadId: thread, text: answer });
     await world.receiptOn(staff.message_id);
-    expect(sentToOzon(world, c.chat).filter((t) => t === answer)).toHaveLength(1);
+    expect(c.sentTexts().filter((t) => t === answer)).toHaveLength(1);
   });
 
   it("posted nothing twice, three poll cycles later", async () => {
     await world.ozonCycles(3);
     // Posts in the topic the human deleted went with it.
-    const alive = delivered.filter(({ thread }) => world.telegram.topic(thread)?.deleted === false);
+    const alive = c.delivered.filter(
+      ({ thread }) => world.telegram.topic(thread)?.deleted === false,
+    );
     expect(alive.length).toBeGreaterThan(0);
     for (const { thread, text } of alive) {
       expect(
@@ -138,8 +103,7 @@ lane("Telegram refuses or fails buyer posts", () => {
 });
 
 lane("Telegram getUpdates fails", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
   /**
    * Makes the next getUpdates call meet the faults queued before: the long poll in flight is
@@ -163,9 +127,8 @@ lane("Telegram getUpdates fails", () => {
 
   async function staffMessageArrivesOnce(label: string): Promise<void> {
     const text = c.next(label);
-    const staff = world.telegram.staffSends({ threadId: c.thread, text });
-    await world.receiptOn(staff.message_id, 30_000);
-    expect(sentToOzon(world, c.chat).filter((t) => t === text)).toHaveLength(1);
+    await c.staffWrites(text, 30_000);
+    expect(c.sentTexts().filter((t) => t === text)).toHaveLength(1);
   }
 
   it("gets a staff message once after getUpdates lost its connection twice", async () => {
@@ -216,27 +179,16 @@ lane("Telegram getUpdates fails", () => {
 });
 
 lane("Telegram files and receipts fail", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
-  async function staffDocument(name: string) {
-    const bytes = Buffer.from(`%PDF-1.4 ${name}`);
-    const doc = world.telegram.addFile(bytes, { name, mime: "application/pdf" });
-    const message = world.telegram.staffSends({ threadId: c.thread, document: doc });
-    await world.receiptOn(message.message_id, 30_000);
-    const copies = world.ozon
-      .sentBySeller(c.chat)
-      .filter((s) => s.kind === "file" && s.bytes.equals(bytes));
-    expect(copies).toHaveLength(1);
-  }
+  const staffDocument = (name: string) =>
+    c.staffDocumentArrivesOnce(name, Buffer.from(`%PDF-1.4 ${name}`), 30_000);
 
   it("retries a staff document whose download from Telegram lost its connection", async () => {
     const mark = world.mark();
     world.telegram.dropNext(DOWNLOAD_ROUTE);
     await staffDocument("счёт-1.pdf");
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["staff message not sent yet; retrying"]);
-    expect(String(lines[0]?.err)).toMatch(/file download failed/);
+    expectOneProblem(world, mark, "staff message not sent yet; retrying", /file download failed/);
   });
 
   it("retries a staff document whose download answered 502", async () => {
@@ -268,16 +220,15 @@ lane("Telegram files and receipts fail", () => {
     });
     const text = c.next("staff whose receipt fails");
     world.telegram.staffSends({ threadId: c.thread, text });
-    await waitFor(() => sentToOzon(world, c.chat).includes(text), { timeoutMs: 20_000 });
+    await waitFor(() => c.sentTexts().includes(text), { timeoutMs: 20_000 });
     await waitFor(() => problems(world, mark).length > 0);
-    expect(sentToOzon(world, c.chat).filter((t) => t === text)).toHaveLength(1);
+    expect(c.sentTexts().filter((t) => t === text)).toHaveLength(1);
     expect(problems(world, mark)).toEqual(["could not set the sent receipt"]);
   });
 });
 
 lane("Renaming a topic for its status fails", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
   /** Staff answer, so the topic turns 🟢 and the buyer's next message renames it 🔴. */
   async function answered(): Promise<void> {
@@ -322,8 +273,7 @@ lane("Renaming a topic for its status fails", () => {
 });
 
 lane("The bridge is killed around a staff message", () => {
-  const world = useWorld({ accounts: ["ozon"] });
-  const c = ozonChat(world);
+  const { world, c } = ozonLane();
 
   it("sends a staff message stored before the kill once after the restart", async () => {
     // Ozon fails, so the message is stored and waits for its retry when the process dies.
@@ -337,7 +287,7 @@ lane("The bridge is killed around a staff message", () => {
     await drainOzon(world, OZON_SEND);
     await world.startBridge();
     await world.receiptOn(staff.message_id, 30_000);
-    expect(sentToOzon(world, c.chat).filter((t) => t === text)).toHaveLength(1);
+    expect(c.sentTexts().filter((t) => t === text)).toHaveLength(1);
   }, 60_000);
 
   // BUG (src/bridge/outbound.ts, Outbound.accept): re-delivered updates are recognised only
@@ -357,7 +307,7 @@ lane("The bridge is killed around a staff message", () => {
     await world.startBridge();
     await waitFor(() => world.telegram.pendingUpdates.length === 0, { timeoutMs: 20_000 });
     await world.ozonCycles(2);
-    expect(sentToOzon(world, c.chat).filter((t) => t === text)).toHaveLength(1);
+    expect(c.sentTexts().filter((t) => t === text)).toHaveLength(1);
   }, 60_000);
 });
 

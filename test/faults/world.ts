@@ -290,6 +290,27 @@ export function useWorld(options: WorldOptions = {}): World {
   return world;
 }
 
+/** Warnings and errors since `mark`, by message. */
+export function problems(world: World, mark: number): string[] {
+  return world.problemsSince(mark).map((line) => String(line.msg));
+}
+
+/**
+ * Exactly one warning or error since `mark`: `msg`, with an `err` that contains `err` (a string)
+ * or matches it (a RegExp). "Logged once" is what every fault suite asks of a fault that
+ * outlasts the retries.
+ */
+export function expectOneProblem(
+  world: World,
+  mark: number,
+  msg: string,
+  err: string | RegExp,
+): void {
+  const lines = world.problemsSince(mark);
+  expect(lines.map((l) => l.msg)).toEqual([msg]);
+  expect(String(lines[0]?.err)).toMatch(err);
+}
+
 /** Short summary of log lines for assertion messages: level, msg and err of each. */
 export function describeLines(lines: LogLine[]): string {
   return lines.map((l) => `${String(l.level)} ${String(l.msg)} ${String(l.err ?? "")}`).join("\n");

@@ -3,59 +3,14 @@
 // in a 200, unexpected enum values and missing optional fields. For each: the process keeps
 // running, the affected message arrives once when the fault clears, and the log says what
 // happened once (a failure the client's read retry absorbs says nothing).
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { yandexDate } from "../fakes/yandex.ts";
 import { waitFor } from "../support/wait-for.ts";
-import { describeLines, lane, STAFF, useWorld, type World } from "./world.ts";
+import { useChatWorld, YANDEX } from "./lane-chat.ts";
+import { describeLines, expectOneProblem, lane, problems, type World } from "./world.ts";
 
-/** One Yandex chat with its topic, and the buyer texts a lane saw arrive once. */
-function yandexChat(world: World) {
-  const state = { chat: 0, thread: 0, seq: 0, lastArrival: 0 };
-  const delivered: string[] = [];
-  beforeAll(async () => {
-    const opened = await world.openYandexChat("Здравствуйте, где мой заказ?");
-    state.chat = opened.chat;
-    state.thread = opened.thread;
-    state.lastArrival = Date.now();
-  }, 30_000);
-  return {
-    get chat() {
-      return state.chat;
-    },
-    get thread() {
-      return state.thread;
-    },
-    next: (label: string) => `${label} #${++state.seq}`,
-    /**
-     * Resolves once the wall clock is in a later second than the last arrival. Yandex dates have
-     * whole seconds and the bridge misses a message written in the second of its last sync of
-     * the chat (see the failing test below); the other tests must not trip over that bug.
-     */
-    async freshSecond(): Promise<void> {
-      const second = Math.floor(state.lastArrival / 1000);
-      await waitFor(() => Math.floor(Date.now() / 1000) > second, { timeoutMs: 2000 });
-    },
-    async arrivesOnce(text: string): Promise<void> {
-      expect(await world.waitForBuyerText(state.thread, text, 40_000)).toBe(1);
-      state.lastArrival = Date.now();
-      delivered.push(text);
-    },
-    async noneTwice(): Promise<void> {
-      await world.yandexCycles(3);
-      const texts = world.buyerTexts(state.thread);
-      for (const text of delivered)
-        expect(
-          texts.filter((t) => t === text),
-          text,
-        ).toHaveLength(1);
-      expect(world.yandex.contractViolations).toEqual([]);
-      expect(world.telegram.messagesIn(STAFF, "general")).toEqual([]);
-    },
-  };
-}
-
-const problems = (world: World, mark: number) =>
-  world.problemsSince(mark).map((line) => String(line.msg));
+/** A Yandex-only World and one chat with its topic, for the calling lane. */
+const yandexLane = () => useChatWorld(YANDEX, "Здравствуйте, где мой заказ?");
 
 /** The 420 Yandex sends when the hourly limit of a method is used up, ending in a second. */
 const usedUp420 = () => ({
@@ -66,68 +21,63 @@ const usedUp420 = () => ({
   },
 });
 
+/** When the newest message of a chat was written, as the fake dates it. */
+const newestDate = (world: World, chat: number) => world.yandex.messages(chat).at(-1)?.createdAt;
+
+/**
+ * A getChatHistory answer of an order chat with just `messages` (and `extra` result fields), to
+ * serve once in place of what Yandex has.
+ */
+const historyAnswer = (messages: object[], extra: object = {}) => ({
+  status: 200,
+  body: { status: "OK", result: { messages, context: { type: "ORDER" }, ...extra } },
+});
+
 lane("Yandex reads fail", () => {
-  const world = useWorld({ accounts: ["yandex"] });
-  const c = yandexChat(world);
+  const { world, c } = yandexLane();
 
   it("logs getChats 500s that outlast the read retries once, then delivers", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after getChats 500");
-    world.yandex.failNext("getChats", { status: 500, times: 3 });
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["polling failed; will retry"]);
-    expect(String(lines[0]?.err)).toContain("HTTP 500");
+    const mark = await c.arrivesOnceAfter("after getChats 500", () =>
+      world.yandex.failNext("getChats", { status: 500, times: 3 }),
+    );
+    expectOneProblem(world, mark, "polling failed; will retry", "HTTP 500");
     await waitFor(() => world.logsSince(mark).some((l) => l.msg === "polling recovered"));
   });
 
   it("waits out a 420 that names when the limit ends, without a warning", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after a used-up getChats limit");
-    world.yandex.failNext("getChats", usedUp420());
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after a used-up getChats limit", () =>
+      world.yandex.failNext("getChats", usedUp420()),
+    );
     expect(world.problemsSince(mark), describeLines(world.problemsSince(mark))).toEqual([]);
   });
 
   it("logs getChatHistory connection resets once, then delivers", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after history resets");
-    for (let i = 0; i < 3; i++) world.yandex.resetNext("getChatHistory");
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toMatch(/network error/);
+    const mark = await c.arrivesOnceAfter("after history resets", () => {
+      for (let i = 0; i < 3; i++) world.yandex.resetNext("getChatHistory");
+    });
+    expectOneProblem(world, mark, "chat sync failed; will retry", /network error/);
   });
 
   it("logs getChatHistory answers cut short once, then delivers", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after history cut short");
-    for (let i = 0; i < 3; i++) world.yandex.truncateNext("getChatHistory");
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toMatch(/malformed JSON/);
+    const mark = await c.arrivesOnceAfter("after history cut short", () => {
+      for (let i = 0; i < 3; i++) world.yandex.truncateNext("getChatHistory");
+    });
+    expectOneProblem(world, mark, "chat sync failed; will retry", /malformed JSON/);
   });
 
   it("logs a 200 that carries status ERROR once, then delivers", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after status ERROR in a 200");
-    world.yandex.failNext("getChatHistory", {
-      status: 200,
-      body: { status: "ERROR", errors: [{ code: "INTERNAL_ERROR", message: "try later" }] },
-      times: 3,
-    });
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after status ERROR in a 200", () =>
+      world.yandex.failNext("getChatHistory", {
+        status: 200,
+        body: { status: "ERROR", errors: [{ code: "INTERNAL_ERROR", message: "try later" }] },
+        times: 3,
+      }),
+    );
     expect(problems(world, mark)).toEqual(["chat sync failed; will retry"]);
   });
 
@@ -138,31 +88,26 @@ lane("Yandex reads fail", () => {
     world.yandex.customerSendsFile(c.chat, Buffer.from("%PDF-1.4 receipt"), name);
     world.yandex.resetNext("file");
     await c.arrivesOnce(name);
-    const lines = world.problemsSince(mark);
-    expect(lines.map((l) => l.msg)).toEqual(["chat sync failed; will retry"]);
-    expect(String(lines[0]?.err)).toMatch(/GET .*\/files\/.*network error/);
+    expectOneProblem(world, mark, "chat sync failed; will retry", /GET .*\/files\/.*network error/);
   });
 
   it("posted nothing twice, three poll cycles later", () => c.noneTwice());
 });
 
 lane("Yandex throttles without a hint, and a chat's details fail", () => {
-  const world = useWorld({ accounts: ["yandex"] });
-  const c = yandexChat(world);
+  const { world, c } = yandexLane();
 
   it("waits out a 420 without a used-up limit (the 4-parallel limit), without a warning", async () => {
     await c.freshSecond();
-    const mark = world.mark();
-    const text = c.next("after a parallel-limit 420");
-    world.yandex.failNext("getChatHistory", {
-      status: 420,
-      body: {
-        status: "ERROR",
-        errors: [{ code: "HIT_RATE_LIMIT", message: "Hit rate limit of 4 parallel requests" }],
-      },
-    });
-    world.yandex.customerWrites(c.chat, text);
-    await c.arrivesOnce(text);
+    const mark = await c.arrivesOnceAfter("after a parallel-limit 420", () =>
+      world.yandex.failNext("getChatHistory", {
+        status: 420,
+        body: {
+          status: "ERROR",
+          errors: [{ code: "HIT_RATE_LIMIT", message: "Hit rate limit of 4 parallel requests" }],
+        },
+      }),
+    );
     expect(problems(world, mark)).toEqual([]);
   }, 40_000);
 
@@ -188,8 +133,7 @@ lane("Yandex throttles without a hint, and a chat's details fail", () => {
 });
 
 lane("Yandex answers that differ from the spec", () => {
-  const world = useWorld({ accounts: ["yandex"] });
-  const c = yandexChat(world);
+  const { world, c } = yandexLane();
 
   it("shows a message from a sender type Yandex added later as a marketplace message", async () => {
     await c.freshSecond();
@@ -198,22 +142,18 @@ lane("Yandex answers that differ from the spec", () => {
     const buyerText = c.next("and a buyer message after it");
     const id = world.yandex.marketWrites(c.chat, text);
     const buyerId = world.yandex.customerWrites(c.chat, buyerText);
-    const createdAt = world.yandex.messages(c.chat).at(-1)?.createdAt;
+    const createdAt = newestDate(world, c.chat);
     // The next history answer names a sender the spec does not know; the rest is what Yandex has.
-    world.yandex.failNext("getChatHistory", {
-      status: 200,
-      body: {
-        status: "OK",
-        result: {
-          messages: [
-            { messageId: id, createdAt, sender: "ASSISTANT_BOT", message: text },
-            { messageId: buyerId, createdAt, sender: "CUSTOMER", message: buyerText },
-          ],
-          context: { type: "ORDER" },
-          paging: {},
-        },
-      },
-    });
+    world.yandex.failNext(
+      "getChatHistory",
+      historyAnswer(
+        [
+          { messageId: id, createdAt, sender: "ASSISTANT_BOT", message: text },
+          { messageId: buyerId, createdAt, sender: "CUSTOMER", message: buyerText },
+        ],
+        { paging: {} },
+      ),
+    );
     await c.arrivesOnce(buyerText);
     const system = world.silentPosts(c.thread).find((m) => m.message.text?.includes(text));
     expect(system?.message.text).toContain("ASSISTANT_BOT");
@@ -253,24 +193,18 @@ lane("Yandex answers that differ from the spec", () => {
     const mark = world.mark();
     const name = `фото-${c.next("p").replace(/\W/g, "")}.pdf`;
     const file = world.yandex.customerSendsFile(c.chat, Buffer.from("%PDF-1.4"), name);
-    const createdAt = world.yandex.messages(c.chat).at(-1)?.createdAt;
-    world.yandex.failNext("getChatHistory", {
-      status: 200,
-      body: {
-        status: "OK",
-        result: {
-          messages: [
-            {
-              messageId: file.messageId,
-              createdAt,
-              sender: "CUSTOMER",
-              payload: [{ name, url: file.url }],
-            },
-          ],
-          context: { type: "ORDER" },
+    const createdAt = newestDate(world, c.chat);
+    world.yandex.failNext(
+      "getChatHistory",
+      historyAnswer([
+        {
+          messageId: file.messageId,
+          createdAt,
+          sender: "CUSTOMER",
+          payload: [{ name, url: file.url }],
         },
-      },
-    });
+      ]),
+    );
     await c.arrivesOnce(name);
     expect(problems(world, mark)).toEqual([]);
   });
@@ -298,16 +232,7 @@ lane("Yandex answers that differ from the spec", () => {
 });
 
 lane("Yandex sends fail", () => {
-  const world = useWorld({ accounts: ["yandex"] });
-  const c = yandexChat(world);
-
-  async function staffText(text: string) {
-    const message = world.telegram.staffSends({ threadId: c.thread, text });
-    await world.receiptOn(message.message_id);
-    return message;
-  }
-  const copiesOf = (text: string) =>
-    world.yandex.sentByPartner(c.chat).filter((s) => s.kind === "text" && s.text === text).length;
+  const { world, c } = yandexLane();
 
   it.each([
     ["503", { status: 503 }],
@@ -320,8 +245,8 @@ lane("Yandex sends fail", () => {
     const mark = world.mark();
     const text = c.next(`staff after ${_label}`);
     world.yandex.failNext("sendMessageToChat", fault);
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
@@ -329,20 +254,15 @@ lane("Yandex sends fail", () => {
     const mark = world.mark();
     const text = c.next("staff after a reset");
     world.yandex.resetNext("sendMessageToChat");
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
   it("retries sendFileToChat after a 502 and sends the document once", async () => {
     const mark = world.mark();
-    const bytes = Buffer.from("%PDF-1.4 накладная");
-    const doc = world.telegram.addFile(bytes, { name: "накладная.pdf", mime: "application/pdf" });
     world.yandex.failNext("sendFileToChat", { status: 502 });
-    const message = world.telegram.staffSends({ threadId: c.thread, document: doc });
-    await world.receiptOn(message.message_id);
-    const files = world.yandex.sentByPartner(c.chat).filter((s) => s.kind === "file");
-    expect(files.filter((f) => f.kind === "file" && f.bytes.equals(bytes))).toHaveLength(1);
+    await c.staffDocumentArrivesOnce("накладная.pdf", Buffer.from("%PDF-1.4 накладная"));
     expect(problems(world, mark)).toEqual(["staff message not sent yet; retrying"]);
   });
 
@@ -351,7 +271,7 @@ lane("Yandex sends fail", () => {
   it("does not send again when Yandex accepted a message but its answer was cut", async () => {
     const text = c.next("staff, answer cut");
     world.yandex.truncateNext("sendMessageToChat");
-    await staffText(text);
-    expect(copiesOf(text)).toBe(1);
+    await c.staffWrites(text);
+    expect(c.copiesOf(text)).toBe(1);
   });
 });
