@@ -17,7 +17,7 @@ import {
   ProviderError,
 } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { chatKey, type Store } from "./store.ts";
+import { type CursorRecord, chatKey, type Store } from "./store.ts";
 import type { Topics } from "./topics.ts";
 
 /** How a chat without a cursor is treated. */
@@ -279,10 +279,7 @@ export class Poller {
         state: stateOf(chat),
       };
       if (cursor.changeToken !== chat.changeToken) return request;
-      // Same token, but the last sync read the history within the second of the last change:
-      // a message of that same second may have come after it.
-      const coarse = chat.updatedAt !== undefined && (cursor.syncedAt ?? 0) < chat.updatedAt + 1000;
-      return coarse ? request : undefined;
+      return unsettled(cursor, chat) ? request : undefined;
     }
     if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
       // Existing chat with nothing waiting: start from its newest message, silently.
@@ -295,10 +292,12 @@ export class Poller {
     if (!baselined && chat.unreadCount === 0 && chat.updatedAt !== undefined) {
       // The same without a newest id: start from the time of its last change, and read its
       // history only when it changes again (a first start of 10 000 chats costs no history).
+      const now = Date.now();
       await this.store.cursors.set(key, {
         lastId: "0",
         changeToken: chat.changeToken,
-        syncedAt: Date.now(),
+        syncedAt: now,
+        tokenSeenAt: now,
         baselineAt: chat.updatedAt,
       });
       return undefined;
@@ -354,7 +353,13 @@ export class Poller {
         await this.baseline(key, recent, request);
       }
       const synced = await this.store.cursors.get(key);
-      if (synced) await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt });
+      if (synced) {
+        // A push names no token: the token's first read stays what it was.
+        const sameToken =
+          request.changeToken === undefined || request.changeToken === cursor?.changeToken;
+        const tokenSeenAt = sameToken ? (cursor?.tokenSeenAt ?? fetchedAt) : fetchedAt;
+        await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt, tokenSeenAt });
+      }
       if (this.chatErrors.delete(key)) {
         this.log.info({ account: account.id, chatId }, "chat sync recovered");
       }
@@ -401,6 +406,22 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/** How far the marketplace's clock may be off ours. */
+const MAX_CLOCK_SKEW_MS = 30_000;
+
+/**
+ * A chat whose token has whole seconds (Yandex updatedAt) may have had a message in the same
+ * second as our read of it, which leaves the token as it was. One more read at least a second
+ * after the first read of the token settles it, whatever the two clocks say; so does a first
+ * read long after the change.
+ */
+function unsettled(cursor: CursorRecord, chat: ChatSummary): boolean {
+  if (chat.updatedAt === undefined) return false;
+  const readAt = cursor.syncedAt ?? 0;
+  const seenAt = cursor.tokenSeenAt ?? readAt;
+  return readAt - seenAt < 1000 && seenAt < chat.updatedAt + MAX_CLOCK_SKEW_MS;
 }
 
 /**

@@ -40,8 +40,10 @@ export interface CursorRecord {
   lastId: Id;
   /** The chat list's change token when the chat was last synced. */
   changeToken: string;
-  /** When the last sync read the history (ms). */
+  /** When the last sync read the history (ms, our clock). */
   syncedAt?: number;
+  /** When a sync first read the chat with its current change token (ms, our clock). */
+  tokenSeenAt?: number;
   /**
    * Set on a first start when the list has no newest message id (Yandex): messages up to this
    * time (ms) were there already and stay unposted. `lastId` is "0" until the chat's first sync.

@@ -14,7 +14,13 @@ const BUSINESS = 7654322;
 
 describe("first start on a Yandex Market cabinet with existing chats", () => {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF });
-  const yandex = new FakeYandex({ apiKey: YANDEX_KEY, businessId: BUSINESS });
+  // The cabinet's history was written an hour before the bridge starts.
+  let pastMs = 3_600_000;
+  const yandex = new FakeYandex({
+    apiKey: YANDEX_KEY,
+    businessId: BUSINESS,
+    now: () => new Date(Date.now() - pastMs),
+  });
   let bridge: BridgeProcess;
   const answered: number[] = [];
   let waiting: number;
@@ -51,6 +57,7 @@ describe("first start on a Yandex Market cabinet with existing chats", () => {
     }
     waiting = addChat();
     yandex.customerWrites(waiting, "still waiting for an answer");
+    pastMs = 0;
 
     bridge = startBridgeProcess({
       TELEGRAM_BOT_TOKEN: TOKEN,
