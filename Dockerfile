@@ -22,8 +22,11 @@ RUN cd node_modules/sqlite3 \
   && mv /tmp/node_sqlite3.node build/Release/
 
 FROM node:24-bookworm-slim
+# The memory settings of `npm start` (package.json): a small young generation and two malloc
+# arenas keep the resident size of a busy bridge about half of Node's defaults.
 ENV NODE_ENV=production \
-  DATA_DIR=/data
+  DATA_DIR=/data \
+  MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
@@ -39,4 +42,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HTTP_PORT || 8080}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself; the bridge stops within 10 s.
-CMD ["node", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=1", "src/main.ts"]

@@ -1,12 +1,18 @@
-// Starts the real entry point (`node src/main.ts`, what `npm start` runs) as a child process
-// with the given environment, and collects its output for assertions.
+// Starts the real entry point as a child process, by the very command `npm start` runs
+// (package.json's start script: node src/main.ts with its memory settings), with the given
+// environment, and collects its output for assertions.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { waitFor } from "./wait-for.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+
+/** package.json's start script; it ends by exec-ing node, so the child's pid is the bridge's. */
+export const START_SCRIPT: string = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
+).scripts.start;
 
 export interface BridgeProcess {
   child: ChildProcess;
@@ -29,12 +35,13 @@ export function startBridgeProcess(
 ): BridgeProcess {
   const [command, args] = options.viaNpm
     ? ["npm", ["start", "--silent"]]
-    : [process.execPath, ["src/main.ts"]];
+    : ["sh", ["-c", START_SCRIPT]];
   const child = spawn(command, args, {
     cwd: ROOT,
     // A clean environment: nothing from the developer's shell or a .env file leaks in.
     env: {
-      PATH: process.env.PATH ?? "",
+      // The node running the tests (the project's Node 24) comes first, as under npm.
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
       HOME: process.env.HOME ?? "",
       NODE_NO_WARNINGS: "1",
       // Any free port: several bridges run side by side in the tests.
