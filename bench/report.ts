@@ -12,7 +12,8 @@ npm run bench -- idle              # one part only (idle, overhead, backlog, mem
 Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market);
 nothing leaves the machine. The bridge is the real code: \`startBridge(config, log)\` from
 \`src/app.ts\` in-process (config from \`loadConfig\`, so every default is production's), or
-\`node src/main.ts\` through \`test/support/bridge-process.ts\`. The naive baseline
+the process \`npm start\` runs (package.json's start script: \`node --max-semi-space-size=1
+src/main.ts\` with \`MALLOC_ARENA_MAX=2\`) through \`test/support/bridge-process.ts\`. The naive baseline
 (\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers for the
 marketplace side, so a call costs the same and only the strategy differs. Every bridge/naive
 ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
@@ -25,13 +26,14 @@ ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs
 and snapshots the fake's request count inside each. Meanwhile \`Date.now\` runs on a virtual
 clock that advances 5 s per cycle (the default \`POLL_INTERVAL_SECONDS\`), so the poller's
 hourly getChats allowance (\`src/bridge/list-budget.ts\`) is spent exactly as in real hours of
-polling. Cycle 0 is the first start (its calls and time are reported separately), cycle 1 is
-left out. *One sweep period* runs from just after the first full sweep to the end of the next
-one, so it holds exactly one sweep and is the amortised steady state whatever the sweep
-schedule; *first hour* is cycles 2–721 and shows whether cycles were skipped (blind) because the
-allowance ran out. The fake Yandex's own hourly limits are lifted for this part only, so that
-the first start (one getChatHistory per chat) and the naive cycle finish instead of waiting out
-420s; the bridge's own allowance is untouched. Naive: one cycle = list every chat + history of
+polling; the bridge starts a minute after the chats were last written to, as on a real shop.
+Cycle 0 is the first start (its calls and time are reported separately). The sweep reads one
+page of the full listing every 12th cycle, in place of that cycle's unread call. *One sweep
+period* runs from the cycle that reads a sweep's first page to the cycle before the next
+sweep's first page, so it holds exactly one whole sweep; *first hour* is cycles 2–721 and shows
+whether cycles were skipped (blind) because the allowance ran out. The fake Yandex's own hourly
+limits are lifted for this part only, so that the naive cycle (one getChatHistory per chat)
+finishes instead of waiting out 420s; the bridge's own allowance is untouched. Naive: one cycle = list every chat + history of
 every chat (\`NaivePoller\`), averaged over 2 cycles (1 at 10 000 chats; cycles are identical).
 
 **Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
@@ -61,15 +63,22 @@ system temp directory:
 - *staff*: from the fake Telegram answering \`getUpdates\` with the staff message to the arrival
   of \`/v1/chat/send/message\` at the fake Ozon.
 
-**Memory** (\`bench/process.ts\`). \`node src/main.ts\` (via \`startBridgeProcess\`) first-starts on
+**Memory** (\`bench/process.ts\`). The start script's process (via \`startBridgeProcess\`) first-starts on
 a fake Ozon with 10 000 chats, each with one unread buyer message: 10 000 topics, headers and
 messages. Telegram's budget is set out of the way (\`TELEGRAM_GROUP_MESSAGES_PER_MINUTE=1000000\`).
 Three seconds after the last message arrived, RSS and peak RSS come from \`/proc/<pid>/status\`
 (VmRSS, VmHWM); heap figures from \`process.memoryUsage()\` written by \`bench/memory-probe.ts\`
 (preloaded with \`NODE_OPTIONS=--import\`, with \`--expose-gc\` for the after-GC figure) on SIGUSR2.
+Where the rest goes (measured once from \`/proc/<pid>/smaps\`, not by every run): about 55 MB is
+the node binary's own code, resident but file-backed and shared with every other Node process;
+loading \`src/\` as TypeScript (Node's type stripping) costs about 28 MB over the same modules
+compiled to JavaScript (importing \`src/app.ts\`: 117 MB against 89 MB); \`node -e 0\` alone is
+about 43 MB. Node's default young generation (16 MB semi-spaces) and one malloc arena per thread
+roughly doubled the figure, hence the start script's \`--max-semi-space-size=1\` and
+\`MALLOC_ARENA_MAX=2\`.
 
 **Cold start** (\`bench/process.ts\`). Five runs, each with a fresh \`DATA_DIR\`: spawning
-\`node src/main.ts\` → arrival of its first \`getUpdates\` at the fake Telegram. For scale, the
+the start script's command → arrival of its first \`getUpdates\` at the fake Telegram. For scale, the
 same number of runs of \`node -e 0\` and of a process that only imports \`src/app.ts\`.
 
 No test asserts any of these timings; \`npm test\` only type-checks and lints \`bench/\`.

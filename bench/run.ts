@@ -201,7 +201,7 @@ function coldRows(c: ColdStartFigures): void {
   const range = (values: number[]) =>
     `${ms(median(values))} (${ms(Math.min(...values))}–${ms(Math.max(...values))})`;
   row(
-    `Cold start: node src/main.ts → first getUpdates, median (min–max) of ${c.runs.length}`,
+    `Cold start: npm start's command → first getUpdates, median (min–max) of ${c.runs.length}`,
     range(c.runs),
     "< 1.5 s",
     verdict(median(c.runs) < 1500),
