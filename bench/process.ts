@@ -68,7 +68,7 @@ function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
 const MB = 1024 * 1024;
 
 export async function memory(chats: number): Promise<MemoryFigures> {
-  progress(`memory: node src/main.ts maps ${chats} chats and relays ${chats} messages`);
+  progress(`memory: npm start's command maps ${chats} chats and relays ${chats} messages`);
   const telegram = fakeTelegram();
   const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
   await telegram.start();
@@ -151,7 +151,7 @@ function timeToExit(args: string[]): Promise<number> {
 }
 
 export async function coldStart(runs: number): Promise<ColdStartFigures> {
-  progress(`cold start: ${runs} runs of node src/main.ts to its first getUpdates`);
+  progress(`cold start: ${runs} runs of npm start's command to its first getUpdates`);
   const telegram = fakeTelegram();
   const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
   await telegram.start();
