@@ -63,6 +63,11 @@ export class Poller {
     string,
     { pages: AsyncIterator<ChatSummary[]>; page: number }
   >();
+  /**
+   * Accounts whose page tokens do not last from one sweep cycle to the next: they sweep all
+   * pages at once, and as many sweep cycles as that took go by before the next one.
+   */
+  private readonly wholeSweeps = new Map<string, { waitCycles: number }>();
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -146,7 +151,7 @@ export class Poller {
       const started = performance.now();
       try {
         // Cycle 1 onwards, so a restart's second cycle reads the most recently active chats.
-        await this.cycle(account, status.cycles % this.sweepEvery === 1);
+        await this.cycle(account, (status.cycles - 1) % this.sweepEvery === 0);
         this.metrics.pollDuration(
           account.provider.marketplace,
           (performance.now() - started) / 1000,
@@ -238,6 +243,10 @@ export class Poller {
 
   /** One page of the account's running sweep; a finished sweep starts over from the newest. */
   private async *nextSweepPage(account: Account): AsyncGenerator<ChatSummary[]> {
+    if (this.wholeSweeps.has(account.id)) {
+      yield* this.wholeSweep(account);
+      return;
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       let sweep = this.sweeps.get(account.id);
       const started = !sweep;
@@ -251,7 +260,16 @@ export class Poller {
         next = await sweep.pages.next();
       } catch (error) {
         this.sweeps.delete(account.id);
-        throw error;
+        // The marketplaces document no lifetime for their page tokens. One refused a cycle
+        // later (not a network failure) is taken as expired: from now on, sweep in one go.
+        if (started || !(error instanceof ProviderError) || error.retryable) throw error;
+        this.log.warn(
+          { account: account.id, err: error.message },
+          "the chat list refused a page token from the previous sweep cycle; sweeping all pages at once from now on",
+        );
+        this.wholeSweeps.set(account.id, { waitCycles: 0 });
+        yield* this.wholeSweep(account);
+        return;
       }
       if (!next.done) {
         sweep.page++;
@@ -263,6 +281,22 @@ export class Poller {
       // started and had no pages at all.
       if (started) return;
     }
+  }
+
+  private async *wholeSweep(account: Account): AsyncGenerator<ChatSummary[]> {
+    const state = this.wholeSweeps.get(account.id) ?? { waitCycles: 0 };
+    const signal = this.stopController.signal;
+    if (state.waitCycles > 0) {
+      state.waitCycles--;
+      yield* account.provider.listChats("unread", signal);
+      return;
+    }
+    let pages = 0;
+    for await (const page of account.provider.listChats("all", signal)) {
+      pages++;
+      yield page;
+    }
+    state.waitCycles = pages - 1;
   }
 
   private async requestFor(

@@ -9,14 +9,21 @@ import { describe, expect, it } from "vitest";
 import type { Account } from "../../src/bridge/account.ts";
 import type { Inbound } from "../../src/bridge/inbound.ts";
 import { Poller } from "../../src/bridge/poller.ts";
-import type { ChatSummary, MarketplaceProvider } from "../../src/bridge/provider.ts";
+import {
+  type ChatSummary,
+  type MarketplaceProvider,
+  ProviderError,
+} from "../../src/bridge/provider.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
 import { Store } from "../../src/bridge/store.ts";
 import type { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
 
-/** 100 quiet chats behind a list call that pages by 20, optionally with an hourly limit. */
-function quietShop(listCallsPerHour?: number) {
+/**
+ * 100 quiet chats behind a list call that pages by 20, optionally with an hourly limit, and
+ * optionally with page tokens that expire as soon as any other list call is made.
+ */
+function quietShop(listCallsPerHour?: number, tokensExpire = false) {
   /** Every list call made, as "scope:page". */
   const calls: string[] = [];
   const chats: ChatSummary[] = Array.from({ length: 100 }, (_, i) => ({
@@ -39,7 +46,9 @@ function quietShop(listCallsPerHour?: number) {
     async *listChats(scope: "all" | "unread") {
       const listed = scope === "all" ? chats : [];
       for (let page = 0; page === 0 || page * 20 < listed.length; page++) {
+        const expired = tokensExpire && page > 0 && calls.at(-1) !== `${scope}:${page - 1}`;
         calls.push(`${scope}:${page}`);
+        if (expired) throw new ProviderError("invalid", "Ozon API: 400 invalid cursor");
         yield listed.slice(page * 20, page * 20 + 20);
       }
     },
@@ -47,9 +56,13 @@ function quietShop(listCallsPerHour?: number) {
   return { provider, calls };
 }
 
-async function pollQuietShop(options: { listCallsPerHour?: number; cycles: number }) {
+async function pollQuietShop(options: {
+  listCallsPerHour?: number;
+  tokensExpire?: boolean;
+  cycles: number;
+}) {
   const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-budget-")));
-  const { provider, calls } = quietShop(options.listCallsPerHour);
+  const { provider, calls } = quietShop(options.listCallsPerHour, options.tokensExpire);
   const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
   const poller = new Poller({
     accounts: [account],
@@ -89,5 +102,21 @@ describe("Poller list calls", () => {
     expect(calls.slice(0, 5 + 24)).toEqual([...firstStart, ...steady]);
     // At most one call per cycle after the first start (the last cycle may be under way).
     expect(calls.length - 5).toBeLessThanOrEqual(cycles);
+  });
+
+  it("sweeps in one go, as seldom, when page tokens do not last until the next sweep cycle", async () => {
+    const { calls } = await pollQuietShop({ tokensExpire: true, cycles: 24 });
+    const whole = ["all:0", "all:1", "all:2", "all:3", "all:4"];
+    expect(calls.slice(0, 5 + 2 + 1 + 5 + 9)).toEqual([
+      ...whole, // first start
+      "all:0", // cycle 1: the sweep's first page
+      "unread:0",
+      "all:1", // cycle 3: its token is refused, so the whole sweep follows in the same cycle
+      ...whole,
+      // The four sweep cycles the whole sweep took more go by with the cheap listing.
+      ...["unread:0", "unread:0", "unread:0", "unread:0", "unread:0"],
+      ...["unread:0", "unread:0", "unread:0", "unread:0"],
+    ]);
+    expect(calls.slice(22, 27)).toEqual(whole); // cycle 13: the next whole sweep
   });
 });
