@@ -1,6 +1,13 @@
 // File names and types: marketplaces derive a sent file's type from its name (Ozon says so),
 // and their download responses may not carry a useful Content-Type.
 
+/**
+ * Largest marketplace file the bridge downloads. Telegram bots may upload up to 50 MB, but
+ * downloads are buffered in memory before the upload; 20 MB keeps a few parallel transfers
+ * affordable.
+ */
+export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+
 const MIME_BY_EXTENSION: Record<string, string> = {
   jpg: "image/jpeg",
   jpeg: "image/jpeg",

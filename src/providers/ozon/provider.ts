@@ -13,7 +13,13 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import { effectiveMime, extensionOf, safeFileName, withExtension } from "../files.ts";
+import {
+  effectiveMime,
+  extensionOf,
+  MAX_DOWNLOAD_BYTES,
+  safeFileName,
+  withExtension,
+} from "../files.ts";
 import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
 import { mapChatSummary, mapMessage } from "./mapping.ts";
 
@@ -23,9 +29,6 @@ const MAX_TEXT_LENGTH = 1000;
 // Ozon documents no size limit for /v1/chat/send/file. The file travels base64-encoded in
 // a JSON body (+33 %), so stay well below anything a JSON gateway is likely to accept.
 const MAX_SEND_FILE_BYTES = 10 * 1024 * 1024;
-// Telegram bots may upload up to 50 MB, but downloads are buffered in memory before the
-// upload; 20 MB keeps a few parallel transfers affordable.
-const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const LIST_PAGE_SIZE = 100;
 const HISTORY_PAGE_SIZE = 100;
 const RECENT_MESSAGES = 50;

@@ -14,7 +14,13 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import { effectiveMime, extensionOf, safeFileName, withExtension } from "../files.ts";
+import {
+  effectiveMime,
+  extensionOf,
+  MAX_DOWNLOAD_BYTES,
+  safeFileName,
+  withExtension,
+} from "../files.ts";
 import {
   type ChatsFilter,
   type HistoryPage,
@@ -30,9 +36,6 @@ export type YandexProviderOptions = YandexClientOptions;
 const MAX_TEXT_LENGTH = 4096;
 // sendFileToChat: "Максимальный размер файла — 5 Мбайт".
 const MAX_SEND_FILE_BYTES = 5 * 1024 * 1024;
-// Telegram bots may upload up to 50 MB, but downloads are buffered in memory before the
-// upload; 20 MB keeps a few parallel transfers affordable.
-const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const RECENT_MESSAGES = 50;
 // Bounds against a server that keeps sending nextPageToken: 20 000 chats (getChats pages
 // hold 20), 2 000 new messages per call (the next poll continues from the newest id).
