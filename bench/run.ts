@@ -212,6 +212,10 @@ function coldRows(c: ColdStartFigures): void {
     "RSS of a started bridge with no chats (1 s after the first getUpdates)",
     mb(median(c.idleRssMb)),
   );
+  row(
+    "… the first start after an install (Node's compile cache still empty): cold start; RSS",
+    `${ms(c.firstStart.ms)}; ${mb(c.firstStart.idleRssMb)}`,
+  );
 }
 
 function table(): string {
