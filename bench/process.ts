@@ -34,6 +34,8 @@ export interface MemoryFigures {
   heapUsedAfterGcMb: number;
   externalMb: number;
   heapTotalMb: number;
+  /** A restarted bridge on the mapped chats, all read, after RESTART_CYCLES poll cycles. */
+  restarted: { rssMb: number; peakRssMb: number };
 }
 
 export interface ColdStartFigures {
@@ -76,6 +78,8 @@ function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
 }
 
 const MB = 1024 * 1024;
+/** Poll cycles of the restarted bridge before its memory is read: two sweep pages among them. */
+export const RESTART_CYCLES = 15;
 
 export async function memory(chats: number): Promise<MemoryFigures> {
   progress(`memory: npm start's command maps ${chats} chats and relays ${chats} messages`);
@@ -85,9 +89,11 @@ export async function memory(chats: number): Promise<MemoryFigures> {
   await ozon.start();
   // First start on a shop where every chat has one unread buyer message: each gets a topic
   // (createForumTopic, header) and its message, which is the most state per chat.
+  const chatIds: string[] = [];
   for (let i = 0; i < chats; i++) {
     const chat = ozon.addChat({ orderNumber: `${40_000_000 + i}-0001-1` });
     ozon.buyerWrites(chat, `mem-${i} Здравствуйте! Подскажите, когда доставка?`);
+    chatIds.push(chat);
   }
   let relayed = 0;
   telegram.onCall((call) => {
@@ -110,12 +116,13 @@ export async function memory(chats: number): Promise<MemoryFigures> {
     stdio: "ignore",
   });
   const started = now();
-  const bridge = startBridgeProcess({
+  const bridgeEnv = {
     ...env(telegram.url, ozon.url, dataDir, compileCache),
     // Telegram's budget is not what this figure is about; at 20/min the run would take hours.
     TELEGRAM_GROUP_MESSAGES_PER_MINUTE: "1000000",
     NODE_OPTIONS: nodeOptions,
-  });
+  };
+  let bridge = startBridgeProcess(bridgeEnv);
   try {
     const pid = bridge.child.pid;
     if (pid === undefined) throw new Error("bench: the bridge process did not start");
@@ -136,7 +143,31 @@ export async function memory(chats: number): Promise<MemoryFigures> {
       after: NodeJS.MemoryUsage;
     };
     const rssAfterGcMb = procStatusMb(pid, "VmRSS");
+
+    // The same shop a day later: staff have read everything, and a restarted bridge polls its
+    // 10 000 mapped chats (one list call a second here, a sweep page every 12th).
+    progress(
+      `memory: the bridge restarted on ${chats} mapped chats, ${RESTART_CYCLES} poll cycles`,
+    );
+    await bridge.stop();
+    for (const chat of chatIds) ozon.sellerReadsInCabinet(chat);
+    const listCalls = () => ozon.requests.filter((r) => r.path === "/v3/chat/list").length;
+    const listedBefore = listCalls();
+    bridge = startBridgeProcess({ ...bridgeEnv, POLL_INTERVAL_SECONDS: "1" });
+    const restartedPid = bridge.child.pid;
+    if (restartedPid === undefined) throw new Error("bench: the bridge process did not start");
+    await until(
+      () => listCalls() >= listedBefore + RESTART_CYCLES,
+      `${RESTART_CYCLES} poll cycles after the restart`,
+      120_000,
+      100,
+    );
+    const restarted = {
+      rssMb: procStatusMb(restartedPid, "VmRSS"),
+      peakRssMb: procStatusMb(restartedPid, "VmHWM"),
+    };
     return {
+      restarted,
       chats,
       messages: relayed,
       relayMs,

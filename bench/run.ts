@@ -9,7 +9,13 @@ import { type BacklogFigures, BUDGET, backlogBridge, backlogNaive } from "./back
 import { median, percentile, progress } from "./common.ts";
 import { type IdleFigures, idleRun, VIRTUAL_CYCLE_MS } from "./idle.ts";
 import { overheadPoll, overheadPushAndStaff } from "./latency.ts";
-import { type ColdStartFigures, coldStart, type MemoryFigures, memory } from "./process.ts";
+import {
+  type ColdStartFigures,
+  coldStart,
+  type MemoryFigures,
+  memory,
+  RESTART_CYCLES,
+} from "./process.ts";
 import { METHOD } from "./report.ts";
 
 const PARTS = ["idle", "overhead", "backlog", "memory", "cold"] as const;
@@ -195,6 +201,12 @@ function memoryRows(m: MemoryFigures): void {
     `${mb(m.rssAfterGcMb)}; ${mb(m.heapTotalMb)} / ${mb(m.heapUsedMb)} / ${mb(m.heapUsedAfterGcMb)}; ${mb(m.externalMb)}`,
   );
   row("… time from process start to the last message relayed", seconds(m.relayMs));
+  row(
+    `RSS of the bridge restarted on the ${m.chats.toLocaleString("en")} mapped chats after ${RESTART_CYCLES} poll cycles (peak)`,
+    `${mb(m.restarted.rssMb)} (${mb(m.restarted.peakRssMb)})`,
+    "< 120 MB",
+    verdict(m.restarted.rssMb < 120),
+  );
 }
 
 function coldRows(c: ColdStartFigures): void {
