@@ -150,22 +150,6 @@ export function median(samples: number[]): number {
   return percentile(samples, 50);
 }
 
-/** Runs `work` over `items` with at most `parallel` in flight. */
-export async function pool<T>(
-  items: T[],
-  parallel: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
-}
-
 export function progress(text: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 }

@@ -9,6 +9,7 @@ import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
+import { inPool } from "./pool.ts";
 import {
   type ChatSummary,
   compareIds,
@@ -469,19 +470,6 @@ function isAfter(message: MarketMessage, since: number): boolean {
 
 /** Chats synced at once on a first start (fetches are further limited by fetchSlot). */
 const FIRST_START_PARALLEL_SYNCS = 16;
-
-/** Runs `work` for every item, at most `parallel` at a time. */
-async function inPool<T>(
-  items: T[],
-  parallel: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-}
 
 function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
   return {
