@@ -38,6 +38,12 @@ interface SyncRequest {
   lastMessageId?: Id;
 }
 
+interface SyncEntry {
+  task: Promise<boolean>;
+  /** The latest request that came in while the chat was syncing. */
+  again?: SyncRequest;
+}
+
 export interface PollStatus {
   lastSuccessAt?: number;
   lastError?: string;
@@ -56,7 +62,9 @@ export class Poller {
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
   private readonly maxParallelFetches: number;
-  private readonly running = new Map<string, { task: Promise<boolean>; again?: SyncRequest }>();
+  private readonly running = new Map<string, SyncEntry>();
+  /** Accounts just started: sweep pages are read beside every cycle until one brings nothing. */
+  private readonly catchingUp = new Set<string>();
   private readonly chatErrors = new Map<string, string>();
   private readonly budgets = new Map<string, ListBudget>();
   /** Per account: the sweep in progress, read one page per sweep cycle. */
@@ -101,6 +109,7 @@ export class Poller {
   }
 
   start(): void {
+    for (const account of this.accounts) this.catchingUp.add(account.id);
     this.loops = this.accounts.map((account) => this.loop(account));
   }
 
@@ -125,19 +134,34 @@ export class Poller {
       current.again = request;
       return current.task;
     }
-    const entry: { task: Promise<boolean>; again?: SyncRequest } = { task: Promise.resolve(false) };
-    entry.task = (async () => {
+    const entry: SyncEntry = { task: Promise.resolve(false) };
+    this.running.set(key, entry);
+    entry.task = this.syncWhileAsked(account, chatId, request, entry);
+    return entry.task;
+  }
+
+  /** Syncs the chat again as long as requests came in meanwhile. */
+  private async syncWhileAsked(
+    account: Account,
+    chatId: Id,
+    request: SyncRequest,
+    entry: SyncEntry,
+  ): Promise<boolean> {
+    let ok = false;
+    try {
       let next: SyncRequest | undefined = request;
-      let ok = false;
       while (next && !this.stopController.signal.aborted) {
         entry.again = undefined;
         ok = await this.syncOnce(account, chatId, next);
         next = entry.again;
       }
-      return ok;
-    })().finally(() => this.running.delete(key));
-    this.running.set(key, entry);
-    return entry.task;
+    } finally {
+      // In the same step as the last look at `again`: a later request starts a new run instead
+      // of waiting on this finished one. A request left over at shutdown is dropped.
+      this.running.delete(chatKey(account.id, chatId));
+      entry.again?.fetched?.();
+    }
+    return ok;
   }
 
   private inFlight(): Promise<boolean>[] {
@@ -183,22 +207,38 @@ export class Poller {
       return;
     }
     const signal = this.stopController.signal;
-    const listing = !baselined
-      ? account.provider.listChats("all", signal)
-      : sweepPage
-        ? this.nextSweepPage(account)
-        : account.provider.listChats("unread", signal);
+    const listings = [
+      !baselined
+        ? account.provider.listChats("all", signal)
+        : sweepPage
+          ? this.nextSweepPage(account)
+          : account.provider.listChats("unread", signal),
+    ];
+    // After a restart, the sweep's first pages hold the chats most active while the bridge was
+    // stopped (read or answered in the cabinet meanwhile): one page per cycle beside the unread
+    // call, until a page brings nothing new. A first start lists everything anyway.
+    if (!baselined) this.catchingUp.delete(account.id);
+    const catchUp = baselined && !sweepPage && this.catchingUp.has(account.id);
+    if (catchUp) listings.push(this.nextSweepPage(account));
     const requests: { chatId: Id; request: SyncRequest }[] = [];
     let listed = 0;
     let calls = 0;
-    for await (const page of listing) {
-      calls++;
-      budget?.spend(1);
-      listed += page.length;
-      for (const chat of page) {
-        if (!chat.isBuyerChat) continue;
-        const request = await this.requestFor(account, chat, baselined);
-        if (request) requests.push({ chatId: chat.chatId, request });
+    for (const listing of listings) {
+      const before = requests.length;
+      for await (const page of listing) {
+        calls++;
+        budget?.spend(1);
+        listed += page.length;
+        for (const chat of page) {
+          if (!chat.isBuyerChat) continue;
+          const request = await this.requestFor(account, chat, baselined);
+          if (request) requests.push({ chatId: chat.chatId, request });
+        }
+        // A listing of many pages stops where the hourly allowance does.
+        if (budget && !budget.allows(1)) break;
+      }
+      if (listing !== listings[0] && requests.length === before) {
+        this.catchingUp.delete(account.id);
       }
     }
     const scope = !baselined ? "all" : sweepPage ? "sweep" : "unread";
@@ -209,7 +249,8 @@ export class Poller {
         calls,
         listed,
         changed: requests.length,
-        ...(sweepPage ? { sweepPage: this.sweeps.get(account.id)?.page ?? 0 } : {}),
+        ...(sweepPage || catchUp ? { sweepPage: this.sweeps.get(account.id)?.page ?? 0 } : {}),
+        ...(catchUp ? { catchUp } : {}),
       },
       "poll cycle",
     );
@@ -263,7 +304,10 @@ export class Poller {
         this.sweeps.delete(account.id);
         // The marketplaces document no lifetime for their page tokens. One refused a cycle
         // later (not a network failure) is taken as expired: from now on, sweep in one go.
-        if (started || !(error instanceof ProviderError) || error.retryable) throw error;
+        const refused =
+          error instanceof ProviderError &&
+          (error.kind === "invalid" || error.kind === "not_found");
+        if (started || !refused) throw error;
         this.log.warn(
           { account: account.id, err: error.message },
           "the chat list refused a page token from the previous sweep cycle; sweeping all pages at once from now on",
@@ -324,7 +368,7 @@ export class Poller {
       });
       return undefined;
     }
-    if (!baselined && chat.unreadCount === 0 && chat.updatedAt !== undefined) {
+    if (!baselined && chat.answered && chat.updatedAt !== undefined) {
       // The same without a newest id: start from the time of its last change, and read its
       // history only when it changes again (a first start of 10 000 chats costs no history).
       const now = Date.now();
@@ -460,12 +504,16 @@ function unsettled(cursor: CursorRecord, chat: ChatSummary): boolean {
 }
 
 /**
- * Newer than a baseline time. A message of that very time counts only when unread: the chat
+ * Newer than a baseline time. A message of that very second counts only when unread: the chat
  * had nothing unread at the baseline, and a lost buyer message is worse than a repeated one.
  */
 function isAfter(message: MarketMessage, since: number): boolean {
   const at = Date.parse(message.createdAt);
-  return Number.isNaN(at) || at > since || (at === since && message.unread !== false);
+  if (Number.isNaN(at)) return true;
+  // Whole seconds: a message's time may carry a fraction the list's time has not.
+  const second = Math.floor(at / 1000);
+  const sinceSecond = Math.floor(since / 1000);
+  return second > sinceSecond || (second === sinceSecond && message.unread !== false);
 }
 
 /** Chats synced at once on a first start (fetches are further limited by fetchSlot). */

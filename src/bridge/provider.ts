@@ -43,6 +43,8 @@ export interface ChatSummary {
   /** Id of the newest message when the list tells it. */
   lastMessageId?: Id;
   unreadCount: number;
+  /** The shop wrote the chat's last message: nothing in it waits for the shop. */
+  answered?: boolean;
   closed?: boolean;
   /** A dispute (arbitration) is running. */
   disputed?: boolean;

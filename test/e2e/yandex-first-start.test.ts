@@ -24,6 +24,7 @@ describe("first start on a Yandex Market cabinet with existing chats", () => {
   let bridge: BridgeProcess;
   const answered: number[] = [];
   let waiting: number;
+  let disputed: number;
 
   const buyerTexts = (chatId: number) => {
     const topic = telegram.topics(STAFF).find((t) => t.name.includes(String(orderOf(chatId))));
@@ -57,6 +58,11 @@ describe("first start on a Yandex Market cabinet with existing chats", () => {
     }
     waiting = addChat();
     yandex.customerWrites(waiting, "still waiting for an answer");
+    // A dispute is not in the "waiting for the shop" filter, yet its buyer wrote last.
+    disputed = addChat();
+    yandex.partnerWritesInCabinet(disputed, "our offer");
+    yandex.customerWrites(disputed, "not accepted, I open a dispute");
+    yandex.setStatus(disputed, "WAITING_FOR_ARBITER");
     pastMs = 0;
 
     bridge = startBridgeProcess({
@@ -78,12 +84,17 @@ describe("first start on a Yandex Market cabinet with existing chats", () => {
     await Promise.all([telegram.stop(), yandex.stop()]);
   });
 
-  it("mirrors the chat waiting for the shop and reads no history of the answered ones", async () => {
+  it("mirrors the chats whose buyer wrote last and reads no history of the answered ones", async () => {
     await waitFor(() => buyerTexts(waiting)?.length === 1, {
       timeoutMs: 10_000,
       message: "the waiting chat's question in its topic",
     });
     expect(buyerTexts(waiting)).toEqual(["still waiting for an answer"]);
+    await waitFor(() => buyerTexts(disputed)?.length === 1, {
+      timeoutMs: 10_000,
+      message: "the disputed chat's unanswered message in its topic",
+    });
+    expect(buyerTexts(disputed)).toEqual(["not accepted, I open a dispute"]);
     const listed = yandex.countByOperation("getChats");
     await waitFor(() => yandex.countByOperation("getChats") >= listed + 3, { timeoutMs: 10_000 });
     for (const chatId of answered) {

@@ -23,7 +23,7 @@ import { waitFor } from "../support/wait-for.ts";
  * 100 quiet chats behind a list call that pages by 20, optionally with an hourly limit, and
  * optionally with page tokens that expire as soon as any other list call is made.
  */
-function quietShop(listCallsPerHour?: number, tokensExpire = false) {
+function quietShop(listCallsPerHour?: number, tokensExpire = false, allUnread = false) {
   /** Every list call made, as "scope:page". */
   const calls: string[] = [];
   const chats: ChatSummary[] = Array.from({ length: 100 }, (_, i) => ({
@@ -44,7 +44,7 @@ function quietShop(listCallsPerHour?: number, tokensExpire = false) {
     },
     // Lazy like the real providers: a page is requested only when the caller asks for it.
     async *listChats(scope: "all" | "unread") {
-      const listed = scope === "all" ? chats : [];
+      const listed = scope === "all" || allUnread ? chats : [];
       for (let page = 0; page === 0 || page * 20 < listed.length; page++) {
         const expired = tokensExpire && page > 0 && calls.at(-1) !== `${scope}:${page - 1}`;
         calls.push(`${scope}:${page}`);
@@ -59,10 +59,25 @@ function quietShop(listCallsPerHour?: number, tokensExpire = false) {
 async function pollQuietShop(options: {
   listCallsPerHour?: number;
   tokensExpire?: boolean;
+  /** Every chat is listed as unread too (a shop whose buyers' last words stay unanswered). */
+  allUnread?: boolean;
+  /** A restart: the account is baselined and every chat has its cursor. */
+  restart?: { changedOnFirstPage: boolean };
   cycles: number;
 }) {
   const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-budget-")));
-  const { provider, calls } = quietShop(options.listCallsPerHour, options.tokensExpire);
+  const { provider, calls } = quietShop(
+    options.listCallsPerHour,
+    options.tokensExpire,
+    options.allUnread,
+  );
+  if (options.restart) {
+    await store.accounts.set("a", { baselined: true });
+    for (let i = 1; i <= 100; i++) {
+      const changed = options.restart.changedOnFirstPage && i <= 20;
+      await store.cursors.set(`a:${i}`, { lastId: "5", changeToken: changed ? "old" : "t" });
+    }
+  }
   const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
   const poller = new Poller({
     accounts: [account],
@@ -118,5 +133,35 @@ describe("Poller list calls", () => {
       ...["unread:0", "unread:0", "unread:0", "unread:0"],
     ]);
     expect(calls.slice(22, 27)).toEqual(whole); // cycle 13: the next whole sweep
+  });
+
+  it("stops a long unread listing where the hourly allowance ends", async () => {
+    const { calls } = await pollQuietShop({ listCallsPerHour: 10, allUnread: true, cycles: 20 });
+    expect(calls).toHaveLength(8);
+  });
+
+  it("after a restart, reads sweep pages beside the unread call until one brings nothing new", async () => {
+    const quiet = await pollQuietShop({ restart: { changedOnFirstPage: false }, cycles: 6 });
+    // Cycle 0: unread and the newest sweep page (nothing changed: caught up); cycle 1 is a
+    // sweep cycle; then one call per cycle again.
+    expect(quiet.calls.slice(0, 6)).toEqual([
+      "unread:0",
+      "all:0",
+      "all:1",
+      "unread:0",
+      "all:2",
+      "unread:0",
+    ]);
+    const busy = await pollQuietShop({ restart: { changedOnFirstPage: true }, cycles: 6 });
+    // The first page held chats that changed while stopped, so cycle 2 reads one more page.
+    expect(busy.calls.slice(0, 7)).toEqual([
+      "unread:0",
+      "all:0",
+      "all:1",
+      "unread:0",
+      "all:2",
+      "all:3",
+      "unread:0",
+    ]);
   });
 });

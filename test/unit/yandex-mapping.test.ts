@@ -34,6 +34,7 @@ describe("mapChatSummary", () => {
       isBuyerChat: true,
       changeToken: `${UPDATED}|WAITING_FOR_PARTNER`,
       unreadCount: 1,
+      answered: false,
       closed: false,
       disputed: false,
       updatedAt: Date.parse(UPDATED),
@@ -41,17 +42,22 @@ describe("mapChatSummary", () => {
     expect(mapChatSummary(chat({ status: "WAITING_FOR_ARBITER" }))?.disputed).toBe(true);
   });
 
+  // Only WAITING_FOR_CUSTOMER says the shop wrote last; in a dispute or a finished chat the
+  // buyer may have written last, unanswered.
   it.each([
-    ["NEW", 1, false],
-    ["WAITING_FOR_PARTNER", 1, false],
-    ["WAITING_FOR_CUSTOMER", 0, false],
-    ["WAITING_FOR_ARBITER", 0, false],
-    ["WAITING_FOR_MARKET", 0, false],
-    ["FINISHED", 0, true],
-    ["SOMETHING_NEW", 0, false],
-  ])("status %s → unreadCount %i, closed %s", (status, unreadCount, closed) => {
-    expect(mapChatSummary(chat({ status }))).toMatchObject({ unreadCount, closed });
-  });
+    ["NEW", 1, false, false],
+    ["WAITING_FOR_PARTNER", 1, false, false],
+    ["WAITING_FOR_CUSTOMER", 0, true, false],
+    ["WAITING_FOR_ARBITER", 0, false, false],
+    ["WAITING_FOR_MARKET", 0, false, false],
+    ["FINISHED", 0, false, true],
+    ["SOMETHING_NEW", 0, false, false],
+  ])(
+    "status %s → unreadCount %i, answered %s, closed %s",
+    (status, unreadCount, answered, closed) => {
+      expect(mapChatSummary(chat({ status }))).toMatchObject({ unreadCount, answered, closed });
+    },
+  );
 
   it.each([
     ["CHAT", { type: "ORDER" }, true],

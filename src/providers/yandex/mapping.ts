@@ -61,6 +61,7 @@ export function mapChatSummary(item: unknown): ChatSummary | undefined {
     changeToken: `${nonEmptyString(item.updatedAt) ?? ""}|${status}`,
     // Yandex keeps no unread counter: a chat waiting for the shop counts as one unread.
     unreadCount: AWAITING_SHOP.has(status) ? 1 : 0,
+    answered: status === "WAITING_FOR_CUSTOMER",
     closed: status === "FINISHED",
     disputed: isDisputed(item.type, status),
     ...updatedAtOf(item.updatedAt),
