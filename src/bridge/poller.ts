@@ -3,7 +3,8 @@
 // ask only for chats with unread messages; every `sweepEvery`-th reads instead the next page
 // of a slow sweep through all chats (newest activity first), which also catches seller
 // messages written in the marketplace cabinet and chats someone read there before we polled.
-// Only the first start lists every chat at once, to baseline them.
+// Only the first start lists every chat at once, to baseline them; after a restart, sweep
+// pages are read beside the unread call until one brings nothing new.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Inbound } from "./inbound.ts";
