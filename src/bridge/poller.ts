@@ -424,11 +424,12 @@ export class Poller {
         const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
         request.fetched?.();
         const since = cursor?.baselineAt;
-        const wanted = recent.filter((m) =>
+        const wanted =
           since !== undefined
-            ? isAfter(m, since)
-            : request.firstSight === "all" || m.unread !== false,
-        );
+            ? recent.filter((m) => isAfter(m, since))
+            : recent
+                .slice(-FIRST_SIGHT_MESSAGES)
+                .filter((m) => request.firstSight === "all" || m.unread !== false);
         await this.inbound.deliver(account, chatId, wanted, request.changeToken);
         await this.baseline(key, recent, request);
       }
@@ -516,6 +517,9 @@ function isAfter(message: MarketMessage, since: number): boolean {
   const sinceSecond = Math.floor(since / 1000);
   return second > sinceSecond || (second === sinceSecond && message.unread !== false);
 }
+
+/** A chat seen for the first time brings at most its newest messages into its topic. */
+const FIRST_SIGHT_MESSAGES = 50;
 
 /** Chats synced at once on a first start (fetches are further limited by fetchSlot). */
 const FIRST_START_PARALLEL_SYNCS = 16;

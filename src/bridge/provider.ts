@@ -111,7 +111,10 @@ export interface MarketplaceProvider {
   listChats(scope: "unread" | "all", signal?: AbortSignal): AsyncIterable<ChatSummary[]>;
   /** Messages newer than `afterId`, oldest first. */
   messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
-  /** The newest messages of a chat, oldest first (first sight of a chat). */
+  /**
+   * The newest messages of a chat, oldest first: at least the newest 50 when it has that many,
+   * or more where the API cannot read from a message id (a chat known only by a time).
+   */
   recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
   /** Order/return context of a chat, when the API offers one. */
   chatDetails?(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;

@@ -117,4 +117,22 @@ describe("first start on a Yandex Market cabinet with existing chats", () => {
     expect(all.some((text) => text.includes("old answer"))).toBe(false);
     expect(yandex.contractViolations).toEqual([]);
   });
+
+  it("mirrors every message an answered chat got while the bridge was not looking, even 60", async () => {
+    const chatId = answered[1] as number;
+    const texts = Array.from({ length: 60 }, (_, i) => `question ${i + 1} of 60`);
+    for (const text of texts) yandex.customerWrites(chatId, text);
+    await waitFor(
+      () =>
+        buyerTexts(chatId)
+          ?.join("\n\n")
+          .includes(texts.at(-1) as string),
+      {
+        timeoutMs: 15_000,
+        message: "60 questions in a new topic",
+      },
+    );
+    // Sent one by one or, while Telegram's budget is short, a few texts per post: all of them.
+    expect(buyerTexts(chatId)?.join("\n\n")).toBe(texts.join("\n\n"));
+  });
 });

@@ -160,7 +160,7 @@ describe("YandexProvider.messagesAfter", () => {
 describe("YandexProvider.recentMessages", () => {
   const path = `${BASE}/chats/history?chatId=${CHAT}&limit=100`;
 
-  it("reads every page without messageIdFrom and returns the newest 50, oldest first", async () => {
+  it("reads every page without messageIdFrom and returns all it read, oldest first", async () => {
     const first = Array.from({ length: 100 }, (_, i) =>
       msg(i + 1, i === 59 ? "PARTNER" : "CUSTOMER"),
     );
@@ -168,8 +168,8 @@ describe("YandexProvider.recentMessages", () => {
     reply("POST", path, 200, history(first, "p2"));
     reply("POST", `${path}&pageToken=p2`, 200, history(second));
     const messages = await yandex.recentMessages(CHAT);
-    expect(messages).toHaveLength(50);
-    expect(messages[0]?.id).toBe("53");
+    expect(messages).toHaveLength(102);
+    expect(messages[0]?.id).toBe("1");
     expect(messages.at(-1)?.id).toBe("102");
     expect(sentBodies(path)).toEqual([{}]);
     // Buyer messages after the shop's answer (id 60) are unread; Market's notice is not.

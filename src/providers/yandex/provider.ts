@@ -36,13 +36,13 @@ export type YandexProviderOptions = YandexClientOptions;
 const MAX_TEXT_LENGTH = 4096;
 // sendFileToChat: "Максимальный размер файла — 5 Мбайт".
 const MAX_SEND_FILE_BYTES = 5 * 1024 * 1024;
-const RECENT_MESSAGES = 50;
 // Bounds against a server that keeps sending nextPageToken: 20 000 chats (getChats pages
 // hold 20), 2 000 new messages per call (the next poll continues from the newest id).
 const MAX_LIST_PAGES = 1000;
 const MAX_HISTORY_PAGES = 20;
 // The history's order is undocumented, so the newest messages may sit on the last page: read
 // up to 10 000 messages for a first sight (once per chat; getChatHistory allows 10 000 an hour).
+// The bridge keeps the newest 50 of a new chat, but every message after a time-only baseline.
 const MAX_RECENT_PAGES = 100;
 // The unread scope: chats that wait for the shop (NEW has no answer yet at all).
 const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
@@ -100,9 +100,9 @@ export class YandexProvider implements MarketplaceProvider {
   async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
     requireId(chatId, "chatId");
     const found = await this.#readHistory(chatId, {}, MAX_RECENT_PAGES, signal, () => true);
-    // Unread is decided on everything read, so a shop answer just before the newest 50
-    // still marks the buyer messages it answered as read.
-    return markUnread(ascending(found)).slice(-RECENT_MESSAGES);
+    // Everything read: a chat baselined by time (first start) needs every message after that
+    // time, however many; unread is decided on all of them.
+    return markUnread(ascending(found));
   }
 
   /**
