@@ -3,7 +3,7 @@
 // shape of Telegram's 20/min compressed 30×). The bridge runs as startBridge composes it; the
 // naive baseline posts one message per buyer message with no budget, honouring 429s.
 import { startBridge } from "../src/app.ts";
-import type { GroupSendQueue } from "../src/bridge/send-queue.ts";
+import { GroupSendQueue } from "../src/bridge/send-queue.ts";
 import { OzonProvider } from "../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../test/fakes/ozon.ts";
 import type { CallRecord, FakeTelegram } from "../test/fakes/telegram.ts";
@@ -130,23 +130,6 @@ function figures(posts: Post[], burstAt: number, count429: number): BacklogFigur
   };
 }
 
-/**
- * startBridge builds its GroupSendQueue with a 60 s window and Config has no way to scale it,
- * so the bench sets the queue's budget the way the fake enforces it. Fails loudly when the
- * queue's shape changed, instead of measuring an unscaled queue.
- */
-function setQueueBudget(queue: GroupSendQueue, perWindow: number, windowMs: number): void {
-  const fields = queue as unknown as Record<string, unknown>;
-  if (typeof fields.perMinute !== "number" || typeof fields.windowMs !== "number") {
-    throw new Error(
-      "bench: GroupSendQueue has no numeric perMinute/windowMs any more; update setQueueBudget " +
-        "in bench/backlog.ts (or give Config a budget window)",
-    );
-  }
-  fields.perMinute = perWindow;
-  fields.windowMs = windowMs;
-}
-
 async function setUp(): Promise<{ telegram: FakeTelegram; ozon: FakeOzon; chats: string[] }> {
   const telegram = fakeTelegram();
   const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
@@ -173,12 +156,11 @@ export async function backlogBridge(): Promise<BacklogFigures> {
   progress(`backlog bridge: ${CHATS * PER_CHAT} messages over ${CHATS} chats`);
   const { telegram, ozon, chats } = await setUp();
   const dataDir = tempDir("backlog");
-  const bridge = await startBridge(
-    bridgeConfig({ telegram, ozon, dataDir, pollIntervalMs: 100 }),
-    captureLog("silent", () => {}),
-  );
+  const config = bridgeConfig({ telegram, ozon, dataDir, pollIntervalMs: 100 });
+  const log = captureLog("silent", () => {});
+  // Setup: every chat gets its topic (header and first message) with no budget in the way.
+  const setup = await startBridge(config, log);
   try {
-    // Setup: every chat gets its topic (header and first message) with no budget in the way.
     await until(
       () =>
         telegram.callsOf("sendMessage").filter((c) => /hello \d+/.test(String(c.params.text)))
@@ -187,7 +169,15 @@ export async function backlogBridge(): Promise<BacklogFigures> {
       60_000,
       20,
     );
-    setQueueBudget(bridge.queue, BUDGET.perWindow, BUDGET.windowMs);
+  } finally {
+    await setup.stop();
+  }
+  // The measured bridge, restarted on the same state, counts Telegram's budget in the
+  // fake's scaled window.
+  const bridge = await startBridge(config, log, {
+    sendQueue: new GroupSendQueue(BUDGET.perWindow, { windowMs: BUDGET.windowMs }),
+  });
+  try {
     await enforceBudget(telegram);
     const base429 = telegram.count429;
     const { posts, seen } = recordPosts(telegram);

@@ -38,10 +38,10 @@ every chat (\`NaivePoller\`), averaged over 2 cycles (1 at 10 000 chats; cycles 
 
 **Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
 messages (10 per chat) are written at once. The fake Telegram enforces its group budget scaled
-in time: 20 posts per 2 s window (= 600/min, Telegram's 20/min compressed 30×). \`startBridge\`
-builds its \`GroupSendQueue\` with a 60 s window and \`Config\` cannot scale it, so the bench sets
-the queue's \`perMinute\`/\`windowMs\` to the same 20 / 2 s (it fails loudly if those fields
-disappear). The fake reports \`retry_after\` in "window seconds" (2 s / 60 = 33 ms); grammY's
+in time: 20 posts per 2 s window (= 600/min, Telegram's 20/min compressed 30×). A first bridge
+sets the topics up with no budget in the way and stops; the measured one starts on the same
+state with \`startBridge\`'s \`sendQueue\` option, a \`GroupSendQueue\` counting the same 20 posts
+per 2 s window (the config's budget is per minute). The fake reports \`retry_after\` in "window seconds" (2 s / 60 = 33 ms); grammY's
 auto-retry waits \`retry_after\` real seconds, so the bench rewrites each 429's \`retry_after\`
 into real seconds on the way out (\`retryAfterInRealSeconds\` in \`bench/fakes.ts\`): a 429 then
 costs the same share of the window as against Telegram, while the budget and the 429 count stay
