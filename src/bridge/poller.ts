@@ -75,9 +75,10 @@ export class Poller {
   >();
   /**
    * Accounts whose page tokens do not last from one sweep cycle to the next: they sweep all
-   * pages at once, and as many sweep cycles as that took go by before the next one.
+   * pages at once, and as many sweep cycles as that took go by before the next one (the
+   * value: sweep cycles still to wait).
    */
-  private readonly wholeSweeps = new Map<string, { waitCycles: number }>();
+  private readonly wholeSweeps = new Map<string, number>();
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -313,7 +314,7 @@ export class Poller {
           { account: account.id, err: error.message },
           "the chat list refused a page token from the previous sweep cycle; sweeping all pages at once from now on",
         );
-        this.wholeSweeps.set(account.id, { waitCycles: 0 });
+        this.wholeSweeps.set(account.id, 0);
         yield* this.wholeSweep(account);
         return;
       }
@@ -330,10 +331,10 @@ export class Poller {
   }
 
   private async *wholeSweep(account: Account): AsyncGenerator<ChatSummary[]> {
-    const state = this.wholeSweeps.get(account.id) ?? { waitCycles: 0 };
+    const waitCycles = this.wholeSweeps.get(account.id) ?? 0;
     const signal = this.stopController.signal;
-    if (state.waitCycles > 0) {
-      state.waitCycles--;
+    if (waitCycles > 0) {
+      this.wholeSweeps.set(account.id, waitCycles - 1);
       yield* account.provider.listChats("unread", signal);
       return;
     }
@@ -342,7 +343,7 @@ export class Poller {
       pages++;
       yield page;
     }
-    state.waitCycles = pages - 1;
+    this.wholeSweeps.set(account.id, pages - 1);
   }
 
   private async requestFor(

@@ -112,8 +112,8 @@ export interface MarketplaceProvider {
   /** Messages newer than `afterId`, oldest first. */
   messagesAfter(chatId: Id, afterId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
   /**
-   * The newest messages of a chat, oldest first: at least the newest 50 when it has that many,
-   * or more where the API cannot read from a message id (a chat known only by a time).
+   * The newest messages of a chat, oldest first: at least the newest 50 when it has that many;
+   * more is fine (a chat baselined only by a time needs every message after it).
    */
   recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
   /** Order/return context of a chat, when the API offers one. */

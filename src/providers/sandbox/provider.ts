@@ -53,7 +53,6 @@ export interface SandboxProviderOptions {
 // The limits of Yandex Market, so staff meet the same splitting and refusals as with a shop.
 const MAX_TEXT_LENGTH = 4096;
 const MAX_SEND_FILE_BYTES = 5 * 1024 * 1024;
-const RECENT_MESSAGES = 50;
 const DEFAULT_INTERVAL_MS = 20_000;
 const MAX_NUMBER_LENGTH = 64;
 
@@ -191,7 +190,7 @@ export class SandboxProvider implements MarketplaceProvider {
   async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
     signal?.throwIfAborted();
     const chat = this.#chat(chatId);
-    return chat.messages.slice(-RECENT_MESSAGES).map((m) => view(chat, m));
+    return chat.messages.map((m) => view(chat, m));
   }
 
   async sendText(chatId: Id, text: string): Promise<void> {
