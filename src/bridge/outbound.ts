@@ -5,6 +5,7 @@
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
+import { errorText } from "./errors.ts";
 import { KeyedSerial } from "./keyed-lock.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { ProviderError } from "./provider.ts";
@@ -403,10 +404,6 @@ export class Outbound {
       this.log.error({ threadId, err: errorText(error) }, "could not reply to staff");
     }
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A failure after which the marketplace may still have carried out the send. */
