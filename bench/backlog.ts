@@ -4,6 +4,7 @@
 // naive baseline posts one message per buyer message with no budget, honouring 429s.
 import { startBridge } from "../src/app.ts";
 import { GroupSendQueue } from "../src/bridge/send-queue.ts";
+import { sleep } from "../src/bridge/sleep.ts";
 import { OzonProvider } from "../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../test/fakes/ozon.ts";
 import type { CallRecord, FakeTelegram } from "../test/fakes/telegram.ts";
@@ -16,7 +17,6 @@ import {
   OZON_KEY,
   progress,
   removeDir,
-  sleep,
   tempDir,
   until,
 } from "./common.ts";

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { sleep } from "../src/bridge/sleep.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import type { Logger } from "../src/logger.ts";
 import type { FakeOzon } from "../test/fakes/ozon.ts";
@@ -24,10 +25,6 @@ export const PUSH_SECRET = "bench_push_secret_0123456789";
  */
 export function now(): number {
   return performance.timeOrigin + performance.now();
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Polls until `check` is truthy; fails with `what` after `timeoutMs`, so no loop is unbounded. */

@@ -7,7 +7,6 @@
 // Every timestamp comes from one clock (common.ts now()); the fakes share the bridge's process
 // and event loop, as in the integration tests.
 import { startBridge } from "../src/app.ts";
-import { chatKey } from "../src/bridge/store.ts";
 import type { CallRecord, FakeTelegram } from "../test/fakes/telegram.ts";
 import {
   accountId,
@@ -159,7 +158,7 @@ export async function overheadPushAndStaff(
 
     const threads = new Map<string, number>();
     for (const chat of chats) {
-      const topic = await bridge.store.topics.get(chatKey(account, chat));
+      const topic = await bridge.store.topics.get(account, chat);
       if (!topic) throw new Error(`bench: no topic for chat ${chat}`);
       threads.set(chat, topic.threadId);
     }

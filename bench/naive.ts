@@ -4,9 +4,10 @@
 // It uses the bridge's real providers for the marketplace side, so the HTTP work per call is the
 // same and only the strategy differs.
 
-import { inPool } from "../src/bridge/pool.ts";
+import { forEachLimited } from "../src/bridge/gate.ts";
 import type { MarketMessage, MarketplaceProvider } from "../src/bridge/provider.ts";
-import { now, STAFF, sleep, TOKEN } from "./common.ts";
+import { sleep } from "../src/bridge/sleep.ts";
+import { now, STAFF, TOKEN } from "./common.ts";
 
 /** The parallelism a careful naive client keeps (Yandex answers a fifth request with 420). */
 const PARALLEL = 4;
@@ -26,7 +27,7 @@ export class NaivePoller {
       for (const chat of page) if (chat.isBuyerChat) chats.push(chat.chatId);
     }
     const found = new Map<string, MarketMessage[]>();
-    await inPool(chats, PARALLEL, async (chatId) => {
+    await forEachLimited(chats, PARALLEL, async (chatId) => {
       const messages = await this.provider.messagesAfter(chatId, this.cursors.get(chatId) ?? "0");
       const last = messages.at(-1);
       if (last) this.cursors.set(chatId, last.id);

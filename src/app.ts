@@ -17,7 +17,7 @@ import { Receipts } from "./bridge/receipts.ts";
 import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
-import { Store } from "./bridge/store.ts";
+import { Store } from "./bridge/store/index.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";

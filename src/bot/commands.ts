@@ -3,7 +3,7 @@
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
 import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
-import { type Store, threadKey } from "../bridge/store.ts";
+import type { Store } from "../bridge/store/index.ts";
 import { escapeHtml } from "../bridge/text.ts";
 import { type Texts, textsFor } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
@@ -114,7 +114,7 @@ export async function registerCommands(api: Api, staffChatIds: Set<number>, log:
           language_code: language,
         });
       } catch (error) {
-        log.warn({ chatId, err: (error as Error).message }, "could not register the command menu");
+        log.warn({ chatId, err: error }, "could not register the command menu");
       }
     }
   }
@@ -124,9 +124,7 @@ export async function registerCommands(api: Api, staffChatIds: Set<number>, log:
 async function locate(deps: CommandDeps, ctx: Context) {
   const message = ctx.msg;
   if (!message?.is_topic_message || message.message_thread_id === undefined) return undefined;
-  const thread = await deps.store.threads.get(
-    threadKey(message.chat.id, message.message_thread_id),
-  );
+  const thread = await deps.store.topics.byThread(message.chat.id, message.message_thread_id);
   const account = thread && deps.accounts.find((a) => a.id === thread.accountId);
   return thread && account ? { account, chatId: thread.chatId } : undefined;
 }

@@ -14,7 +14,7 @@ import { Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
 import type { StartTarget } from "../bridge/provider.ts";
 import { startChat, startRefusal } from "../bridge/start-chat.ts";
-import type { Store } from "../bridge/store.ts";
+import type { Store } from "../bridge/store/index.ts";
 import { escapeHtml } from "../bridge/text.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";

@@ -13,7 +13,7 @@ import {
 } from "./provider.ts";
 import type { Receipts } from "./receipts.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { chatKey, type Store, type TopicRecord } from "./store.ts";
+import type { Store, TopicRecord } from "./store/index.ts";
 import { isTelegramError, type MediaFile, type MediaKind, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -73,10 +73,12 @@ export class Inbound {
     messages: MarketMessage[],
     changeToken: string | undefined,
   ): Promise<void> {
-    const key = chatKey(account.id, chatId);
-    let cursor = await this.store.cursors.get(key);
+    let cursor = await this.store.cursors.get(account.id, chatId);
     const fresh = messages.filter((m) => !cursor || compareIds(m.id, cursor.lastId) > 0);
     for (let i = 0; i < fresh.length; i++) {
+      // Nothing goes out that could not be recorded as delivered: it would be posted again.
+      const failure = this.store.writes.failure;
+      if (failure !== undefined) throw new Error(`state cannot be saved: ${failure}`);
       let message = fresh[i] as MarketMessage;
       const echo = await this.echoes.consume(account.id, message);
       if (echo?.staff) await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
@@ -87,10 +89,10 @@ export class Inbound {
         await this.post(account, merged.length > 1 ? combine(merged) : message);
       }
       cursor = { lastId: message.id, changeToken: cursor?.changeToken ?? "" };
-      await this.store.cursors.set(key, cursor);
+      await this.store.cursors.set(account.id, chatId, cursor);
     }
     if (changeToken !== undefined && cursor && cursor.changeToken !== changeToken) {
-      await this.store.cursors.set(key, { ...cursor, changeToken });
+      await this.store.cursors.set(account.id, chatId, { ...cursor, changeToken });
     }
   }
 
@@ -247,10 +249,13 @@ export class Inbound {
     } catch (error) {
       if (error instanceof ProviderError && !error.retryable) {
         this.log.warn(
-          { account: account.id, kind: error.kind, file: attachment.name, err: error.message },
+          { account: account.id, kind: error.kind, file: attachment.name, err: error },
           "attachment could not be downloaded",
         );
-        notes.push(this.texts.attachmentUnavailable(attachment.name, error.message));
+        // The error's own text names API addresses: staff get the reason in words.
+        const reasons = this.texts.attachmentReasons;
+        const reason = reasons[error.kind] ?? reasons.other ?? "";
+        notes.push(this.texts.attachmentUnavailable(attachment.name, reason));
         return undefined;
       }
       throw error;

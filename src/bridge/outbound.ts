@@ -6,11 +6,12 @@ import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
 import { errorText } from "./errors.ts";
-import { KeyedSerial } from "./keyed-lock.ts";
+import { KeyedGate } from "./gate.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { ProviderError } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { chatKey, type OutboundJob, type OutboundPart, type Store, threadKey } from "./store.ts";
+import { sleep } from "./sleep.ts";
+import { chatKey, type OutboundJob, type OutboundPart, type Store } from "./store/index.ts";
 import { isTelegramError, TelegramError, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -20,10 +21,10 @@ import type { Topics } from "./topics.ts";
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 const RECEIPT = "👍";
 const MAX_ATTEMPTS = 8;
-/** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
-const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const BASE_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** First wait before a failed state write is tried again. */
+const WRITE_RETRY_MS = 1000;
 
 /** A staff message in a topic, as the bot layer saw it. */
 export interface StaffMessage {
@@ -49,11 +50,10 @@ export class Outbound {
   private readonly texts: Texts;
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
-  private readonly serial = new KeyedSerial();
-  private readonly wakeups = new Set<() => void>();
+  private readonly serial = new KeyedGate();
+  private readonly stopping = new AbortController();
   private readonly backoffBaseMs: number;
   private readonly syncChat: ((account: Account, chatId: string) => Promise<unknown>) | undefined;
-  private stopped = false;
 
   constructor(deps: {
     accounts: Account[];
@@ -84,7 +84,7 @@ export class Outbound {
 
   /** Picks up the jobs a previous run left unfinished. */
   async resume(): Promise<void> {
-    const jobs = await this.store.pendingJobs();
+    const jobs = await this.store.jobs.pending();
     if (jobs.length > 0) this.log.info({ jobs: jobs.length }, "resuming unsent staff messages");
     for (const job of jobs) this.schedule(job);
   }
@@ -94,9 +94,9 @@ export class Outbound {
    * crash does not send twice.
    */
   async accept(job: Omit<OutboundJob, "done" | "attempts" | "createdAt">): Promise<void> {
-    if ((await this.store.jobs.has(job.id)) || (await this.store.done.has(job.id))) return;
+    if (await this.store.jobs.known(job.id)) return;
     const full: OutboundJob = { ...job, done: 0, attempts: 0, createdAt: Date.now() };
-    await this.store.jobs.set(job.id, full);
+    await this.store.jobs.save(full);
     this.schedule(full);
   }
 
@@ -105,7 +105,7 @@ export class Outbound {
    * False when the topic is not a buyer chat's (the message is not for a buyer).
    */
   async handleStaffMessage(message: StaffMessage, jobId?: string): Promise<boolean> {
-    const thread = await this.store.threads.get(threadKey(message.staffChatId, message.threadId));
+    const thread = await this.store.topics.byThread(message.staffChatId, message.threadId);
     const account = thread && this.accounts.get(thread.accountId);
     if (!thread || !account) return false;
     const refusal = this.refusal(account, message);
@@ -123,15 +123,22 @@ export class Outbound {
       await this.reply(message.staffChatId, message.threadId, message.messageId, text);
       return true;
     }
-    await this.accept({
-      id: jobId ?? threadKey(message.staffChatId, message.messageId),
-      staffChatId: message.staffChatId,
-      threadId: message.threadId,
-      messageId: message.messageId,
-      accountId: account.id,
-      chatId: thread.chatId,
-      parts,
-    });
+    try {
+      await this.accept({
+        id: jobId ?? `${message.staffChatId}:${message.messageId}`,
+        staffChatId: message.staffChatId,
+        threadId: message.threadId,
+        messageId: message.messageId,
+        accountId: account.id,
+        chatId: thread.chatId,
+        parts,
+      });
+    } catch (error) {
+      // Not stored, so not sent: staff must know, or the buyer waits for nothing.
+      this.log.error({ err: error, messageId: message.messageId }, "staff message not stored");
+      const text = this.texts.sendFailed(this.texts.reasons.stateNotSaved);
+      await this.reply(message.staffChatId, message.threadId, message.messageId, text);
+    }
     return true;
   }
 
@@ -140,9 +147,9 @@ export class Outbound {
    * to send as a new message. False when the topic is not a buyer chat or there is no text.
    */
   async rememberEdit(message: StaffMessage): Promise<boolean> {
-    const thread = await this.store.threads.get(threadKey(message.staffChatId, message.threadId));
+    const thread = await this.store.topics.byThread(message.staffChatId, message.threadId);
     if (!thread || !message.text?.trim()) return false;
-    await this.store.edits.set(threadKey(message.staffChatId, message.messageId), {
+    await this.store.edits.set(message.staffChatId, message.messageId, {
       threadId: message.threadId,
       text: message.text,
       version: message.editedAt ?? 0,
@@ -152,13 +159,12 @@ export class Outbound {
 
   /** Sends a remembered correction once; false when there is none (already sent or unknown). */
   async sendEdit(staffChatId: number, messageId: number): Promise<boolean> {
-    const key = threadKey(staffChatId, messageId);
-    const edit = await this.store.edits.get(key);
+    const edit = await this.store.edits.get(staffChatId, messageId);
     if (!edit) return false;
-    await this.store.edits.delete(key);
+    await this.store.edits.delete(staffChatId, messageId);
     await this.handleStaffMessage(
       { staffChatId, threadId: edit.threadId, messageId, text: edit.text },
-      `${key}:edit:${edit.version}`,
+      `${staffChatId}:${messageId}:edit:${edit.version}`,
     );
     return true;
   }
@@ -180,14 +186,12 @@ export class Outbound {
 
   /** Finishes the part being sent, then stops; the rest stays stored for the next start. */
   async stop(graceMs = 5000): Promise<void> {
-    this.stopped = true;
-    for (const wake of this.wakeups) wake();
-    this.wakeups.clear();
-    await Promise.race([this.serial.idle(), new Promise((r) => setTimeout(r, graceMs))]);
+    this.stopping.abort();
+    await Promise.race([this.serial.idle(), sleep(graceMs)]);
   }
 
   pendingCount(): Promise<number> {
-    return this.store.pendingJobs().then((jobs) => jobs.length);
+    return this.store.jobs.pending().then((jobs) => jobs.length);
   }
 
   /** Resolves when no job is running (used by tests and shutdown). */
@@ -196,18 +200,39 @@ export class Outbound {
   }
 
   private schedule(job: OutboundJob): void {
-    if (this.stopped) return;
-    void this.serial.run(chatKey(job.accountId, job.chatId), () => this.process(job.id));
+    if (this.stopping.signal.aborted) return;
+    void this.serial
+      .run(chatKey(job.accountId, job.chatId), () => this.process(job.id))
+      .catch((error: unknown) => {
+        // Only a stop ends a job this way: it stays stored and resumes at the next start.
+        if (!this.stopping.signal.aborted)
+          this.log.error({ err: error, job: job.id }, "job failed");
+      });
+  }
+
+  /**
+   * Records a job's progress, waiting while state cannot be written: the chat's lane stays
+   * held, so nothing is sent twice or out of order meanwhile. Throws only when stopping.
+   */
+  private async record(write: () => Promise<void>): Promise<void> {
+    for (let delay = WRITE_RETRY_MS; ; delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.stopping.signal.aborted) throw error;
+        await sleep(delay, this.stopping.signal);
+      }
+    }
   }
 
   private async process(jobId: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopping.signal.aborted) return;
     const job = await this.store.jobs.get(jobId);
     if (!job) return;
     const account = this.accounts.get(job.accountId);
     if (!account) {
       this.log.error({ job: job.id, account: job.accountId }, "job for an unknown account dropped");
-      await this.store.jobs.delete(job.id);
+      await this.record(() => this.store.jobs.drop(job.id));
       return;
     }
     // Retries wait here, holding the chat's lane: a later staff message never overtakes one
@@ -215,23 +240,21 @@ export class Outbound {
     for (;;) {
       try {
         while (job.done < job.parts.length) {
-          if (this.stopped) return;
+          if (this.stopping.signal.aborted) return;
           await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
           job.done++;
           job.uncertain = false;
-          await this.store.jobs.set(job.id, job);
+          await this.record(() => this.store.jobs.save(job));
         }
         break;
       } catch (error) {
         const delay = await this.failed(account, job, error);
         if (delay === undefined) return;
-        await this.pause(delay);
-        if (this.stopped) return;
+        await sleep(delay, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
       }
     }
-    // Marked before the job goes, so a crash in between cannot make the update look new.
-    await this.store.done.set(job.id, true, DONE_TTL_MS);
-    await this.store.jobs.delete(job.id);
+    await this.record(() => this.store.jobs.finish(job.id));
     this.metrics.messageOut(account.provider.marketplace);
     this.log.info(
       { account: account.id, chatId: job.chatId, parts: job.parts.length },
@@ -245,19 +268,16 @@ export class Outbound {
     if (job.uncertain && (await this.arrivedAfterAll(account, job, echoKey))) return;
     const staff = { staffChatId: job.staffChatId, messageId: job.messageId };
     if (part.type === "text") {
-      await this.echoes.expect(account.id, job.chatId, {
-        key: echoKey,
-        kind: "text",
-        text: part.text,
-        staff,
-      });
+      const echo = { key: echoKey, kind: "text" as const, text: part.text, staff };
+      await this.record(() => this.echoes.expect(account.id, job.chatId, echo));
       await this.withEcho(account, job, echoKey, () =>
         account.provider.sendText(job.chatId, part.text),
       );
       return;
     }
     const bytes = await this.fetchTelegramFile(part);
-    await this.echoes.expect(account.id, job.chatId, { key: echoKey, kind: "file", staff });
+    const echo = { key: echoKey, kind: "file" as const, staff };
+    await this.record(() => this.echoes.expect(account.id, job.chatId, echo));
     await this.withEcho(account, job, echoKey, () =>
       account.provider.sendFile(job.chatId, { name: part.name, mime: part.mime, bytes }),
     );
@@ -274,7 +294,7 @@ export class Outbound {
       await send();
     } catch (error) {
       if (error instanceof ProviderError && !error.retryable) {
-        await this.echoes.forget(account.id, job.chatId, echoKey);
+        await this.record(() => this.echoes.forget(account.id, job.chatId, echoKey));
       }
       throw error;
     }
@@ -290,18 +310,18 @@ export class Outbound {
     try {
       await this.topics.weAnswered(account, job.chatId);
     } catch (error) {
-      this.log.warn({ job: job.id, err: errorText(error) }, "could not update the topic status");
+      this.log.warn({ job: job.id, err: error }, "could not update the topic status");
     }
     try {
       await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
     } catch (error) {
-      this.log.warn({ job: job.id, err: errorText(error) }, "could not set the sent receipt");
+      this.log.warn({ job: job.id, err: error }, "could not set the sent receipt");
     }
     try {
-      const cursor = await this.store.cursors.get(chatKey(account.id, job.chatId));
+      const cursor = await this.store.cursors.get(account.id, job.chatId);
       await account.provider.markRead(job.chatId, cursor?.lastId);
     } catch (error) {
-      this.log.warn({ job: job.id, err: errorText(error) }, "could not mark the chat read");
+      this.log.warn({ job: job.id, err: error }, "could not mark the chat read");
     }
   }
 
@@ -318,7 +338,7 @@ export class Outbound {
     if (retryable && job.attempts < MAX_ATTEMPTS) {
       // No answer, or a server error: the marketplace may have taken the message after all.
       job.uncertain = maybeDelivered(error);
-      await this.store.jobs.set(job.id, job);
+      await this.record(() => this.store.jobs.save(job));
       const hinted = error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0;
       const backoff = Math.min(MAX_BACKOFF_MS, this.backoffBaseMs * 2 ** (job.attempts - 1));
       const delay = Math.max(hinted, backoff * (0.75 + Math.random() * 0.5));
@@ -328,17 +348,17 @@ export class Outbound {
           job: job.id,
           attempt: job.attempts,
           delayMs: Math.round(delay),
-          err: errorText(error),
+          err: error,
         },
         "staff message not sent yet; retrying",
       );
       return delay;
     }
     this.log.error(
-      { account: account.id, job: job.id, err: errorText(error) },
+      { account: account.id, job: job.id, err: error },
       "staff message could not be sent",
     );
-    await this.store.jobs.delete(job.id);
+    await this.record(() => this.store.jobs.drop(job.id));
     await this.tellStaff(job, this.reason(error, retryable));
     return undefined;
   }
@@ -357,19 +377,6 @@ export class Outbound {
     const arrived = !(await this.echoes.isExpected(account.id, job.chatId, echoKey));
     if (arrived) this.log.info({ job: job.id }, "the marketplace had the message after all");
     return arrived;
-  }
-
-  /** Waits out a retry delay; a stop ends the wait at once (the job stays stored). */
-  private pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeups.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeups.add(done);
-    });
   }
 
   private reason(error: unknown, gaveUp: boolean): string {
@@ -401,7 +408,7 @@ export class Outbound {
         this.telegram.sendText(staffChatId, threadId, escapeHtml(text), { replyTo: messageId }),
       );
     } catch (error) {
-      this.log.error({ threadId, err: errorText(error) }, "could not reply to staff");
+      this.log.error({ threadId, err: error }, "could not reply to staff");
     }
   }
 }

@@ -7,10 +7,10 @@
 // pages are read beside the unread call until one brings nothing new.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { forEachLimited, Gate } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
-import { inPool } from "./pool.ts";
 import {
   type ChatSummary,
   compareIds,
@@ -19,7 +19,8 @@ import {
   ProviderError,
 } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { type CursorRecord, chatKey, type Store } from "./store.ts";
+import { sleep } from "./sleep.ts";
+import { type CursorRecord, chatKey, type Store } from "./store/index.ts";
 import type { Topics } from "./topics.ts";
 
 /** How a chat without a cursor is treated. */
@@ -62,7 +63,8 @@ export class Poller {
   private readonly metrics: BridgeMetrics;
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
-  private readonly maxParallelFetches: number;
+  /** History fetches at once: a burst of changed chats must not flood the API. */
+  private readonly fetches: Gate;
   private readonly running = new Map<string, SyncEntry>();
   /** Accounts just started: sweep pages are read beside every cycle until one brings nothing. */
   private readonly catchingUp = new Set<string>();
@@ -103,7 +105,7 @@ export class Poller {
     this.metrics = deps.metrics ?? noMetrics;
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
-    this.maxParallelFetches = deps.maxParallelFetches ?? 4;
+    this.fetches = new Gate(deps.maxParallelFetches ?? 4);
     for (const account of this.accounts) {
       const perHour = account.provider.capabilities.listCallsPerHour;
       if (perHour) this.budgets.set(account.id, new ListBudget(perHour));
@@ -201,8 +203,7 @@ export class Poller {
   }
 
   private async cycle(account: Account, sweepPage: boolean): Promise<void> {
-    const state = await this.store.accounts.get(account.id);
-    const baselined = state?.baselined ?? false;
+    const baselined = await this.store.baselined(account.id);
     const budget = this.budgets.get(account.id);
     if (budget && !budget.allows(1)) {
       this.log.debug({ account: account.id }, "hourly list budget used up; cycle skipped");
@@ -267,13 +268,13 @@ export class Poller {
     // chat whose read history must stay quiet, so the first-start rule keeps applying. A few
     // chats at a time: a shop with thousands of unread chats must not hold them all in memory.
     let allSynced = true;
-    await inPool(requests, FIRST_START_PARALLEL_SYNCS, async ({ chatId, request }) => {
+    await forEachLimited(requests, FIRST_START_PARALLEL_SYNCS, async ({ chatId, request }) => {
       if (!(await this.syncChat(account, chatId, this.expectingPosts(account, request)))) {
         allSynced = false;
       }
     });
     if (allSynced && !this.stopController.signal.aborted) {
-      await this.store.accounts.set(account.id, { ...state, baselined: true });
+      await this.store.markBaselined(account.id);
     }
   }
 
@@ -351,8 +352,7 @@ export class Poller {
     chat: ChatSummary,
     baselined: boolean,
   ): Promise<SyncRequest | undefined> {
-    const key = chatKey(account.id, chat.chatId);
-    const cursor = await this.store.cursors.get(key);
+    const cursor = await this.store.cursors.get(account.id, chat.chatId);
     if (cursor) {
       const request = {
         changeToken: chat.changeToken,
@@ -364,7 +364,7 @@ export class Poller {
     }
     if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
       // Existing chat with nothing waiting: start from its newest message, silently.
-      await this.store.cursors.set(key, {
+      await this.store.cursors.set(account.id, chat.chatId, {
         lastId: chat.lastMessageId,
         changeToken: chat.changeToken,
       });
@@ -374,7 +374,7 @@ export class Poller {
       // The same without a newest id: start from the time of its last change, and read its
       // history only when it changes again (a first start of 10 000 chats costs no history).
       const now = Date.now();
-      await this.store.cursors.set(key, {
+      await this.store.cursors.set(account.id, chat.chatId, {
         lastId: "0",
         changeToken: chat.changeToken,
         syncedAt: now,
@@ -390,39 +390,24 @@ export class Poller {
     };
   }
 
-  private active = 0;
-  private readonly slotWaiters: (() => void)[] = [];
-
-  /** Limits concurrent history fetches so a burst of changed chats does not flood the API. */
-  private async fetchSlot<T>(fetch: () => Promise<T>): Promise<T> {
-    while (this.active >= this.maxParallelFetches) {
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    }
-    this.active++;
-    try {
-      return await fetch();
-    } finally {
-      this.active--;
-      this.slotWaiters.shift()?.();
-    }
-  }
-
   private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<boolean> {
     const key = chatKey(account.id, chatId);
     try {
-      const cursor = await this.store.cursors.get(key);
+      const cursor = await this.store.cursors.get(account.id, chatId);
       const signal = this.stopController.signal;
       // State first: a buyer message delivered after it reopens a closed chat's topic.
       if (request.state) await this.topics.update(account, chatId, request.state);
       const fetchedAt = Date.now();
       if (cursor && cursor.baselineAt === undefined) {
-        const messages = await this.fetchSlot(() =>
+        const messages = await this.fetches.run(() =>
           account.provider.messagesAfter(chatId, cursor.lastId, signal),
         );
         request.fetched?.();
         await this.inbound.deliver(account, chatId, messages, request.changeToken);
       } else {
-        const recent = await this.fetchSlot(() => account.provider.recentMessages(chatId, signal));
+        const recent = await this.fetches.run(() =>
+          account.provider.recentMessages(chatId, signal),
+        );
         request.fetched?.();
         const since = cursor?.baselineAt;
         const wanted =
@@ -432,15 +417,19 @@ export class Poller {
                 .slice(-FIRST_SIGHT_MESSAGES)
                 .filter((m) => request.firstSight === "all" || m.unread !== false);
         await this.inbound.deliver(account, chatId, wanted, request.changeToken);
-        await this.baseline(key, recent, request);
+        await this.baseline(account, chatId, recent, request);
       }
-      const synced = await this.store.cursors.get(key);
+      const synced = await this.store.cursors.get(account.id, chatId);
       if (synced) {
         // A push names no token: the token's first read stays what it was.
         const sameToken =
           request.changeToken === undefined || request.changeToken === cursor?.changeToken;
         const tokenSeenAt = sameToken ? (cursor?.tokenSeenAt ?? fetchedAt) : fetchedAt;
-        await this.store.cursors.set(key, { ...synced, syncedAt: fetchedAt, tokenSeenAt });
+        await this.store.cursors.set(account.id, chatId, {
+          ...synced,
+          syncedAt: fetchedAt,
+          tokenSeenAt,
+        });
       }
       if (this.chatErrors.delete(key)) {
         this.log.info({ account: account.id, chatId }, "chat sync recovered");
@@ -464,30 +453,25 @@ export class Poller {
   }
 
   /** After a first sight, the cursor covers the whole page even if only some was mirrored. */
-  private async baseline(key: string, recent: MarketMessage[], request: SyncRequest) {
+  private async baseline(
+    account: Account,
+    chatId: Id,
+    recent: MarketMessage[],
+    request: SyncRequest,
+  ) {
     const newest = [request.lastMessageId, recent.at(-1)?.id]
       .filter((id): id is string => Boolean(id))
       .sort(compareIds)
       .at(-1);
     if (!newest) return;
-    const cursor = await this.store.cursors.get(key);
+    const cursor = await this.store.cursors.get(account.id, chatId);
     if (!cursor || compareIds(cursor.lastId, newest) < 0) {
-      await this.store.cursors.set(key, { lastId: newest, changeToken: request.changeToken ?? "" });
+      await this.store.cursors.set(account.id, chatId, {
+        lastId: newest,
+        changeToken: request.changeToken ?? "",
+      });
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** How far the marketplace's clock may be off ours. */
@@ -522,7 +506,7 @@ function isAfter(message: MarketMessage, since: number): boolean {
 /** A chat seen for the first time brings at most its newest messages into its topic. */
 const FIRST_SIGHT_MESSAGES = 50;
 
-/** Chats synced at once on a first start (fetches are further limited by fetchSlot). */
+/** Chats synced at once on a first start (fetches are further limited by `fetches`). */
 const FIRST_START_PARALLEL_SYNCS = 16;
 
 function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {

@@ -3,7 +3,7 @@
 // message up to the id it names.
 import type { Logger } from "../logger.ts";
 import { compareIds, type Id } from "./provider.ts";
-import { chatKey, type SentRecord, type StaffMessageRef, type Store } from "./store.ts";
+import type { SentRecord, StaffMessageRef, Store } from "./store/index.ts";
 import type { TelegramPort } from "./telegram.ts";
 
 const READ_RECEIPT = "👀";
@@ -22,20 +22,18 @@ export class Receipts {
   }
 
   async delivered(accountId: string, chatId: Id, marketId: Id, staff: StaffMessageRef) {
-    const key = chatKey(accountId, chatId);
-    const list = (await this.store.sent.get(key)) ?? [];
+    const list = (await this.store.sent.get(accountId, chatId)) ?? [];
     list.push({ ...staff, marketId });
-    await this.store.sent.set(key, list.slice(-KEEP_PER_CHAT));
+    await this.store.sent.set(accountId, chatId, list.slice(-KEEP_PER_CHAT));
   }
 
   async readUpTo(accountId: string, chatId: Id, upToId: Id): Promise<void> {
-    const key = chatKey(accountId, chatId);
-    const list = (await this.store.sent.get(key)) ?? [];
+    const list = (await this.store.sent.get(accountId, chatId)) ?? [];
     const read = list.filter((s) => compareIds(s.marketId, upToId) <= 0);
     if (read.length === 0) return;
     const rest = list.filter((s) => compareIds(s.marketId, upToId) > 0);
-    if (rest.length > 0) await this.store.sent.set(key, rest);
-    else await this.store.sent.delete(key);
+    if (rest.length > 0) await this.store.sent.set(accountId, chatId, rest);
+    else await this.store.sent.delete(accountId, chatId);
     // Several parts of one staff message share one receipt.
     const messages = new Map<string, SentRecord>(
       read.map((s) => [`${s.staffChatId}:${s.messageId}`, s]),
@@ -44,7 +42,7 @@ export class Receipts {
       try {
         await this.telegram.react(staff.staffChatId, staff.messageId, READ_RECEIPT);
       } catch (error) {
-        this.log.warn({ err: (error as Error).message }, "could not set the read receipt");
+        this.log.warn({ err: error }, "could not set the read receipt");
       }
     }
   }

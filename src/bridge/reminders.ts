@@ -4,7 +4,7 @@
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import { waitsForUs } from "./status.ts";
-import type { TopicRecord } from "./store.ts";
+import type { TopicRecord } from "./store/index.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -49,7 +49,7 @@ export class Reminders {
   /** Posts what is due at `now`; called every minute, and by tests with a fake clock. */
   async tick(now: number): Promise<void> {
     if (!this.enabled) return;
-    for (const topic of await this.topics.all()) {
+    for (const topic of await this.topics.waiting()) {
       const account = this.accounts.get(topic.accountId);
       if (!account || !waitsForUs(topic) || topic.waitingSince === undefined) continue;
       const due = this.due(account, topic, now - topic.waitingSince);
@@ -60,7 +60,7 @@ export class Reminders {
           reminded: [...(topic.reminded ?? []), due.key],
         });
       } catch (error) {
-        this.log.warn({ chatId: topic.chatId, err: (error as Error).message }, "reminder failed");
+        this.log.warn({ chatId: topic.chatId, err: error }, "reminder failed");
       }
     }
   }

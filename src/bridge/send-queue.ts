@@ -4,15 +4,20 @@
 // sliding minute. A 429 is retried inside the call (auto-retry), which holds the queue too.
 // A send counts from when Telegram answered it, not from when it left: Telegram counts it from
 // its arrival, so a slot counted from the departure would free up a little too early.
+// At a stop the queue closes: sends still waiting are refused (their messages stay unposted and
+// their cursors unmoved), the one under way finishes.
+import { Gate } from "./gate.ts";
+import { sleep } from "./sleep.ts";
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Ends early when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => sleep(ms, signal),
 };
 
 export class GroupSendQueue {
@@ -20,6 +25,7 @@ export class GroupSendQueue {
   private readonly windowMs: number;
   private readonly clock: Clock;
   private readonly lanes = new Map<number, Lane>();
+  private readonly closing = new AbortController();
 
   constructor(perMinute: number, options: { windowMs?: number; clock?: Clock } = {}) {
     this.perMinute = perMinute;
@@ -31,12 +37,18 @@ export class GroupSendQueue {
   send<T>(staffChatId: number, send: () => Promise<T>): Promise<T> {
     const current = this.lane(staffChatId);
     current.waiting++;
+    let counted = true;
+    const uncount = () => {
+      if (counted) current.waiting--;
+      counted = false;
+    };
     const run = async () => {
       try {
         await this.waitForBudget(current);
       } finally {
-        current.waiting--;
+        uncount();
       }
+      this.closing.signal.throwIfAborted();
       // Reserved now so usage() sees it; stamped again once Telegram has answered.
       current.sentAt.push(this.clock.now());
       try {
@@ -45,12 +57,13 @@ export class GroupSendQueue {
         current.sentAt[current.sentAt.length - 1] = this.clock.now();
       }
     };
-    const result = current.tail.then(run, run);
-    current.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+    return current.gate.run(run, this.closing.signal).finally(uncount);
+  }
+
+  /** Refuses every send from now on; resolves once the send under way (if any) is done. */
+  async close(): Promise<void> {
+    this.closing.abort(new Error("the bridge is stopping"));
+    await Promise.all([...this.lanes.values()].map((lane) => lane.gate.idle()));
   }
 
   /**
@@ -93,7 +106,7 @@ export class GroupSendQueue {
   private lane(staffChatId: number): Lane {
     let lane = this.lanes.get(staffChatId);
     if (!lane) {
-      lane = { tail: Promise.resolve(), sentAt: [], waiting: 0, expected: 0 };
+      lane = { gate: new Gate(1), sentAt: [], waiting: 0, expected: 0 };
       this.lanes.set(staffChatId, lane);
     }
     return lane;
@@ -105,14 +118,15 @@ export class GroupSendQueue {
       while (lane.sentAt.length > 0 && (lane.sentAt[0] ?? 0) <= now - this.windowMs) {
         lane.sentAt.shift();
       }
-      if (lane.sentAt.length < this.perMinute) return;
-      await this.clock.sleep((lane.sentAt[0] ?? now) + this.windowMs - now);
+      if (lane.sentAt.length < this.perMinute || this.closing.signal.aborted) return;
+      await this.clock.sleep((lane.sentAt[0] ?? now) + this.windowMs - now, this.closing.signal);
     }
   }
 }
 
 interface Lane {
-  tail: Promise<unknown>;
+  /** One send at a time, in the order they came. */
+  gate: Gate;
   sentAt: number[];
   /** Sends queued behind the budget (for the queue-depth metric). */
   waiting: number;

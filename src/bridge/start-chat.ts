@@ -2,7 +2,7 @@
 // chat gets its topic like any other.
 import type { Account } from "./account.ts";
 import { ProviderError, type StartTarget } from "./provider.ts";
-import type { TopicRecord } from "./store.ts";
+import type { TopicRecord } from "./store/index.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
 

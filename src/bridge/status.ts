@@ -3,7 +3,7 @@
 import type { Account } from "./account.ts";
 import type { PollStatus } from "./poller.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import type { Store, TopicRecord } from "./store.ts";
+import type { Store, TopicRecord } from "./store/index.ts";
 import type { Topics } from "./topics.ts";
 
 export interface AccountStatus {
@@ -43,7 +43,7 @@ export class BridgeStatus {
   }
 
   async report(): Promise<StatusReport> {
-    const [jobs, topics] = await Promise.all([this.store.pendingJobs(), this.topics.all()]);
+    const [jobs, topics] = await Promise.all([this.store.jobs.pending(), this.topics.all()]);
     const accounts = this.accounts.map((account) => {
       const poll = this.polls.get(account.id);
       const waiting = topics.filter((t) => t.accountId === account.id && waitsForUs(t));

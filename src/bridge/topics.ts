@@ -5,10 +5,10 @@
 // every rename or edit costs a message from the group's budget.
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
-import { KeyedSerial } from "./keyed-lock.ts";
+import { KeyedGate } from "./gate.ts";
 import type { Id } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { chatKey, type Store, type TopicRecord, threadKey } from "./store.ts";
+import { chatKey, type Store, type TopicRecord } from "./store/index.ts";
 import type { TelegramPort } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -30,7 +30,7 @@ export type TopicState = Pick<TopicRecord, "waiting" | "closed" | "waitingSince"
 
 export class Topics {
   private readonly inFlight = new Map<string, Promise<TopicRecord>>();
-  private readonly serial = new KeyedSerial();
+  private readonly serial = new KeyedGate();
   private readonly store: Store;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
@@ -52,7 +52,7 @@ export class Topics {
   }
 
   get(account: Account, chatId: Id): Promise<TopicRecord | undefined> {
-    return this.store.topics.get(chatKey(account.id, chatId));
+    return this.store.topics.get(account.id, chatId);
   }
 
   /**
@@ -76,7 +76,7 @@ export class Topics {
     return this.once(account, stale.chatId, async (current) => {
       // Someone else already recreated it while we were failing on the old thread.
       if (current && current.threadId !== stale.threadId) return current;
-      await this.store.threads.delete(threadKey(stale.staffChatId, stale.threadId));
+      await this.store.topics.forgetThread(stale.staffChatId, stale.threadId);
       this.log.warn(
         { account: account.id, chatId: stale.chatId, threadId: stale.threadId },
         "topic was deleted in Telegram; creating it again",
@@ -145,15 +145,14 @@ export class Topics {
     );
   }
 
-  /** Every topic of every account (for /status, /find and reminders). */
-  async all(): Promise<TopicRecord[]> {
-    const topics: TopicRecord[] = [];
-    const iterate = this.store.topics.iterator;
-    if (!iterate) return topics;
-    for await (const [, topic] of iterate.call(this.store.topics, undefined)) {
-      if (topic) topics.push(topic as TopicRecord);
-    }
-    return topics;
+  /** Every topic of every account (for /status and /find). */
+  all(): Promise<TopicRecord[]> {
+    return this.store.topics.all();
+  }
+
+  /** The topics whose buyer waits for an answer (for reminders). */
+  waiting(): Promise<TopicRecord[]> {
+    return this.store.topics.waiting();
   }
 
   private once(
@@ -165,7 +164,7 @@ export class Topics {
     const running = this.inFlight.get(key);
     if (running) return running;
     const task = this.serial
-      .run(key, async () => work(await this.store.topics.get(key)))
+      .run(key, async () => work(await this.store.topics.get(account.id, chatId)))
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, task);
     return task;
@@ -191,13 +190,7 @@ export class Topics {
       title,
       ...facts,
     };
-    // Reverse key first: a crash in between leaves a thread that is found, never a chat
-    // mapped to a thread that nothing routes back from.
-    await this.store.threads.set(threadKey(account.staffChatId, threadId), {
-      accountId: account.id,
-      chatId,
-    });
-    await this.store.topics.set(chatKey(account.id, chatId), record);
+    await this.store.topics.save(record);
     this.log.info({ account: account.id, chatId, threadId, title }, "topic created");
     record = await this.postCard(account, record, recreated);
     return record;
@@ -216,7 +209,7 @@ export class Topics {
       };
     } catch (error) {
       this.log.warn(
-        { account: account.id, chatId, err: (error as Error).message },
+        { account: account.id, chatId, err: error },
         "chat details unavailable; naming the topic without them",
       );
       return {};
@@ -248,7 +241,7 @@ export class Topics {
         this.telegram.editText(staffChatId, messageId, card),
       );
     }
-    await this.store.topics.set(chatKey(account.id, next.chatId), next);
+    await this.store.topics.save(next);
     return next;
   }
 
@@ -292,12 +285,12 @@ export class Topics {
       this.telegram.sendText(staffChatId, threadId, html, { silent: true }),
     );
     const record = { ...topic, cardMessageId };
-    await this.store.topics.set(chatKey(account.id, topic.chatId), record);
+    await this.store.topics.save(record);
     try {
       await this.queue.send(staffChatId, () => this.telegram.pin(staffChatId, cardMessageId));
     } catch (error) {
       // Pinning needs the "pin messages" right; the card is still there without it.
-      this.log.warn({ threadId, err: (error as Error).message }, "could not pin the order card");
+      this.log.warn({ threadId, err: error }, "could not pin the order card");
     }
     return record;
   }

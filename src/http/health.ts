@@ -3,7 +3,7 @@
 // health check and for a person reading it.
 import type { Account } from "../bridge/account.ts";
 import type { PollStatus } from "../bridge/poller.ts";
-import type { Store } from "../bridge/store.ts";
+import type { Store } from "../bridge/store/index.ts";
 import type { HttpReply } from "./server.ts";
 
 export interface HealthDeps {
@@ -18,7 +18,7 @@ export async function health(deps: HealthDeps): Promise<HttpReply> {
   const now = deps.now?.() ?? Date.now();
   const problems: string[] = [];
   try {
-    await deps.store.accounts.get("__health__");
+    await deps.store.ping();
   } catch (error) {
     problems.push(`state file: ${(error as Error).message}`);
   }

@@ -12,7 +12,7 @@ import { Inbound } from "../../src/bridge/inbound.ts";
 import type { MarketMessage, MarketplaceProvider } from "../../src/bridge/provider.ts";
 import { Receipts } from "../../src/bridge/receipts.ts";
 import { type Clock, GroupSendQueue } from "../../src/bridge/send-queue.ts";
-import { Store } from "../../src/bridge/store.ts";
+import { Store } from "../../src/bridge/store/index.ts";
 import type { TelegramPort } from "../../src/bridge/telegram.ts";
 import { textsFor } from "../../src/bridge/texts/index.ts";
 import { Topics } from "../../src/bridge/topics.ts";
@@ -94,7 +94,7 @@ describe("backlog merging", () => {
     const texts = posts.slice(1);
     expect(texts.length).toBeLessThan(messages.length);
     expect(texts.join("\n\n")).toBe(messages.map((m) => m.text).join("\n\n"));
-    expect((await store.cursors.get("t:c1"))?.lastId).toBe("8");
+    expect((await store.cursors.get("t", "c1"))?.lastId).toBe("8");
     await store.close();
   });
 

@@ -15,7 +15,7 @@ import {
   ProviderError,
 } from "../../src/bridge/provider.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
-import { Store } from "../../src/bridge/store.ts";
+import { Store } from "../../src/bridge/store/index.ts";
 import type { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -72,10 +72,10 @@ async function pollQuietShop(options: {
     options.allUnread,
   );
   if (options.restart) {
-    await store.accounts.set("a", { baselined: true });
+    await store.markBaselined("a");
     for (let i = 1; i <= 100; i++) {
       const changed = options.restart.changedOnFirstPage && i <= 20;
-      await store.cursors.set(`a:${i}`, { lastId: "5", changeToken: changed ? "old" : "t" });
+      await store.cursors.set("a", String(i), { lastId: "5", changeToken: changed ? "old" : "t" });
     }
   }
   const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };

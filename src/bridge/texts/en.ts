@@ -1,7 +1,6 @@
 import type { Texts } from "./ru.ts";
 
 export const en: Texts = {
-  marketplaceLabel: (title, account) => (account ? `${title} · ${account}` : title),
   chatSubject: (shortId) => `Chat ${shortId}`,
   returnSubject: (number) => `Return ${number}`,
   headerTitle: "🛒 New buyer chat",
@@ -20,6 +19,13 @@ export const en: Texts = {
   systemLabel: (where, who) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name, reason) =>
     `📎 ${name}: the file could not be downloaded (${reason}). Open the chat in the marketplace cabinet.`,
+  attachmentReasons: {
+    invalid: "the file is too large or damaged",
+    not_found: "the file is no longer on the marketplace",
+    auth: "the marketplace did not accept the API key",
+    forbidden: "the marketplace denied access to the file",
+    other: "the marketplace did not hand out the file",
+  },
   unsupportedKind: (kind) =>
     `⚠️ Not sent: ${kind} cannot be passed to the buyer through the marketplace API. Send text, a photo or a file.`,
   kinds: {
@@ -53,7 +59,14 @@ export const en: Texts = {
     gaveUp: (detail) =>
       `the marketplace is unavailable, gave up retrying (${detail}). Send the message again later.`,
     telegramFile: (detail) => `could not get the file from Telegram (${detail}).`,
+    stateNotSaved:
+      "the bot cannot save its state (disk full?). Send the message again once that is fixed.",
   },
+  stateFailing: (reason) =>
+    `🚨 The bot cannot save its state (disk full?): ${reason}. Buyer messages are not relayed until writes work again, and staff replies are not sent. Free some disk space on the server.`,
+  stateRecovered: "✅ State can be saved again: relaying continues.",
+  rightsRecovered:
+    "✅ The bot's rights in the group are back: buyer messages reach their topics again.",
   onlyStaffGroup: "This bot works only in its shop's staff group.",
   newAskMarketplace: (options) =>
     `Start a chat on which marketplace? Answer: ${options}. /cancel to stop.`,

@@ -1,8 +1,6 @@
 // Staff-facing texts in Russian (the default). Values are HTML-safe templates: callers pass
 // already escaped fragments where a function takes text.
 export const ru = {
-  marketplaceLabel: (title: string, account: string | undefined) =>
-    account ? `${title} · ${account}` : title,
   chatSubject: (shortId: string) => `Чат ${shortId}`,
   returnSubject: (number: string) => `Возврат ${number}`,
   headerTitle: "🛒 Новый чат с покупателем",
@@ -21,6 +19,13 @@ export const ru = {
   systemLabel: (where: string, who: string) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name: string, reason: string) =>
     `📎 ${name}: не удалось загрузить файл (${reason}). Откройте чат в кабинете маркетплейса.`,
+  attachmentReasons: {
+    invalid: "файл слишком большой или повреждён",
+    not_found: "файла больше нет на маркетплейсе",
+    auth: "маркетплейс не принял ключ API",
+    forbidden: "маркетплейс не дал доступ к файлу",
+    other: "маркетплейс не отдал файл",
+  } as Record<string, string>,
   unsupportedKind: (kind: string) =>
     `⚠️ Не отправлено: ${kind} нельзя передать покупателю через API маркетплейса. Отправьте текст, фото или файл.`,
   kinds: {
@@ -54,7 +59,14 @@ export const ru = {
     gaveUp: (detail: string) =>
       `маркетплейс недоступен, попытки прекращены (${detail}). Отправьте сообщение ещё раз позже.`,
     telegramFile: (detail: string) => `не удалось получить файл из Telegram (${detail}).`,
+    stateNotSaved:
+      "бот не может сохранить своё состояние (диск заполнен?). Отправьте сообщение ещё раз, когда это исправят.",
   },
+  stateFailing: (reason: string) =>
+    `🚨 Бот не может сохранить своё состояние (диск заполнен?): ${reason}. Сообщения покупателей не пересылаются, пока запись не заработает; ответы сотрудников не отправляются. Освободите место на диске сервера.`,
+  stateRecovered: "✅ Запись состояния снова работает: пересылка сообщений продолжается.",
+  rightsRecovered:
+    "✅ Права бота в группе восстановлены: сообщения покупателей снова пересылаются в темы.",
   onlyStaffGroup: "Этот бот работает только в группе поддержки своего магазина.",
   newAskMarketplace: (options: string) =>
     `С каким маркетплейсом начать чат? Ответьте: ${options}. /cancel — отмена.`,

@@ -1,0 +1,305 @@
+// Typed repositories over the state engine. Where a change takes more than one write, the
+// order that keeps a crash safe lives here, beside the records it protects. A failing write
+// throws to its caller and is reported once to `writes` (see WriteHealth), which the bridge
+// uses to stop the work that would otherwise repeat.
+import type { Id } from "../provider.ts";
+import type {
+  AccountState,
+  CursorRecord,
+  EchoRecord,
+  OutboundJob,
+  SentRecord,
+  StaffEdit,
+  ThreadRecord,
+  TopicRecord,
+} from "./records.ts";
+import { type Engine, openSqlite, type Table, type WriteObserver } from "./table.ts";
+
+export type * from "./records.ts";
+
+const TABLES = [
+  "topics",
+  "threads",
+  "waiting",
+  "cursors",
+  "accounts",
+  "jobs",
+  "echoes",
+  "sent",
+  "edits",
+  "done",
+  "conv",
+] as const;
+
+/** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
+const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const chatKey = (accountId: string, chatId: Id) => `${accountId}:${chatId}`;
+const messageKey = (staffChatId: number, messageId: number) => `${staffChatId}:${messageId}`;
+
+/** Whether state can be written: the first failure and the first success after it. */
+export class WriteHealth implements WriteObserver {
+  #failure: string | undefined;
+  readonly #listeners: ((failure: string | undefined) => void)[] = [];
+
+  /** Why writes fail, while they do. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /** Called with the reason when writes start failing, and with undefined when they work again. */
+  onChange(listener: (failure: string | undefined) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  failed(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error instanceof Error ? error.message : String(error);
+    for (const listener of this.#listeners) listener(this.#failure);
+  }
+
+  succeeded(): void {
+    if (this.#failure === undefined) return;
+    this.#failure = undefined;
+    for (const listener of this.#listeners) listener(undefined);
+  }
+}
+
+/** A table keyed by marketplace chat. */
+class PerChat<T> {
+  protected readonly table: Table<T>;
+  constructor(table: Table<T>) {
+    this.table = table;
+  }
+  get(accountId: string, chatId: Id): Promise<T | undefined> {
+    return this.table.get(chatKey(accountId, chatId));
+  }
+  set(accountId: string, chatId: Id, value: T): Promise<void> {
+    return this.table.set(chatKey(accountId, chatId), value);
+  }
+  delete(accountId: string, chatId: Id): Promise<void> {
+    return this.table.delete(chatKey(accountId, chatId));
+  }
+}
+
+/**
+ * Chat cursors. A cursor whose write failed is kept in memory and read from there until a
+ * write of it succeeds: the message it covers is in Telegram already, and must not be posted
+ * again while the disk is full.
+ */
+export class Cursors extends PerChat<CursorRecord> {
+  readonly #unsaved = new Map<string, CursorRecord>();
+
+  override async get(accountId: string, chatId: Id): Promise<CursorRecord | undefined> {
+    return this.#unsaved.get(chatKey(accountId, chatId)) ?? (await super.get(accountId, chatId));
+  }
+
+  override async set(accountId: string, chatId: Id, cursor: CursorRecord): Promise<void> {
+    const key = chatKey(accountId, chatId);
+    try {
+      await this.table.set(key, cursor);
+      this.#unsaved.delete(key);
+    } catch (error) {
+      this.#unsaved.set(key, cursor);
+      throw error;
+    }
+  }
+
+  /** Writes the cursors held in memory; throws while writes still fail. */
+  async flush(): Promise<void> {
+    for (const [key, cursor] of this.#unsaved) {
+      await this.table.set(key, cursor);
+      this.#unsaved.delete(key);
+    }
+  }
+}
+
+/**
+ * Chat ↔ topic mapping, both ways, plus the set of chats waiting for an answer (so reminders
+ * read those, not every topic).
+ */
+export class TopicMap {
+  readonly #topics: Table<TopicRecord>;
+  readonly #threads: Table<ThreadRecord>;
+  readonly #waiting: Table<ThreadRecord>;
+
+  constructor(
+    topics: Table<TopicRecord>,
+    threads: Table<ThreadRecord>,
+    waiting: Table<ThreadRecord>,
+  ) {
+    this.#topics = topics;
+    this.#threads = threads;
+    this.#waiting = waiting;
+  }
+
+  get(accountId: string, chatId: Id): Promise<TopicRecord | undefined> {
+    return this.#topics.get(chatKey(accountId, chatId));
+  }
+
+  /** The marketplace chat behind a forum topic, if it is a buyer chat's topic. */
+  byThread(staffChatId: number, threadId: number): Promise<ThreadRecord | undefined> {
+    return this.#threads.get(messageKey(staffChatId, threadId));
+  }
+
+  async save(topic: TopicRecord): Promise<void> {
+    const key = chatKey(topic.accountId, topic.chatId);
+    const ref = { accountId: topic.accountId, chatId: topic.chatId };
+    // Reverse key first: a crash in between leaves a thread that is found, never a chat mapped
+    // to a thread that nothing routes back from.
+    await this.#threads.set(messageKey(topic.staffChatId, topic.threadId), ref);
+    await this.#topics.set(key, topic);
+    if (topic.waiting === "us" && !topic.closed) await this.#waiting.set(key, ref);
+    else await this.#waiting.delete(key);
+  }
+
+  /** The topic was deleted in Telegram: its thread no longer routes to the chat. */
+  forgetThread(staffChatId: number, threadId: number): Promise<void> {
+    return this.#threads.delete(messageKey(staffChatId, threadId));
+  }
+
+  async all(): Promise<TopicRecord[]> {
+    const topics: TopicRecord[] = [];
+    for await (const [, topic] of this.#topics.entries()) topics.push(topic);
+    return topics;
+  }
+
+  /** The topics of chats where the buyer waits for us. */
+  async waiting(): Promise<TopicRecord[]> {
+    const topics: TopicRecord[] = [];
+    for await (const [, ref] of this.#waiting.entries()) {
+      const topic = await this.get(ref.accountId, ref.chatId);
+      if (topic) topics.push(topic);
+    }
+    return topics;
+  }
+}
+
+/** Staff messages on their way to a marketplace. */
+export class Jobs {
+  readonly #jobs: Table<OutboundJob>;
+  readonly #done: Table<true>;
+
+  constructor(jobs: Table<OutboundJob>, done: Table<true>) {
+    this.#jobs = jobs;
+    this.#done = done;
+  }
+
+  /** A job with this id is stored or was finished recently (a re-delivered update). */
+  async known(id: string): Promise<boolean> {
+    return (await this.#jobs.has(id)) || (await this.#done.has(id));
+  }
+
+  get(id: string): Promise<OutboundJob | undefined> {
+    return this.#jobs.get(id);
+  }
+
+  /** Stores a new job or its progress. */
+  save(job: OutboundJob): Promise<void> {
+    return this.#jobs.set(job.id, job);
+  }
+
+  async finish(id: string): Promise<void> {
+    // Marked done before the job goes, so a crash in between cannot make the update look new.
+    await this.#done.set(id, true, DONE_TTL_MS);
+    await this.#jobs.delete(id);
+  }
+
+  /** A job given up: staff are told, and a re-delivered update may try again. */
+  drop(id: string): Promise<void> {
+    return this.#jobs.delete(id);
+  }
+
+  /** All stored jobs, oldest first. */
+  async pending(): Promise<OutboundJob[]> {
+    const jobs: OutboundJob[] = [];
+    for await (const [, job] of this.#jobs.entries()) jobs.push(job);
+    return jobs.sort((a, b) => a.createdAt - b.createdAt || a.messageId - b.messageId);
+  }
+}
+
+/** Per staff message (by group and message id). */
+class PerStaffMessage<T> {
+  private readonly table: Table<T>;
+  constructor(table: Table<T>) {
+    this.table = table;
+  }
+  get(staffChatId: number, messageId: number): Promise<T | undefined> {
+    return this.table.get(messageKey(staffChatId, messageId));
+  }
+  set(staffChatId: number, messageId: number, value: T): Promise<void> {
+    return this.table.set(messageKey(staffChatId, messageId), value);
+  }
+  delete(staffChatId: number, messageId: number): Promise<void> {
+    return this.table.delete(messageKey(staffChatId, messageId));
+  }
+}
+
+export class Store {
+  readonly writes: WriteHealth;
+  readonly topics: TopicMap;
+  readonly cursors: Cursors;
+  readonly jobs: Jobs;
+  /** Per chat: our sends not yet seen back in the chat's history. */
+  readonly echoes: PerChat<EchoRecord[]>;
+  /** Per chat: our messages awaiting the buyer's read receipt. */
+  readonly sent: PerChat<SentRecord[]>;
+  /** Corrected texts of edited staff messages, waiting for a tap on "send". */
+  readonly edits: PerStaffMessage<StaffEdit>;
+  /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
+  readonly conversations: Table<unknown>;
+  readonly #accounts: Table<AccountState>;
+  readonly #engine: Engine;
+
+  private constructor(engine: Engine, writes: WriteHealth) {
+    this.#engine = engine;
+    this.writes = writes;
+    this.topics = new TopicMap(
+      engine.table("topics"),
+      engine.table("threads"),
+      engine.table("waiting"),
+    );
+    this.cursors = new Cursors(engine.table("cursors"));
+    this.jobs = new Jobs(engine.table("jobs"), engine.table("done"));
+    this.echoes = new PerChat(engine.table("echoes"));
+    this.sent = new PerChat(engine.table("sent"));
+    this.edits = new PerStaffMessage(engine.table("edits"));
+    this.conversations = engine.table("conv");
+    this.#accounts = engine.table("accounts");
+  }
+
+  static async open(dataDir: string): Promise<Store> {
+    const writes = new WriteHealth();
+    const store = new Store(await openSqlite(dataDir, TABLES, writes), writes);
+    await store.probe();
+    return store;
+  }
+
+  /** The first full listing is done: from now on unknown chats are new chats. */
+  async baselined(accountId: string): Promise<boolean> {
+    return (await this.#accounts.get(accountId))?.baselined ?? false;
+  }
+
+  markBaselined(accountId: string): Promise<void> {
+    return this.#accounts.set(accountId, { baselined: true });
+  }
+
+  /** One read: fails, with the reason, when the state file cannot be read. */
+  async ping(): Promise<void> {
+    await this.#accounts.get("__ping__");
+  }
+
+  /**
+   * One write and one read: fails, with the reason, while state cannot be saved. Also writes
+   * what a full disk held back in memory.
+   */
+  async probe(): Promise<void> {
+    await this.#accounts.set("__probe__", { baselined: false });
+    await this.#accounts.delete("__probe__");
+    await this.cursors.flush();
+  }
+
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+}

@@ -1,0 +1,99 @@
+// What the bridge keeps between runs, record by record.
+import type { Id } from "../provider.ts";
+
+export interface TopicRecord {
+  accountId: string;
+  chatId: Id;
+  staffChatId: number;
+  threadId: number;
+  title: string;
+  orderNumber?: string;
+  returnNumber?: string;
+  buyerName?: string;
+  /** Product SKU the buyer asks about, when the marketplace tells it. */
+  sku?: string;
+  disputed?: boolean;
+  /** Who the conversation waits for: "us" when the buyer wrote last. */
+  waiting?: "us" | "buyer";
+  closed?: boolean;
+  /** When the buyer's unanswered message arrived (ms); reminders count from it. */
+  waitingSince?: number;
+  /** Reminder thresholds already posted for the current wait. */
+  reminded?: string[];
+  /** The pinned order card, edited when the facts change. */
+  cardMessageId?: number;
+}
+
+export interface ThreadRecord {
+  accountId: string;
+  chatId: Id;
+}
+
+export interface CursorRecord {
+  /** Newest marketplace message delivered to Telegram (or baselined). */
+  lastId: Id;
+  /** The chat list's change token when the chat was last synced. */
+  changeToken: string;
+  /** When the last sync read the history (ms, our clock). */
+  syncedAt?: number;
+  /** When a sync first read the chat with its current change token (ms, our clock). */
+  tokenSeenAt?: number;
+  /**
+   * Set on a first start when the list has no newest message id (Yandex): messages up to this
+   * time (ms) were there already and stay unposted. `lastId` is "0" until the chat's first sync.
+   */
+  baselineAt?: number;
+}
+
+export interface AccountState {
+  /** The first full listing is done: from now on unknown chats are new chats. */
+  baselined: boolean;
+}
+
+export type OutboundPart =
+  | { type: "text"; text: string }
+  | { type: "file"; fileId: string; name: string; mime: string; size?: number };
+
+export interface OutboundJob {
+  id: string;
+  staffChatId: number;
+  threadId: number;
+  /** The staff message in Telegram: receipts and failure replies go to it. */
+  messageId: number;
+  accountId: string;
+  chatId: Id;
+  parts: OutboundPart[];
+  /** Parts already accepted by the marketplace. */
+  done: number;
+  /** The last attempt at part `done` failed in a way that may have delivered it anyway. */
+  uncertain?: boolean;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface EchoRecord {
+  /** Job id and part index: re-registering after a restart does not add a second entry. */
+  key: string;
+  kind: "text" | "file";
+  text?: string;
+  at: number;
+  /** The staff message it came from, for the "read by the buyer" receipt. */
+  staff?: StaffMessageRef;
+}
+
+export interface StaffEdit {
+  threadId: number;
+  text: string;
+  /** Telegram's edit_date: each edit can be sent once. */
+  version: number;
+}
+
+export interface StaffMessageRef {
+  staffChatId: number;
+  messageId: number;
+}
+
+/** A staff message the marketplace now shows under `marketId`, not yet read by the buyer. */
+export interface SentRecord extends StaffMessageRef {
+  marketId: Id;
+}
