@@ -104,7 +104,7 @@ export async function startBridge(
     budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
   });
   const echoes = new Echoes(store);
-  const bot = createBot({
+  const { bot, polling } = createBot({
     token: config.telegram.token,
     apiRoot: config.telegram.apiRoot,
     staffChatIds,
@@ -257,7 +257,7 @@ export async function startBridge(
     });
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
-  const done = bot.start({
+  const done = polling.start({
     allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
     drop_pending_updates: false,
     onStart: () =>
@@ -271,7 +271,12 @@ export async function startBridge(
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(reminderTimer);
-      await Promise.allSettled([bot.stop(), poller.stop(), outbound.stop(), http.close()]);
+      // Staff messages already fetched are stored as jobs before anything closes; then the
+      // inbound side stops before a post could go out whose cursor would find the state closed.
+      await polling.stop().catch((error: unknown) => {
+        log.warn({ err: error }, "could not confirm the last updates to Telegram");
+      });
+      await Promise.allSettled([poller.stop(), queue.close(), outbound.stop(), http.close()]);
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();

@@ -41,8 +41,10 @@ async function main(): Promise<void> {
     log.info("stopped");
     process.exit(0);
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  // A repeated signal (a supervisor that sends two, Ctrl-C twice) must not cut the orderly stop
+  // short: the deadline above ends a stop that hangs.
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 
   try {
     bridge = await startBridge(config, log);

@@ -6,6 +6,7 @@ import type { Outbound } from "../bridge/outbound.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
 import type { BotContext } from "./new-chat.ts";
+import { Polling } from "./polling.ts";
 import { toStaffMessage } from "./staff-message.ts";
 
 export interface BotDeps {
@@ -24,10 +25,11 @@ export interface BotDeps {
 
 const RESEND = "resend:";
 
-export function createBot(deps: BotDeps): Bot<BotContext> {
+export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polling<BotContext> } {
   const bot = new Bot<BotContext>(deps.token, {
     client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 },
   });
+  const polling = new Polling(bot);
   // grammY retries a failing getUpdates quietly; staff messages then stop arriving, so an
   // operator must read it in the log: once when it starts, once when it is over.
   let pollingTrouble: string | undefined;
@@ -113,7 +115,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
       "update handling failed",
     );
   });
-  return bot;
+  return { bot, polling };
 }
 
 function isCommand(text: string | undefined): boolean {
