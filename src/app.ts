@@ -9,6 +9,7 @@ import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { Inbound } from "./bridge/inbound.ts";
+import { Incidents } from "./bridge/incidents.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
 import type { MarketplaceProvider } from "./bridge/provider.ts";
@@ -98,12 +99,6 @@ export async function startBridge(
   const accounts = config.accounts.map((a) => toAccount(a, config.accounts));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
-  const queue = options.sendQueue ?? new GroupSendQueue(config.telegram.groupMessagesPerMinute);
-  const metrics = new PrometheusMetrics({
-    queueDepth: () => queue.depth(),
-    budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
-  });
-  const echoes = new Echoes(store);
   const { bot, polling } = createBot({
     token: config.telegram.token,
     apiRoot: config.telegram.apiRoot,
@@ -119,6 +114,15 @@ export async function startBridge(
     apiRoot: config.telegram.apiRoot,
     token: config.telegram.token,
   });
+  const incidents = new Incidents({ telegram, texts, log, staffChatIds });
+  const queue =
+    options.sendQueue ??
+    new GroupSendQueue(config.telegram.groupMessagesPerMinute, { observer: incidents });
+  const metrics = new PrometheusMetrics({
+    queueDepth: () => queue.depth(),
+    budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
+  });
+  const echoes = new Echoes(store);
   const topics = new Topics({ store, telegram, queue, texts, log });
   const receipts = new Receipts({ store, telegram, log });
   const inbound = new Inbound({
@@ -226,6 +230,7 @@ export async function startBridge(
           handle: () =>
             health({
               store,
+              incidents,
               accounts,
               polls: poller.status,
               pollIntervalMs: config.pollIntervalMs,
@@ -249,6 +254,8 @@ export async function startBridge(
   log.info({ port: http.port, push: config.push !== undefined }, "http server listening");
 
   await registerCommands(bot.api, staffChatIds, log);
+  const stopping = new AbortController();
+  incidents.watchState(store, stopping.signal);
   await outbound.resume();
   poller.start();
   const reminderTimer = setInterval(() => {
@@ -267,9 +274,10 @@ export async function startBridge(
       ),
   });
 
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= (async () => {
+    stopped ??= (async () => {
+      stopping.abort();
       clearInterval(reminderTimer);
       // Staff messages already fetched are stored as jobs before anything closes; then the
       // inbound side stops before a post could go out whose cursor would find the state closed.
@@ -280,7 +288,7 @@ export async function startBridge(
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
     })();
-    return stopping;
+    return stopped;
   };
   return { store, poller, outbound, queue, reminders, httpPort: http.port, done, stop };
 }

@@ -223,7 +223,10 @@ export function toTelegramError(error: unknown): unknown {
   if (error.error_code === 429 || error.error_code >= 500) {
     return new TelegramError("transient", text, { cause: error });
   }
-  if (error.error_code === 401 || error.error_code === 403 || /chat not found/i.test(description)) {
+  // Removed from the group, or stripped of the rights the bridge needs there.
+  const lostRights =
+    /chat not found|not enough rights|CHAT_ADMIN_REQUIRED|need administrator rights/i;
+  if (error.error_code === 401 || error.error_code === 403 || lostRights.test(description)) {
     return new TelegramError("fatal", text, { cause: error });
   }
   return new TelegramError("rejected", text, { cause: error });

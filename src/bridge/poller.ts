@@ -177,6 +177,12 @@ export class Poller {
     this.status.set(account.id, status);
     const signal = this.stopController.signal;
     while (!signal.aborted) {
+      // While state cannot be written, nothing is taken in that could not be recorded as
+      // delivered; the incident is reported and watched elsewhere.
+      if (this.store.writes.failure !== undefined) {
+        await sleep(this.intervalMs, signal);
+        continue;
+      }
       const started = performance.now();
       try {
         // Cycle 1 onwards, so a restart's second cycle reads the most recently active chats.

@@ -15,6 +15,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Told how each send into a group went (undefined: it went through). */
+export interface SendObserver {
+  sendResult(staffChatId: number, error: unknown): void;
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => sleep(ms, signal),
@@ -26,11 +31,16 @@ export class GroupSendQueue {
   private readonly clock: Clock;
   private readonly lanes = new Map<number, Lane>();
   private readonly closing = new AbortController();
+  private readonly observer: SendObserver | undefined;
 
-  constructor(perMinute: number, options: { windowMs?: number; clock?: Clock } = {}) {
+  constructor(
+    perMinute: number,
+    options: { windowMs?: number; clock?: Clock; observer?: SendObserver } = {},
+  ) {
     this.perMinute = perMinute;
     this.windowMs = options.windowMs ?? 60_000;
     this.clock = options.clock ?? systemClock;
+    this.observer = options.observer;
   }
 
   /** Runs `send` when the group's budget allows; it counts as one message in the group. */
@@ -52,7 +62,12 @@ export class GroupSendQueue {
       // Reserved now so usage() sees it; stamped again once Telegram has answered.
       current.sentAt.push(this.clock.now());
       try {
-        return await send();
+        const result = await send();
+        this.observer?.sendResult(staffChatId, undefined);
+        return result;
+      } catch (error) {
+        this.observer?.sendResult(staffChatId, error);
+        throw error;
       } finally {
         current.sentAt[current.sentAt.length - 1] = this.clock.now();
       }

@@ -2,12 +2,14 @@
 // successfully within three poll intervals; otherwise 503 with the reasons, for the hosting's
 // health check and for a person reading it.
 import type { Account } from "../bridge/account.ts";
+import type { Incidents } from "../bridge/incidents.ts";
 import type { PollStatus } from "../bridge/poller.ts";
 import type { Store } from "../bridge/store/index.ts";
 import type { HttpReply } from "./server.ts";
 
 export interface HealthDeps {
   store: Store;
+  incidents: Pick<Incidents, "problems">;
   accounts: Account[];
   polls: Map<string, PollStatus>;
   pollIntervalMs: number;
@@ -16,7 +18,7 @@ export interface HealthDeps {
 
 export async function health(deps: HealthDeps): Promise<HttpReply> {
   const now = deps.now?.() ?? Date.now();
-  const problems: string[] = [];
+  const problems: string[] = [...deps.incidents.problems()];
   try {
     await deps.store.ping();
   } catch (error) {

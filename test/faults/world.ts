@@ -38,13 +38,15 @@ export interface WorldOptions {
   push?: boolean;
   /** Which marketplace accounts the process gets; default both. */
   accounts?: ReadonlyArray<"ozon" | "yandex">;
+  /** DATA_DIR; default a fresh temporary directory. */
+  dataDir?: string;
 }
 
 export class World {
   readonly telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF });
   readonly ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
   readonly yandex: FakeYandex;
-  readonly dataDir = tempDataDir();
+  readonly dataDir: string;
   readonly options: WorldOptions;
   /** While set, the Yandex fake's clock stands still (its dates have whole seconds). */
   yandexFrozenAt: number | undefined;
@@ -53,6 +55,7 @@ export class World {
 
   constructor(options: WorldOptions = {}) {
     this.options = options;
+    this.dataDir = options.dataDir ?? tempDataDir();
     this.yandex = new FakeYandex({
       apiKey: YANDEX_KEY,
       businessId: BUSINESS,

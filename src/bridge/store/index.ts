@@ -29,7 +29,11 @@ const TABLES = [
   "edits",
   "done",
   "conv",
+  "probe",
 ] as const;
+
+/** What a probe writes: room for a few hundred records beyond the one at hand. */
+const PROBE_ROOM = "x".repeat(256 * 1024);
 
 /** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
 const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -37,7 +41,11 @@ const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const chatKey = (accountId: string, chatId: Id) => `${accountId}:${chatId}`;
 const messageKey = (staffChatId: number, messageId: number) => `${staffChatId}:${messageId}`;
 
-/** Whether state can be written: the first failure and the first success after it. */
+/**
+ * Whether state can be written. Any failed write starts an incident; only a probe ends it (see
+ * Store.probe): a small write that happens to fit into space the file already holds proves
+ * nothing, and an incident that flaps would be told again and again.
+ */
 export class WriteHealth implements WriteObserver {
   #failure: string | undefined;
   readonly #listeners: ((failure: string | undefined) => void)[] = [];
@@ -58,7 +66,7 @@ export class WriteHealth implements WriteObserver {
     for (const listener of this.#listeners) listener(this.#failure);
   }
 
-  succeeded(): void {
+  recovered(): void {
     if (this.#failure === undefined) return;
     this.#failure = undefined;
     for (const listener of this.#listeners) listener(undefined);
@@ -249,6 +257,7 @@ export class Store {
   /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
   readonly conversations: Table<unknown>;
   readonly #accounts: Table<AccountState>;
+  readonly #probes: Table<string>;
   readonly #engine: Engine;
 
   private constructor(engine: Engine, writes: WriteHealth) {
@@ -266,6 +275,7 @@ export class Store {
     this.edits = new PerStaffMessage(engine.table("edits"));
     this.conversations = engine.table("conv");
     this.#accounts = engine.table("accounts");
+    this.#probes = engine.table("probe");
   }
 
   static async open(dataDir: string): Promise<Store> {
@@ -290,13 +300,14 @@ export class Store {
   }
 
   /**
-   * One write and one read: fails, with the reason, while state cannot be saved. Also writes
-   * what a full disk held back in memory.
+   * Writes what a full disk held back in memory and a value with room to spare, then deletes
+   * it; fails, with the reason, while state cannot be saved. Success ends a write incident.
    */
   async probe(): Promise<void> {
-    await this.#accounts.set("__probe__", { baselined: false });
-    await this.#accounts.delete("__probe__");
     await this.cursors.flush();
+    await this.#probes.set("room", PROBE_ROOM);
+    await this.#probes.delete("room");
+    this.writes.recovered();
   }
 
   close(): Promise<void> {

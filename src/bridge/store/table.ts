@@ -17,10 +17,9 @@ export interface Table<T> {
   entries(): AsyncIterable<[string, T]>;
 }
 
-/** Told of every write's outcome, so that a failing disk is noticed once and its end too. */
+/** Told of every failed write, so that a failing disk is noticed at once. */
 export interface WriteObserver {
   failed(error: unknown): void;
-  succeeded(): void;
 }
 
 export interface Engine {
@@ -59,7 +58,6 @@ export async function openSqlite(
       observer.failed(error);
       throw error;
     }
-    observer.succeeded();
   };
   return {
     table<T>(name: string): Table<T> {

@@ -1,0 +1,114 @@
+// Failures of the bridge's own (state that cannot be written, rights lost in a group) are loud
+// once: one error line and one message in the General topic when they start, one line and one
+// message when they end, and /healthz names them meanwhile. Never the same complaint per poll.
+import type { Logger } from "../logger.ts";
+import { errorText } from "./errors.ts";
+import type { SendObserver } from "./send-queue.ts";
+import { sleep } from "./sleep.ts";
+import type { Store } from "./store/index.ts";
+import { isTelegramError, type TelegramPort } from "./telegram.ts";
+import { escapeHtml } from "./text.ts";
+import type { Texts } from "./texts/index.ts";
+
+/** First wait before state writes are tried again, doubling up to the maximum. */
+const PROBE_FIRST_MS = 2000;
+const PROBE_MAX_MS = 60_000;
+
+export class Incidents implements SendObserver {
+  private readonly open = new Map<string, string>();
+  private readonly telegram: TelegramPort;
+  private readonly texts: Texts;
+  private readonly log: Logger;
+  private readonly groups: number[];
+
+  constructor(deps: {
+    telegram: TelegramPort;
+    texts: Texts;
+    log: Logger;
+    staffChatIds: Iterable<number>;
+  }) {
+    this.telegram = deps.telegram;
+    this.texts = deps.texts;
+    this.log = deps.log;
+    this.groups = [...deps.staffChatIds];
+  }
+
+  /** What is wrong now, for /healthz. */
+  problems(): string[] {
+    return [...this.open.values()];
+  }
+
+  /**
+   * Watches state writes: when they fail, says so and tries again with backoff until one
+   * works (which also writes what was held in memory meanwhile), then says that too.
+   */
+  watchState(store: Store, signal: AbortSignal): void {
+    let probing = false;
+    store.writes.onChange((failure) => {
+      if (failure === undefined) {
+        this.end("state", "state can be saved again", this.texts.stateRecovered);
+        return;
+      }
+      this.begin("state", `state cannot be saved: ${failure}`, this.texts.stateFailing(failure));
+      if (probing) return;
+      probing = true;
+      void (async () => {
+        for (
+          let delay = PROBE_FIRST_MS;
+          !signal.aborted;
+          delay = Math.min(delay * 2, PROBE_MAX_MS)
+        ) {
+          await sleep(delay, signal);
+          try {
+            await store.probe();
+            if (store.writes.failure === undefined) break;
+          } catch {
+            // Still failing: the incident is open already.
+          }
+        }
+        probing = false;
+      })();
+    });
+  }
+
+  /**
+   * Watches what Telegram answers posts into each group: the bot removed or stripped of its
+   * rights there is one incident, over at the first post that goes through again.
+   */
+  sendResult(staffChatId: number, error: unknown): void {
+    const key = `rights:${staffChatId}`;
+    if (error === undefined) {
+      this.end(key, "the bot can post in the staff group again", this.texts.rightsRecovered, [
+        staffChatId,
+      ]);
+    } else if (isTelegramError(error, "fatal")) {
+      // Nothing can be posted there now; the group hears about it when it is over.
+      this.begin(key, `the bot cannot post in staff group ${staffChatId}: ${errorText(error)}`);
+    }
+  }
+
+  private begin(key: string, reason: string, message?: string): void {
+    if (this.open.has(key)) return;
+    this.open.set(key, reason);
+    this.log.error({ incident: key }, reason);
+    if (message) this.announce(message, this.groups);
+  }
+
+  private end(key: string, line: string, message: string, groups = this.groups): void {
+    if (!this.open.delete(key)) return;
+    this.log.info({ incident: key }, line);
+    this.announce(message, groups);
+  }
+
+  /** Outside the send queue: one rare post must not wait behind a backlog of buyer messages. */
+  private announce(text: string, groups: number[]): void {
+    for (const staffChatId of groups) {
+      void this.telegram
+        .sendText(staffChatId, undefined, escapeHtml(text))
+        .then(() => this.sendResult(staffChatId, undefined))
+        .catch((error: unknown) => {
+          this.log.warn({ err: error, staffChatId }, "could not post in the General topic");
+        });
+    }
+  }
+}
