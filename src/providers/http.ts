@@ -113,6 +113,23 @@ export function parseJsonLossless(text: string): unknown {
   return JSON.parse(text, keepBigIntegers);
 }
 
+/** The shape JSON.rawJSON returns; TypeScript's es2024 lib does not declare it yet. */
+export interface RawJsonInteger {
+  readonly rawJSON: string;
+}
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): RawJsonInteger }).rawJSON;
+
+/**
+ * A bare JSON integer with exactly these digits, for JSON.stringify: the way out for an id that
+ * parseJsonLossless kept as digits, since a JS number would round it.
+ */
+export function jsonInteger(digits: string): RawJsonInteger {
+  if (!/^-?\d+$/.test(digits)) throw new TypeError(`not an integer: ${digits}`);
+  // BigInt drops leading zeros, which JSON does not allow.
+  return rawJSON(BigInt(digits).toString());
+}
+
 /** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   HttpClient,
   type HttpClientOptions,
+  jsonInteger,
   parseJsonLossless,
   parseRetryAfter,
 } from "../../src/providers/http.ts";
@@ -60,6 +61,18 @@ describe("parseJsonLossless", () => {
       d: "3000000000817031942",
       e: 9007199254740991,
     });
+  });
+});
+
+describe("jsonInteger", () => {
+  it("writes the digits as a bare JSON integer, exactly, without leading zeros", () => {
+    const body = { id: jsonInteger("3000000000817031942"), small: jsonInteger("007") };
+    expect(JSON.stringify(body)).toBe('{"id":3000000000817031942,"small":7}');
+  });
+
+  it("refuses anything but digits", () => {
+    expect(() => jsonInteger("3e18")).toThrow(TypeError);
+    expect(() => jsonInteger("0x1f")).toThrow(TypeError);
   });
 });
 
