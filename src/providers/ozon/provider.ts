@@ -1,5 +1,6 @@
 // Ozon Seller API behind the bridge's MarketplaceProvider contract.
 
+import { effectiveMime, extensionOf, withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatSummary,
@@ -13,13 +14,7 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import {
-  effectiveMime,
-  extensionOf,
-  MAX_DOWNLOAD_BYTES,
-  safeFileName,
-  withExtension,
-} from "../files.ts";
+import { MAX_DOWNLOAD_BYTES, safeFileName } from "../files.ts";
 import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
 import { mapChatSummary, mapMessage } from "./mapping.ts";
 

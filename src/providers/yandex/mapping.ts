@@ -2,6 +2,7 @@
 // Tolerant by design: Yandex adds enum values without notice (DIRECT in 2025-07), so an
 // unknown value degrades to a sensible default instead of dropping the item.
 
+import { extensionOf } from "../../bridge/files.ts";
 import type {
   Attachment,
   ChatDetails,
@@ -9,7 +10,6 @@ import type {
   MarketMessage,
   SenderRole,
 } from "../../bridge/provider.ts";
-import { extensionOf } from "../files.ts";
 import { isRecord } from "./client.ts";
 
 const BUYER_CHAT_TYPES = new Set(["CHAT", "ARBITRAGE"]);

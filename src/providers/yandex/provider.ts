@@ -1,5 +1,6 @@
 // Yandex Market Partner API behind the bridge's MarketplaceProvider contract.
 
+import { effectiveMime, extensionOf, withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatDetails,
@@ -14,13 +15,7 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import {
-  effectiveMime,
-  extensionOf,
-  MAX_DOWNLOAD_BYTES,
-  safeFileName,
-  withExtension,
-} from "../files.ts";
+import { MAX_DOWNLOAD_BYTES, safeFileName } from "../files.ts";
 import {
   type ChatsFilter,
   type HistoryPage,
