@@ -3,6 +3,7 @@
 // everything marketplace-specific comes in through the options.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { parse as parseDisposition } from "content-disposition";
 import { Agent, type Dispatcher, type FormData, request } from "undici";
 import { ProviderError, type ProviderErrorKind } from "../bridge/provider.ts";
 
@@ -259,9 +260,10 @@ export class HttpClient {
         }
         const bytes = await this.#readCapped(res, label, options, deadline);
         const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
-        const nameFromHeaders = fileNameFromDisposition(
-          headerValue(res.headers, "content-disposition"),
-        );
+        const disposition = headerValue(res.headers, "content-disposition");
+        // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
+        const nameFromHeaders =
+          disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
         return {
           bytes,
           ...(mime ? { mime } : {}),
@@ -533,19 +535,4 @@ function secretValues(headers: Record<string, string>): string[] {
 
 function scrub(message: string, secrets: readonly string[]): string {
   return secrets.reduce((text, secret) => text.replaceAll(secret, "***"), message);
-}
-
-function fileNameFromDisposition(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
-  if (extended?.[2]) {
-    try {
-      return decodeURIComponent(extended[2].trim());
-    } catch {
-      // Malformed percent-encoding: fall back to the plain filename parameter.
-    }
-  }
-  const plain = /filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]+))/i.exec(header);
-  const name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2]?.trim();
-  return name === "" ? undefined : name;
 }

@@ -343,6 +343,31 @@ describe("HttpClient.downloadFile", () => {
     expect(headersOf(1)).toMatchObject(auth);
   });
 
+  it.each([
+    [
+      "a broken filename* falls back to filename",
+      "attachment; filename*=UTF-8''%E0%A4%A.txt; filename=\"fallback.txt\"",
+      "fallback.txt",
+    ],
+    [
+      "an unknown charset falls back to filename",
+      "attachment; filename*=KOI8-R''%F3.txt; filename=\"x.txt\"",
+      "x.txt",
+    ],
+    ["ISO-8859-1 is decoded", "attachment; filename*=ISO-8859-1''caf%E9.txt", "café.txt"],
+    ["an escaped quote is kept", 'attachment; filename="a \\"b\\".pdf"', 'a "b".pdf'],
+    ["garbage gives no name", ";;=\"; filename*=''", undefined],
+    ["an empty name is no name", 'attachment; filename=""', undefined],
+  ])("reads Content-Disposition: %s, without failing the download", async (_, header, name) => {
+    agent
+      .get(FILES)
+      .intercept({ path: "/f/1", method: "GET" })
+      .reply(200, "ok", { headers: { "content-disposition": header } });
+    const file = await client().downloadFile(`${FILES}/f/1`, options);
+    expect(Buffer.from(file.bytes).toString()).toBe("ok");
+    expect(file.nameFromHeaders).toBe(name);
+  });
+
   it("sends credentials to allowed hosts only, across redirects", async () => {
     agent
       .get(FILES)
