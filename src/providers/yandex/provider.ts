@@ -1,6 +1,6 @@
 // Yandex Market Partner API behind the bridge's MarketplaceProvider contract.
 
-import { effectiveMime, extensionOf, withExtension } from "../../bridge/files.ts";
+import { withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatDetails,
@@ -15,7 +15,7 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import { MAX_DOWNLOAD_BYTES, safeFileName } from "../files.ts";
+import { downloadAttachment, safeFileName } from "../files.ts";
 import {
   type ChatsFilter,
   type HistoryPage,
@@ -169,16 +169,8 @@ export class YandexProvider implements MarketplaceProvider {
   /** Yandex has no method to mark a chat read; the shop's answer is what changes the status. */
   async markRead(_chatId: Id, _upToId?: Id): Promise<void> {}
 
-  async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
-    const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
-    let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
-    if (extensionOf(name) === undefined) {
-      const hinted =
-        extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
-      if (hinted !== undefined) name = `${name}.${hinted}`;
-    }
-    const mime = effectiveMime(file.mime, name);
-    return { name: withExtension(name, mime), mime, bytes: file.bytes };
+  download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
+    return downloadAttachment(this.#client, attachment, signal);
   }
 
   /**
