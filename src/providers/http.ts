@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseDisposition } from "content-disposition";
 import { Agent, type Dispatcher, type FormData, request } from "undici";
 import { ProviderError, type ProviderErrorKind } from "../bridge/provider.ts";
+import { isRecord } from "./wire.ts";
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -510,8 +511,8 @@ function tryParseJson(text: string): unknown {
 
 // Common envelopes: {message} (gRPC gateways such as Ozon) and {errors: [{message}]} (Yandex).
 function genericErrorMessage(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const { message, errors } = body as { message?: unknown; errors?: unknown };
+  if (!isRecord(body)) return undefined;
+  const { message, errors } = body;
   if (typeof message === "string" && message !== "") return message;
   if (Array.isArray(errors)) {
     const texts = errors

@@ -12,6 +12,7 @@ import {
   jsonInteger,
   type RetryPolicy,
 } from "../http.ts";
+import { isRecord } from "../wire.ts";
 
 export const OZON_API_URL = "https://api-seller.ozon.ru";
 
@@ -60,10 +61,6 @@ const FORBIDDEN_TEXT =
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAUTHENTICATED = 16;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Reads an rpcStatus error body `{code, message, details}` into a ProviderError description. */
 export function describeOzonError(status: number, body: unknown): ErrorDescription | undefined {

@@ -5,8 +5,8 @@
 
 import pkg from "../../../package.json" with { type: "json" };
 import type { PushEvent, PushParser, PushReply, PushResult } from "../../bridge/push.ts";
-import { isRecord } from "./client.ts";
-import { idValue, normalizeEnum } from "./mapping.ts";
+import { idValue, isRecord } from "../wire.ts";
+import { normalizeEnum } from "./mapping.ts";
 
 /** Answered to TYPE_PING (push_start, "Запрос для проверки соединения"). */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };

@@ -22,7 +22,7 @@ import {
   YandexClient,
   type YandexClientOptions,
 } from "./client.ts";
-import { idValue, mapChatDetails, mapChatSummary, mapMessage, markUnread } from "./mapping.ts";
+import { mapChatDetails, mapChatSummary, mapMessage, markUnread, positiveId } from "./mapping.ts";
 
 export type YandexProviderOptions = YandexClientOptions;
 
@@ -157,7 +157,7 @@ export class YandexProvider implements MarketplaceProvider {
     const what = target.kind === "order" ? "order number" : "return number";
     const id = safeNumber(number, what);
     if (id < 1) throw new ProviderError("invalid", `Yandex Market: ${what} must be positive`);
-    const chatId = idValue(
+    const chatId = positiveId(
       await this.#client.createChat({ type: target.kind === "order" ? "ORDER" : "RETURN", id }),
     );
     if (chatId === undefined) {
@@ -215,7 +215,7 @@ export class YandexProvider implements MarketplaceProvider {
 }
 
 function orderNumberOf(page: HistoryPage): string | undefined {
-  return idValue(page.context.orderId) ?? idValue(page.orderId);
+  return positiveId(page.context.orderId) ?? positiveId(page.orderId);
 }
 
 /** Ids go into query strings as they are, but must be the int64 ≥ 1 the API expects. */

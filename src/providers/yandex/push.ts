@@ -6,8 +6,8 @@
 
 import pkg from "../../../package.json" with { type: "json" };
 import type { PushEvent, PushParser, PushReply, PushResult } from "../../bridge/push.ts";
-import { isRecord } from "./client.ts";
-import { idValue } from "./mapping.ts";
+import { isRecord } from "../wire.ts";
+import { positiveId } from "./mapping.ts";
 
 /** Shown in the cabinet's notification log. */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };
@@ -42,7 +42,7 @@ export const yandexPush: PushParser = {
       const type = enumValue(body.notificationType);
       if (type === "") throw new Malformed("notificationType is missing");
       const event = eventOf(type, body);
-      const accountKey = idValue(body.businessId);
+      const accountKey = positiveId(body.businessId);
       return {
         reply: { status: 200, body: { ...INTEGRATION, time: now.toISOString() } },
         event,
@@ -88,7 +88,7 @@ function eventOf(type: string, body: Record<string, unknown>): PushEvent {
 }
 
 function requiredId(body: Record<string, unknown>, field: string, type: string): string {
-  const id = idValue(body[field]);
+  const id = positiveId(body[field]);
   if (id === undefined) {
     throw new Malformed(`${type}: ${field} is missing or not a positive integer`);
   }
