@@ -2,10 +2,12 @@
 // a parallel-request limit, lossless ids and ProviderError mapping. Marketplace-neutral:
 // everything marketplace-specific comes in through the options.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseDisposition } from "content-disposition";
 import { Agent, type Dispatcher, type FormData, request } from "undici";
+import { Gate } from "../bridge/gate.ts";
 import { ProviderError, type ProviderErrorKind } from "../bridge/provider.ts";
+import { sleep } from "../bridge/sleep.ts";
+import { scrub } from "../logger.ts";
 import { isRecord } from "./wire.ts";
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -153,7 +155,7 @@ export class HttpClient {
   readonly #dispatcher: Dispatcher;
   readonly #ownAgent: Agent | undefined;
   readonly #timeoutMs: number;
-  readonly #limiter: Limiter;
+  readonly #inFlight: Gate;
   readonly #rateLimitStatuses: ReadonlySet<number>;
   readonly #retryAfterMs: HttpClientOptions["retryAfterMs"];
   readonly #describeError: HttpClientOptions["describeError"];
@@ -179,7 +181,7 @@ export class HttpClient {
       this.#ownAgent = agent;
     }
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#limiter = new Limiter(options.maxInFlight ?? Number.POSITIVE_INFINITY);
+    this.#inFlight = new Gate(options.maxInFlight ?? Number.POSITIVE_INFINITY);
     this.#rateLimitStatuses = new Set([429, ...(options.rateLimitStatuses ?? [])]);
     this.#retryAfterMs = options.retryAfterMs;
     this.#describeError = options.describeError;
@@ -207,7 +209,8 @@ export class HttpClient {
         }
         const delay = this.#retryDelay(error, attempt);
         if (delay === undefined) throw error;
-        await pause(delay, req.signal);
+        // An abort ends the wait early; the next attempt then throws the caller's reason.
+        await sleep(delay, req.signal);
       }
     }
   }
@@ -218,62 +221,75 @@ export class HttpClient {
    */
   async downloadFile(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
     const secrets = [...this.#secrets, ...secretValues(options.authHeaders)];
-    const maxRedirects = options.maxRedirects ?? 3;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     let target = httpUrl(url, this.#name);
     const startedSecure = target.protocol === "https:";
     for (let redirects = 0; ; redirects++) {
-      const label = `GET ${target.host}${target.pathname}`;
+      const hop = target;
       const mayAuth =
-        options.allowedHosts(target.host) && (target.protocol === "https:" || !startedSecure);
-      const release = await this.#limiter.acquire(options.signal);
-      try {
-        const res = await this.#send(label, options.signal, deadline, () =>
-          request(target, {
-            method: "GET",
-            headers: mayAuth ? options.authHeaders : {},
-            dispatcher: this.#dispatcher,
-            signal,
-          }),
-        );
-        const location = headerValue(res.headers, "location");
-        if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
-          await res.body.dump();
-          if (redirects >= maxRedirects) {
-            throw new ProviderError(
-              "invalid",
-              `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
-              { status: res.statusCode },
-            );
-          }
-          target = httpUrl(new URL(location, target).href, this.#name);
-          continue;
-        }
-        if (res.statusCode < 200 || res.statusCode >= 300) {
-          const text = await this.#readText(res, label, options.signal, deadline);
-          throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
-        }
-        const length = Number(headerValue(res.headers, "content-length"));
-        if (Number.isFinite(length) && length > options.maxBytes) {
-          res.body.destroy();
-          throw tooLarge(this.#name, label, options.maxBytes);
-        }
-        const bytes = await this.#readCapped(res, label, options, deadline);
-        const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
-        const disposition = headerValue(res.headers, "content-disposition");
-        // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
-        const nameFromHeaders =
-          disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
-        return {
-          bytes,
-          ...(mime ? { mime } : {}),
-          ...(nameFromHeaders ? { nameFromHeaders } : {}),
-        };
-      } finally {
-        release();
-      }
+        options.allowedHosts(hop.host) && (hop.protocol === "https:" || !startedSecure);
+      const result = await this.#inFlight.run(
+        () => this.#downloadHop(hop, mayAuth, redirects, options, deadline, signal, secrets),
+        options.signal,
+      );
+      if (!(result instanceof URL)) return result;
+      target = result;
     }
+  }
+
+  /** One GET of a download: the file, or the URL a redirect points to. */
+  async #downloadHop(
+    target: URL,
+    mayAuth: boolean,
+    redirects: number,
+    options: DownloadOptions,
+    deadline: AbortSignal,
+    signal: AbortSignal,
+    secrets: string[],
+  ): Promise<DownloadedBytes | URL> {
+    const label = `GET ${target.host}${target.pathname}`;
+    const maxRedirects = options.maxRedirects ?? 3;
+    const res = await this.#send(label, options.signal, deadline, () =>
+      request(target, {
+        method: "GET",
+        headers: mayAuth ? options.authHeaders : {},
+        dispatcher: this.#dispatcher,
+        signal,
+      }),
+    );
+    const location = headerValue(res.headers, "location");
+    if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
+      await res.body.dump();
+      if (redirects >= maxRedirects) {
+        throw new ProviderError(
+          "invalid",
+          `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
+          { status: res.statusCode },
+        );
+      }
+      return httpUrl(new URL(location, target).href, this.#name);
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await this.#readText(res, label, options.signal, deadline);
+      throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
+    }
+    const length = Number(headerValue(res.headers, "content-length"));
+    if (Number.isFinite(length) && length > options.maxBytes) {
+      res.body.destroy();
+      throw tooLarge(this.#name, label, options.maxBytes);
+    }
+    const bytes = await this.#readCapped(res, label, options, deadline);
+    const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
+    const disposition = headerValue(res.headers, "content-disposition");
+    // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
+    const nameFromHeaders =
+      disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
+    return {
+      bytes,
+      ...(mime ? { mime } : {}),
+      ...(nameFromHeaders ? { nameFromHeaders } : {}),
+    };
   }
 
   async #jsonOnce(req: JsonRequest): Promise<unknown> {
@@ -287,11 +303,10 @@ export class HttpClient {
       body = JSON.stringify(req.body);
       headers["content-type"] = "application/json";
     }
-    const release = await this.#limiter.acquire(req.signal);
-    // Started after the wait in line, so a queued call still gets its full time.
-    const deadline = AbortSignal.timeout(req.timeoutMs ?? this.#timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    try {
+    return this.#inFlight.run(async () => {
+      // Started after the wait in line, so a queued call still gets its full time.
+      const deadline = AbortSignal.timeout(req.timeoutMs ?? this.#timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
       const res = await this.#send(label, req.signal, deadline, () =>
         request(url, { method, headers, body, dispatcher: this.#dispatcher, signal }),
       );
@@ -312,9 +327,7 @@ export class HttpClient {
           cause: error,
         });
       }
-    } finally {
-      release();
-    }
+    }, req.signal);
   }
 
   async #send(
@@ -391,7 +404,7 @@ export class HttpClient {
     headers: ResponseHeaders,
     text: string,
     label: string,
-    secrets: readonly string[],
+    secrets: string[],
   ): ProviderError {
     const body = tryParseJson(text);
     const described = this.#describeError?.(status, body);
@@ -430,57 +443,6 @@ export class HttpClient {
     }
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
     return ceiling / 2 + (Math.random() * ceiling) / 2;
-  }
-}
-
-/** A counting semaphore; a slot passes straight to the next waiter on release. */
-class Limiter {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(max: number) {
-    this.#free = max;
-  }
-
-  async acquire(signal: AbortSignal | undefined): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.#free > 0) {
-      this.#free--;
-      return this.#releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
-      const grant = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        const index = this.#waiting.indexOf(grant);
-        if (index >= 0) this.#waiting.splice(index, 1);
-        reject(signal?.reason);
-      };
-      this.#waiting.push(grant);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    return this.#releaser();
-  }
-
-  #releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
-}
-
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (error) {
-    throw signal?.aborted ? signal.reason : error;
   }
 }
 
@@ -532,8 +494,4 @@ function shorten(text: string): string {
 // Header values that look like credentials; short values (a version, "json") are left alone.
 function secretValues(headers: Record<string, string>): string[] {
   return Object.values(headers).filter((v) => v.length >= 6);
-}
-
-function scrub(message: string, secrets: readonly string[]): string {
-  return secrets.reduce((text, secret) => text.replaceAll(secret, "***"), message);
 }
