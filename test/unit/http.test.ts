@@ -266,6 +266,25 @@ describe("HttpClient.json", () => {
     await expect(client().json({ path: "/x", signal: controller.signal })).rejects.toBe(reason);
   });
 
+  it("stops waiting to retry when the caller aborts, with the caller's reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error("shutting down");
+    agent
+      .get(ORIGIN)
+      .intercept({ path: "/x", method: "POST" })
+      .reply(() => {
+        // Aborted once the failed answer is in, so the client is in (or about to be in) its
+        // hour-long wait before the second attempt.
+        setImmediate(() => controller.abort(reason));
+        return { statusCode: 503, data: "" };
+      });
+    const http = client({ retry: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 } });
+    await expect(
+      http.json({ path: "/x", idempotent: true, signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(calls()).toBe(1);
+  });
+
   it("sends GET query parameters", async () => {
     agent.get(ORIGIN).intercept({ path: "/chat?chatId=5", method: "GET" }).reply(200, { ok: true });
     expect(await client().json({ method: "GET", path: "/chat", query: { chatId: "5" } })).toEqual({
