@@ -11,13 +11,6 @@ import { normalizeEnum } from "./mapping.ts";
 /** Answered to TYPE_PING (push_start, "Запрос для проверки соединения"). */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };
 
-/** Documented source ranges of pushes (push_start), a default for the allow-list. */
-export const OZON_PUSH_SOURCE_RANGES: readonly string[] = [
-  "195.34.21.0/24",
-  "185.73.192.0/22",
-  "91.223.93.0/24",
-];
-
 const CHAT_TYPES = new Set([
   "TYPE_NEW_MESSAGE",
   "TYPE_UPDATE_MESSAGE",

@@ -12,16 +12,6 @@ import { positiveId } from "./mapping.ts";
 /** Shown in the cabinet's notification log. */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };
 
-/**
- * Documented source ranges of notifications (push-notifications docs, CHAT-API-REFERENCE B.9.1),
- * a default for the allow-list.
- */
-export const YANDEX_PUSH_SOURCE_RANGES: readonly string[] = [
-  "5.45.207.0/25",
-  "141.8.142.0/25",
-  "5.255.253.0/25",
-];
-
 // Required fields of the chat notifications besides notificationType, with the names of their
 // time fields (Chat*NotificationDTO.yaml). chatId and businessId are int64, messageId a string.
 const CHAT_TIME_FIELD: Record<string, string> = {
