@@ -148,8 +148,16 @@ describe("OzonProvider sends", () => {
   });
 
   it("counts an emoji as one character", async () => {
+    // 1000 emoji are 2000 UTF-16 units: sent whole when counted as characters.
     reply("/v1/chat/send/message", 200, { result: "success" });
     await ozon.sendText(CHAT, "😀".repeat(1000));
+    expect(sentBodies("/v1/chat/send/message")).toEqual([
+      { chat_id: CHAT, text: "😀".repeat(1000) },
+    ]);
+    const error = await failure(ozon.sendText(CHAT, "😀".repeat(1001)));
+    expect(error.kind).toBe("invalid");
+    expect(error.message).toContain("this one has 1001");
+    expect(agent.getCallHistory()?.calls()).toHaveLength(1);
   });
 
   it("sends a file as base64 with an extension in its name", async () => {
