@@ -73,7 +73,7 @@ export interface DownloadOptions {
   authHeaders: Record<string, string>;
   maxBytes: number;
   maxRedirects?: number;
-  /** Deadline for the whole download, redirects included. */
+  /** Deadline for the whole download, redirects included, from when it leaves the line. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -219,77 +219,64 @@ export class HttpClient {
    * GETs a file, following redirects by hand so that authHeaders reach only allowed hosts
    * (and never over plain http once the chain started on https). Sends no default headers.
    */
-  async downloadFile(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
+  downloadFile(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
+    // One place in line for the whole download: its redirects follow each other at once.
+    return this.#inFlight.run(() => this.#download(url, options), options.signal);
+  }
+
+  async #download(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
     const secrets = [...this.#secrets, ...secretValues(options.authHeaders)];
+    const maxRedirects = options.maxRedirects ?? 3;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     let target = httpUrl(url, this.#name);
     const startedSecure = target.protocol === "https:";
     for (let redirects = 0; ; redirects++) {
-      const hop = target;
+      const label = `GET ${target.host}${target.pathname}`;
       const mayAuth =
-        options.allowedHosts(hop.host) && (hop.protocol === "https:" || !startedSecure);
-      const result = await this.#inFlight.run(
-        () => this.#downloadHop(hop, mayAuth, redirects, options, deadline, signal, secrets),
-        options.signal,
+        options.allowedHosts(target.host) && (target.protocol === "https:" || !startedSecure);
+      const res = await this.#send(label, options.signal, deadline, () =>
+        request(target, {
+          method: "GET",
+          headers: mayAuth ? options.authHeaders : {},
+          dispatcher: this.#dispatcher,
+          signal,
+        }),
       );
-      if (!(result instanceof URL)) return result;
-      target = result;
-    }
-  }
-
-  /** One GET of a download: the file, or the URL a redirect points to. */
-  async #downloadHop(
-    target: URL,
-    mayAuth: boolean,
-    redirects: number,
-    options: DownloadOptions,
-    deadline: AbortSignal,
-    signal: AbortSignal,
-    secrets: string[],
-  ): Promise<DownloadedBytes | URL> {
-    const label = `GET ${target.host}${target.pathname}`;
-    const maxRedirects = options.maxRedirects ?? 3;
-    const res = await this.#send(label, options.signal, deadline, () =>
-      request(target, {
-        method: "GET",
-        headers: mayAuth ? options.authHeaders : {},
-        dispatcher: this.#dispatcher,
-        signal,
-      }),
-    );
-    const location = headerValue(res.headers, "location");
-    if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
-      await res.body.dump();
-      if (redirects >= maxRedirects) {
-        throw new ProviderError(
-          "invalid",
-          `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
-          { status: res.statusCode },
-        );
+      const location = headerValue(res.headers, "location");
+      if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
+        await res.body.dump();
+        if (redirects >= maxRedirects) {
+          throw new ProviderError(
+            "invalid",
+            `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
+            { status: res.statusCode },
+          );
+        }
+        target = httpUrl(new URL(location, target).href, this.#name);
+        continue;
       }
-      return httpUrl(new URL(location, target).href, this.#name);
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const text = await this.#readText(res, label, options.signal, deadline);
+        throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
+      }
+      const length = Number(headerValue(res.headers, "content-length"));
+      if (Number.isFinite(length) && length > options.maxBytes) {
+        res.body.destroy();
+        throw tooLarge(this.#name, label, options.maxBytes);
+      }
+      const bytes = await this.#readCapped(res, label, options, deadline);
+      const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
+      const disposition = headerValue(res.headers, "content-disposition");
+      // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
+      const nameFromHeaders =
+        disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
+      return {
+        bytes,
+        ...(mime ? { mime } : {}),
+        ...(nameFromHeaders ? { nameFromHeaders } : {}),
+      };
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await this.#readText(res, label, options.signal, deadline);
-      throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
-    }
-    const length = Number(headerValue(res.headers, "content-length"));
-    if (Number.isFinite(length) && length > options.maxBytes) {
-      res.body.destroy();
-      throw tooLarge(this.#name, label, options.maxBytes);
-    }
-    const bytes = await this.#readCapped(res, label, options, deadline);
-    const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
-    const disposition = headerValue(res.headers, "content-disposition");
-    // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
-    const nameFromHeaders =
-      disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
-    return {
-      bytes,
-      ...(mime ? { mime } : {}),
-      ...(nameFromHeaders ? { nameFromHeaders } : {}),
-    };
   }
 
   async #jsonOnce(req: JsonRequest): Promise<unknown> {
