@@ -34,6 +34,7 @@ export interface ChatListRequest {
 export interface ChatHistoryRequest {
   chat_id: string;
   direction?: "Forward" | "Backward";
+  /** Decimal digits; sent as a bare JSON integer. */
   from_message_id?: string;
   limit?: number;
 }
@@ -177,7 +178,8 @@ export class OzonClient {
   }
 }
 
-function withWireIds<T extends { from_message_id?: string }>(body: T): unknown {
+/** The body with its uint64 id (kept as digits) written as the JSON integer the schema wants. */
+function withWireIds(body: { from_message_id?: string }): unknown {
   const id = body.from_message_id;
   return id === undefined ? body : { ...body, from_message_id: jsonInteger(id) };
 }
