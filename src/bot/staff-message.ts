@@ -1,5 +1,6 @@
 // A Telegram message from staff → what the bridge can send, or the reason it cannot.
 import type { Message } from "grammy/types";
+import { withExtension } from "../bridge/files.ts";
 import type { StaffMessage } from "../bridge/outbound.ts";
 
 const UNSUPPORTED = [
@@ -41,20 +42,6 @@ const SERVICE = [
   "write_access_allowed",
 ] as const;
 
-const MIME_EXTENSIONS: Record<string, string> = {
-  "application/pdf": ".pdf",
-  "image/jpeg": ".jpg",
-  "image/png": ".png",
-  "image/webp": ".webp",
-  "image/gif": ".gif",
-  "text/plain": ".txt",
-  "application/zip": ".zip",
-  "application/msword": ".doc",
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-  "application/vnd.ms-excel": ".xls",
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-};
-
 /** Undefined when the message is not something staff wrote for the buyer. */
 export function toStaffMessage(message: Message): StaffMessage | undefined {
   if (!message.is_topic_message || message.message_thread_id === undefined) return undefined;
@@ -92,6 +79,7 @@ export function toStaffMessage(message: Message): StaffMessage | undefined {
       ...withText,
       file: {
         fileId: document.file_id,
+        // Marketplaces derive the file type from the name, so it must have an extension.
         name: withExtension(document.file_name ?? `file_${document.file_unique_id}`, mime),
         mime,
         ...(document.file_size !== undefined ? { size: document.file_size } : {}),
@@ -100,10 +88,4 @@ export function toStaffMessage(message: Message): StaffMessage | undefined {
   }
   if (message.text !== undefined) return { ...base, ...withText };
   return { ...base, unsupported: "other" };
-}
-
-/** Marketplaces derive the file type from the name, so it must have an extension. */
-function withExtension(name: string, mime: string): string {
-  if (/\.[A-Za-z0-9]{1,8}$/.test(name)) return name;
-  return name + (MIME_EXTENSIONS[mime] ?? ".bin");
 }

@@ -1,5 +1,8 @@
-// File names and types: marketplaces derive a sent file's type from its name (Ozon says so),
-// and their download responses may not carry a useful Content-Type.
+// Files the providers download from marketplaces; names and MIME types are src/bridge/files.ts.
+
+import { effectiveMime, extensionOf, withExtension } from "../bridge/files.ts";
+import type { Attachment, DownloadedFile } from "../bridge/provider.ts";
+import type { DownloadedBytes } from "./http.ts";
 
 /**
  * Largest marketplace file the bridge downloads. Telegram bots may upload up to 50 MB, but
@@ -8,60 +11,27 @@
  */
 export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 
-const MIME_BY_EXTENSION: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
-  bmp: "image/bmp",
-  pdf: "application/pdf",
-  txt: "text/plain",
-  csv: "text/csv",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  zip: "application/zip",
-  mp4: "video/mp4",
-  mov: "video/quicktime",
-};
-
-// First extension listed for a type wins, so image/jpeg → jpg.
-const EXTENSION_BY_MIME = new Map<string, string>();
-for (const [extension, mime] of Object.entries(MIME_BY_EXTENSION)) {
-  if (!EXTENSION_BY_MIME.has(mime)) EXTENSION_BY_MIME.set(mime, extension);
+/** A marketplace client: fetches its chat files with its own credentials, size-capped. */
+export interface FileSource {
+  download(url: string, maxBytes: number, signal?: AbortSignal): Promise<DownloadedBytes>;
 }
 
-const GENERIC_MIMES = new Set([
-  "",
-  "application/octet-stream",
-  "binary/octet-stream",
-  "application/binary",
-  "application/unknown",
-  "application/force-download",
-]);
-
-/** Lower-case extension without the dot, when the name has a plausible one. */
-export function extensionOf(name: string): string | undefined {
-  // At least one letter, so "Фото от 12.05" has no extension.
-  const match = /\.((?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{1,8})$/.exec(name);
-  return match?.[1] && match.index > 0 ? match[1].toLowerCase() : undefined;
-}
-
-/** Adds an extension taken from the MIME type when the name has none ("bin" if unknown). */
-export function withExtension(name: string, mime: string): string {
-  if (extensionOf(name) !== undefined) return name;
-  const base = mime.split(";")[0]?.trim().toLowerCase() ?? "";
-  return `${name}.${EXTENSION_BY_MIME.get(base) ?? "bin"}`;
-}
-
-/** The server's type unless it is a generic one; then a guess from the name's extension. */
-export function effectiveMime(serverMime: string | undefined, name: string): string {
-  if (serverMime !== undefined && !GENERIC_MIMES.has(serverMime)) return serverMime;
-  const extension = extensionOf(name);
-  return (extension && MIME_BY_EXTENSION[extension]) ?? "application/octet-stream";
+/** MarketplaceProvider.download for the HTTP marketplaces: the file, named and typed. */
+export async function downloadAttachment(
+  source: FileSource,
+  attachment: Attachment,
+  signal?: AbortSignal,
+): Promise<DownloadedFile> {
+  const file = await source.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
+  let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
+  if (extensionOf(name) === undefined) {
+    // File URLs often end in the real extension when the name has none (Ozon's link texts).
+    const hinted =
+      extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
+    if (hinted !== undefined) name = `${name}.${hinted}`;
+  }
+  const mime = effectiveMime(file.mime, name);
+  return { name: withExtension(name, mime), mime, bytes: file.bytes };
 }
 
 /** Strips path separators and control characters so a name is a plain file name. */

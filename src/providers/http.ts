@@ -2,9 +2,13 @@
 // a parallel-request limit, lossless ids and ProviderError mapping. Marketplace-neutral:
 // everything marketplace-specific comes in through the options.
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { parse as parseDisposition } from "content-disposition";
 import { Agent, type Dispatcher, type FormData, request } from "undici";
+import { Gate } from "../bridge/gate.ts";
 import { ProviderError, type ProviderErrorKind } from "../bridge/provider.ts";
+import { sleep } from "../bridge/sleep.ts";
+import { scrub } from "../logger.ts";
+import { isRecord } from "./wire.ts";
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -69,7 +73,7 @@ export interface DownloadOptions {
   authHeaders: Record<string, string>;
   maxBytes: number;
   maxRedirects?: number;
-  /** Deadline for the whole download, redirects included. */
+  /** Deadline for the whole download, redirects included, from when it leaves the line. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -113,6 +117,23 @@ export function parseJsonLossless(text: string): unknown {
   return JSON.parse(text, keepBigIntegers);
 }
 
+/** The shape JSON.rawJSON returns; TypeScript's es2024 lib does not declare it yet. */
+export interface RawJsonInteger {
+  readonly rawJSON: string;
+}
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): RawJsonInteger }).rawJSON;
+
+/**
+ * A bare JSON integer with exactly these digits, for JSON.stringify: the way out for an id that
+ * parseJsonLossless kept as digits, since a JS number would round it.
+ */
+export function jsonInteger(digits: string): RawJsonInteger {
+  if (!/^-?\d+$/.test(digits)) throw new TypeError(`not an integer: ${digits}`);
+  // BigInt drops leading zeros, which JSON does not allow.
+  return rawJSON(BigInt(digits).toString());
+}
+
 /** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
@@ -134,7 +155,7 @@ export class HttpClient {
   readonly #dispatcher: Dispatcher;
   readonly #ownAgent: Agent | undefined;
   readonly #timeoutMs: number;
-  readonly #limiter: Limiter;
+  readonly #inFlight: Gate;
   readonly #rateLimitStatuses: ReadonlySet<number>;
   readonly #retryAfterMs: HttpClientOptions["retryAfterMs"];
   readonly #describeError: HttpClientOptions["describeError"];
@@ -160,7 +181,7 @@ export class HttpClient {
       this.#ownAgent = agent;
     }
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#limiter = new Limiter(options.maxInFlight ?? Number.POSITIVE_INFINITY);
+    this.#inFlight = new Gate(options.maxInFlight ?? Number.POSITIVE_INFINITY);
     this.#rateLimitStatuses = new Set([429, ...(options.rateLimitStatuses ?? [])]);
     this.#retryAfterMs = options.retryAfterMs;
     this.#describeError = options.describeError;
@@ -188,7 +209,8 @@ export class HttpClient {
         }
         const delay = this.#retryDelay(error, attempt);
         if (delay === undefined) throw error;
-        await pause(delay, req.signal);
+        // An abort ends the wait early; the next attempt then throws the caller's reason.
+        await sleep(delay, req.signal);
       }
     }
   }
@@ -197,7 +219,12 @@ export class HttpClient {
    * GETs a file, following redirects by hand so that authHeaders reach only allowed hosts
    * (and never over plain http once the chain started on https). Sends no default headers.
    */
-  async downloadFile(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
+  downloadFile(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
+    // One place in line for the whole download: its redirects follow each other at once.
+    return this.#inFlight.run(() => this.#download(url, options), options.signal);
+  }
+
+  async #download(url: string, options: DownloadOptions): Promise<DownloadedBytes> {
     const secrets = [...this.#secrets, ...secretValues(options.authHeaders)];
     const maxRedirects = options.maxRedirects ?? 3;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS);
@@ -208,51 +235,47 @@ export class HttpClient {
       const label = `GET ${target.host}${target.pathname}`;
       const mayAuth =
         options.allowedHosts(target.host) && (target.protocol === "https:" || !startedSecure);
-      const release = await this.#limiter.acquire(options.signal);
-      try {
-        const res = await this.#send(label, options.signal, deadline, () =>
-          request(target, {
-            method: "GET",
-            headers: mayAuth ? options.authHeaders : {},
-            dispatcher: this.#dispatcher,
-            signal,
-          }),
-        );
-        const location = headerValue(res.headers, "location");
-        if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
-          await res.body.dump();
-          if (redirects >= maxRedirects) {
-            throw new ProviderError(
-              "invalid",
-              `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
-              { status: res.statusCode },
-            );
-          }
-          target = httpUrl(new URL(location, target).href, this.#name);
-          continue;
+      const res = await this.#send(label, options.signal, deadline, () =>
+        request(target, {
+          method: "GET",
+          headers: mayAuth ? options.authHeaders : {},
+          dispatcher: this.#dispatcher,
+          signal,
+        }),
+      );
+      const location = headerValue(res.headers, "location");
+      if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined) {
+        await res.body.dump();
+        if (redirects >= maxRedirects) {
+          throw new ProviderError(
+            "invalid",
+            `${this.#name}: ${label}: more than ${maxRedirects} redirects`,
+            { status: res.statusCode },
+          );
         }
-        if (res.statusCode < 200 || res.statusCode >= 300) {
-          const text = await this.#readText(res, label, options.signal, deadline);
-          throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
-        }
-        const length = Number(headerValue(res.headers, "content-length"));
-        if (Number.isFinite(length) && length > options.maxBytes) {
-          res.body.destroy();
-          throw tooLarge(this.#name, label, options.maxBytes);
-        }
-        const bytes = await this.#readCapped(res, label, options, deadline);
-        const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
-        const nameFromHeaders = fileNameFromDisposition(
-          headerValue(res.headers, "content-disposition"),
-        );
-        return {
-          bytes,
-          ...(mime ? { mime } : {}),
-          ...(nameFromHeaders ? { nameFromHeaders } : {}),
-        };
-      } finally {
-        release();
+        target = httpUrl(new URL(location, target).href, this.#name);
+        continue;
       }
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const text = await this.#readText(res, label, options.signal, deadline);
+        throw this.#statusError(res.statusCode, res.headers, text, label, secrets);
+      }
+      const length = Number(headerValue(res.headers, "content-length"));
+      if (Number.isFinite(length) && length > options.maxBytes) {
+        res.body.destroy();
+        throw tooLarge(this.#name, label, options.maxBytes);
+      }
+      const bytes = await this.#readCapped(res, label, options, deadline);
+      const mime = headerValue(res.headers, "content-type")?.split(";")[0]?.trim().toLowerCase();
+      const disposition = headerValue(res.headers, "content-disposition");
+      // The parser is lenient (it never throws) and prefers an RFC 5987 filename* it can decode.
+      const nameFromHeaders =
+        disposition === undefined ? undefined : parseDisposition(disposition).parameters.filename;
+      return {
+        bytes,
+        ...(mime ? { mime } : {}),
+        ...(nameFromHeaders ? { nameFromHeaders } : {}),
+      };
     }
   }
 
@@ -267,11 +290,10 @@ export class HttpClient {
       body = JSON.stringify(req.body);
       headers["content-type"] = "application/json";
     }
-    const release = await this.#limiter.acquire(req.signal);
-    // Started after the wait in line, so a queued call still gets its full time.
-    const deadline = AbortSignal.timeout(req.timeoutMs ?? this.#timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    try {
+    return this.#inFlight.run(async () => {
+      // Started after the wait in line, so a queued call still gets its full time.
+      const deadline = AbortSignal.timeout(req.timeoutMs ?? this.#timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
       const res = await this.#send(label, req.signal, deadline, () =>
         request(url, { method, headers, body, dispatcher: this.#dispatcher, signal }),
       );
@@ -292,9 +314,7 @@ export class HttpClient {
           cause: error,
         });
       }
-    } finally {
-      release();
-    }
+    }, req.signal);
   }
 
   async #send(
@@ -371,7 +391,7 @@ export class HttpClient {
     headers: ResponseHeaders,
     text: string,
     label: string,
-    secrets: readonly string[],
+    secrets: string[],
   ): ProviderError {
     const body = tryParseJson(text);
     const described = this.#describeError?.(status, body);
@@ -413,57 +433,6 @@ export class HttpClient {
   }
 }
 
-/** A counting semaphore; a slot passes straight to the next waiter on release. */
-class Limiter {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(max: number) {
-    this.#free = max;
-  }
-
-  async acquire(signal: AbortSignal | undefined): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.#free > 0) {
-      this.#free--;
-      return this.#releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
-      const grant = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        const index = this.#waiting.indexOf(grant);
-        if (index >= 0) this.#waiting.splice(index, 1);
-        reject(signal?.reason);
-      };
-      this.#waiting.push(grant);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    return this.#releaser();
-  }
-
-  #releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
-}
-
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (error) {
-    throw signal?.aborted ? signal.reason : error;
-  }
-}
-
 function httpUrl(raw: string, name: string): URL {
   let url: URL;
   try {
@@ -491,8 +460,8 @@ function tryParseJson(text: string): unknown {
 
 // Common envelopes: {message} (gRPC gateways such as Ozon) and {errors: [{message}]} (Yandex).
 function genericErrorMessage(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const { message, errors } = body as { message?: unknown; errors?: unknown };
+  if (!isRecord(body)) return undefined;
+  const { message, errors } = body;
   if (typeof message === "string" && message !== "") return message;
   if (Array.isArray(errors)) {
     const texts = errors
@@ -512,23 +481,4 @@ function shorten(text: string): string {
 // Header values that look like credentials; short values (a version, "json") are left alone.
 function secretValues(headers: Record<string, string>): string[] {
   return Object.values(headers).filter((v) => v.length >= 6);
-}
-
-function scrub(message: string, secrets: readonly string[]): string {
-  return secrets.reduce((text, secret) => text.replaceAll(secret, "***"), message);
-}
-
-function fileNameFromDisposition(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
-  if (extended?.[2]) {
-    try {
-      return decodeURIComponent(extended[2].trim());
-    } catch {
-      // Malformed percent-encoding: fall back to the plain filename parameter.
-    }
-  }
-  const plain = /filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]+))/i.exec(header);
-  const name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2]?.trim();
-  return name === "" ? undefined : name;
 }

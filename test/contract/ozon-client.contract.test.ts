@@ -14,7 +14,7 @@ import { FakeOzon } from "../fakes/ozon.ts";
 import { collect } from "../support/provider-http.ts";
 import { bodyText, headerRecord } from "./dispatched.ts";
 import { parseLossless } from "./lossless-json.ts";
-import { ozonChatPaths, validateOzonRequest } from "./schema.ts";
+import { ozonChatPaths, validateOzonRequest, validateOzonRequestAsDocumented } from "./schema.ts";
 import { bytes, steps } from "./steps.ts";
 
 const CLIENT_ID = "836412";
@@ -37,17 +37,9 @@ interface Dispatched {
   body: string;
 }
 
-/** Places where a body carries a number JS cannot hold exactly (a bare uint64 id). */
-function unsafeNumbers(value: unknown, at = "(body)"): string[] {
-  if (typeof value === "bigint") return [`${at} = ${value} (bare JSON number)`];
-  if (typeof value === "number") {
-    return Number.isSafeInteger(value) || !Number.isInteger(value) ? [] : [`${at} = ${value}`];
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeNumbers(v, `${at}[${i}]`));
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => unsafeNumbers(v, `${at}.${k}`));
-  }
-  return [];
+/** `"name":digits` as a bare JSON integer (no quotes), ending where the number ends. */
+function bareField(name: string, digits: string): RegExp {
+  return new RegExp(`"${name}"\\s*:\\s*${digits}\\s*[,}]`);
 }
 
 function field(body: string, name: string): unknown {
@@ -231,10 +223,12 @@ describe("Ozon client against the official chat contract", () => {
       expect(call.method).toBe("POST");
       expect(CHAT_PATHS).toContain(call.path);
       expect(call.headers["content-type"]).toMatch(/^application\/json\s*(;|$)/i);
+      const body = parseLossless(call.body);
       expect({
         path: call.path,
-        errors: validateOzonRequest(call.path, parseLossless(call.body)),
-      }).toEqual({ path: call.path, errors: [] });
+        errors: validateOzonRequest(call.path, body),
+        documented: validateOzonRequestAsDocumented(call.path, body),
+      }).toEqual({ path: call.path, errors: [], documented: [] });
     }
     // The fake's own records describe the same requests, byte for byte.
     expect(fake.requests.map((r) => [r.method, r.path, r.rawBody])).toEqual(
@@ -262,16 +256,7 @@ describe("Ozon client against the official chat contract", () => {
     );
   });
 
-  it("(c) ids above 2^53 go out as exact decimal strings, never as rounded numbers", () => {
-    for (const call of apiCalls()) {
-      expect({ path: call.path, unsafe: unsafeNumbers(parseLossless(call.body)) }).toEqual({
-        path: call.path,
-        unsafe: [],
-      });
-      // No bare run of 16+ digits outside a string anywhere in the raw text.
-      expect(call.body.replace(/"(?:\\.|[^"\\])*"/g, '""')).not.toMatch(/\d{16,}/);
-    }
-
+  it("(c) message ids go out as bare JSON integers with every digit, never as strings", () => {
     // The ids used are ones a double would change.
     const page2From = busyIds[103] ?? "";
     for (const id of [afterId, page2From, readUpToId]) {
@@ -280,14 +265,18 @@ describe("Ozon client against the official chat contract", () => {
       expect(roundingChanges(id)).toBe(true);
     }
 
+    // The lossless parser gives a bigint only for a bare JSON integer: a quoted id stays a string.
     const history = callsTo("/v3/chat/history").map((r) => r.body);
-    expect(history[0]).toContain(`"from_message_id":"${afterId}"`);
+    expect(history[0]).toMatch(bareField("from_message_id", afterId));
+    expect(field(history[0] ?? "{}", "from_message_id")).toBe(BigInt(afterId));
     // Page 2 continues from the newest id of page 1, read losslessly from the response.
-    expect(history[1]).toContain(`"from_message_id":"${page2From}"`);
+    expect(history[1]).toMatch(bareField("from_message_id", page2From));
+    expect(field(history[1] ?? "{}", "from_message_id")).toBe(BigInt(page2From));
     expect(field(history[2] ?? "{}", "from_message_id")).toBeUndefined();
 
     const reads = callsTo("/v2/chat/read").map((r) => r.body);
-    expect(reads[0]).toContain(`"from_message_id":"${readUpToId}"`);
+    expect(reads[0]).toMatch(bareField("from_message_id", readUpToId));
+    expect(field(reads[0] ?? "{}", "from_message_id")).toBe(BigInt(readUpToId));
     expect(field(reads[1] ?? "{}", "from_message_id")).toBeUndefined();
 
     // Cursors are uint64 values too: each page asks exactly from the last chat of the previous
@@ -456,6 +445,24 @@ describe("validateOzonRequest has teeth (negative control)", () => {
     expect(validateOzonRequest("/v1/chat/start", { posting_number: POSTING })).toEqual([]);
     expect(
       validateOzonRequest("/v2/chat/read", { chat_id: chatId, from_message_id: bigId }),
+    ).toEqual([]);
+  });
+
+  it("holds a client to the documented JSON type of uint64 ids: integer, not string", () => {
+    const quoted = { chat_id: chatId, direction: "Forward", from_message_id: bigId, limit: 100 };
+    expect(validateOzonRequestAsDocumented("/v3/chat/history", quoted)).toEqual([
+      `from_message_id: must be integer, got "${bigId}"`,
+    ]);
+    expect(
+      validateOzonRequestAsDocumented("/v2/chat/read", { chat_id: chatId, from_message_id: bigId }),
+    ).toEqual([`from_message_id: must be integer, got "${bigId}"`]);
+    const bare = { ...quoted, from_message_id: BigInt(bigId) };
+    expect(validateOzonRequestAsDocumented("/v3/chat/history", bare)).toEqual([]);
+    expect(
+      validateOzonRequestAsDocumented("/v2/chat/read", {
+        chat_id: chatId,
+        from_message_id: BigInt(bigId),
+      }),
     ).toEqual([]);
   });
 });

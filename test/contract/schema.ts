@@ -346,6 +346,7 @@ export const OZON_PROSE_RULES: Record<string, ExtraRule> = {
 
 let ozonDocument: unknown;
 let ozonValidator: RequestValidator | undefined;
+let ozonDocumentedValidator: RequestValidator | undefined;
 
 /** The parsed `ozon-chat-openapi.json` (read once). */
 export function ozonContract(): unknown {
@@ -368,6 +369,20 @@ export function validateOzonRequest(path: string, body: unknown): string[] {
     extraRules: OZON_PROSE_RULES,
   });
   return ozonValidator(path, body);
+}
+
+/**
+ * validateOzonRequest with 64-bit integers read as the document types them: JSON integers only.
+ * The fake takes protojson's decimal strings as the backend most likely does; a client is held
+ * to the document itself, so a quoted id is a violation here.
+ */
+export function validateOzonRequestAsDocumented(path: string, body: unknown): string[] {
+  ozonDocumentedValidator ??= createRequestValidator(ozonContract(), {
+    rejectUnknownFields: true,
+    caseInsensitiveEnums: true,
+    extraRules: OZON_PROSE_RULES,
+  });
+  return ozonDocumentedValidator(path, body);
 }
 
 // --- Yandex Market --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   HttpClient,
   type HttpClientOptions,
+  jsonInteger,
   parseJsonLossless,
   parseRetryAfter,
 } from "../../src/providers/http.ts";
@@ -60,6 +61,18 @@ describe("parseJsonLossless", () => {
       d: "3000000000817031942",
       e: 9007199254740991,
     });
+  });
+});
+
+describe("jsonInteger", () => {
+  it("writes the digits as a bare JSON integer, exactly, without leading zeros", () => {
+    const body = { id: jsonInteger("3000000000817031942"), small: jsonInteger("007") };
+    expect(JSON.stringify(body)).toBe('{"id":3000000000817031942,"small":7}');
+  });
+
+  it("refuses anything but digits", () => {
+    expect(() => jsonInteger("3e18")).toThrow(TypeError);
+    expect(() => jsonInteger("0x1f")).toThrow(TypeError);
   });
 });
 
@@ -253,6 +266,25 @@ describe("HttpClient.json", () => {
     await expect(client().json({ path: "/x", signal: controller.signal })).rejects.toBe(reason);
   });
 
+  it("stops waiting to retry when the caller aborts, with the caller's reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error("shutting down");
+    agent
+      .get(ORIGIN)
+      .intercept({ path: "/x", method: "POST" })
+      .reply(() => {
+        // Aborted once the failed answer is in, so the client is in (or about to be in) its
+        // hour-long wait before the second attempt.
+        setImmediate(() => controller.abort(reason));
+        return { statusCode: 503, data: "" };
+      });
+    const http = client({ retry: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 } });
+    await expect(
+      http.json({ path: "/x", idempotent: true, signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(calls()).toBe(1);
+  });
+
   it("sends GET query parameters", async () => {
     agent.get(ORIGIN).intercept({ path: "/chat?chatId=5", method: "GET" }).reply(200, { ok: true });
     expect(await client().json({ method: "GET", path: "/chat", query: { chatId: "5" } })).toEqual({
@@ -328,6 +360,31 @@ describe("HttpClient.downloadFile", () => {
     expect(file.mime).toBe("text/plain");
     expect(file.nameFromHeaders).toBe("отчёт.txt");
     expect(headersOf(1)).toMatchObject(auth);
+  });
+
+  it.each([
+    [
+      "a broken filename* falls back to filename",
+      "attachment; filename*=UTF-8''%E0%A4%A.txt; filename=\"fallback.txt\"",
+      "fallback.txt",
+    ],
+    [
+      "an unknown charset falls back to filename",
+      "attachment; filename*=KOI8-R''%F3.txt; filename=\"x.txt\"",
+      "x.txt",
+    ],
+    ["ISO-8859-1 is decoded", "attachment; filename*=ISO-8859-1''caf%E9.txt", "café.txt"],
+    ["an escaped quote is kept", 'attachment; filename="a \\"b\\".pdf"', 'a "b".pdf'],
+    ["garbage gives no name", ";;=\"; filename*=''", undefined],
+    ["an empty name is no name", 'attachment; filename=""', undefined],
+  ])("reads Content-Disposition: %s, without failing the download", async (_, header, name) => {
+    agent
+      .get(FILES)
+      .intercept({ path: "/f/1", method: "GET" })
+      .reply(200, "ok", { headers: { "content-disposition": header } });
+    const file = await client().downloadFile(`${FILES}/f/1`, options);
+    expect(Buffer.from(file.bytes).toString()).toBe("ok");
+    expect(file.nameFromHeaders).toBe(name);
   });
 
   it("sends credentials to allowed hosts only, across redirects", async () => {

@@ -222,7 +222,7 @@ describe("yandexPush", () => {
   });
 
   it("rejects ids that are not positive integers", () => {
-    for (const chatId of [0, -1, 1.5, "abc", null]) {
+    for (const chatId of [0, "0", -1, 1.5, "abc", null]) {
       expectWrongFormat(yandexPush.handle(chatBody("CHAT_CREATED", { chatId }), NOW).reply);
     }
   });

@@ -1,7 +1,7 @@
 // Raw Ozon Seller API chat methods (spec: ozon-seller-chat-subset-2026-reconstructed.json).
-// Request bodies follow the spec; uint64 ids go out as JSON strings (protojson accepts them
-// and JS numbers cannot carry 19 digits). Responses are only unwrapped here; items are
-// interpreted in mapping.ts.
+// Request bodies follow the spec, uint64 ids included: they go out as bare JSON integers, as
+// the schema types them, written from their digits because JS numbers cannot carry 19 of them.
+// Responses are only unwrapped here; items are interpreted in mapping.ts.
 
 import type { Dispatcher } from "undici";
 import { ProviderError } from "../../bridge/provider.ts";
@@ -9,8 +9,10 @@ import {
   type DownloadedBytes,
   type ErrorDescription,
   HttpClient,
+  jsonInteger,
   type RetryPolicy,
 } from "../http.ts";
+import { isRecord } from "../wire.ts";
 
 export const OZON_API_URL = "https://api-seller.ozon.ru";
 
@@ -32,6 +34,7 @@ export interface ChatListRequest {
 export interface ChatHistoryRequest {
   chat_id: string;
   direction?: "Forward" | "Backward";
+  /** Decimal digits; sent as a bare JSON integer. */
   from_message_id?: string;
   limit?: number;
 }
@@ -59,10 +62,6 @@ const FORBIDDEN_TEXT =
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAUTHENTICATED = 16;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Reads an rpcStatus error body `{code, message, details}` into a ProviderError description. */
 export function describeOzonError(status: number, body: unknown): ErrorDescription | undefined {
@@ -123,7 +122,7 @@ export class OzonClient {
 
   async chatHistory(body: ChatHistoryRequest, signal?: AbortSignal): Promise<ChatHistoryPage> {
     const path = "/v3/chat/history";
-    const res = expectObject(await this.#post(path, body, true, signal), path);
+    const res = expectObject(await this.#post(path, withWireIds(body), true, signal), path);
     return {
       messages: Array.isArray(res.messages) ? res.messages : [],
       hasNext: isTrue(res.has_next),
@@ -147,7 +146,7 @@ export class OzonClient {
   }
 
   async chatRead(body: { chat_id: string; from_message_id?: string }): Promise<void> {
-    await this.#post("/v2/chat/read", body, false);
+    await this.#post("/v2/chat/read", withWireIds(body), false);
   }
 
   /** Fetches a chat file; the credentials go to the API host only, never across redirects. */
@@ -177,6 +176,12 @@ export class OzonClient {
       ...(signal ? { signal } : {}),
     });
   }
+}
+
+/** The body with its uint64 id (kept as digits) written as the JSON integer the schema wants. */
+function withWireIds(body: { from_message_id?: string }): unknown {
+  const id = body.from_message_id;
+  return id === undefined ? body : { ...body, from_message_id: jsonInteger(id) };
 }
 
 // The documented example sends has_next as the string "true".

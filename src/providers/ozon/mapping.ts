@@ -3,7 +3,7 @@
 // encodings (number ↔ string) without notice.
 
 import type { ChatSummary, MarketMessage, SenderRole } from "../../bridge/provider.ts";
-import { isRecord } from "./client.ts";
+import { idValue, isRecord } from "../wire.ts";
 import { parseOzonMarkdown } from "./markdown.ts";
 
 // Cyrillic letters that look Latin; the docs themselves spell "Сustomer" with a Cyrillic С.
@@ -41,15 +41,6 @@ export function normalizeEnum(value: unknown): string {
     .replace(/[\u0400-\u04ff]/g, (letter) => LOOKALIKES[letter] ?? letter)
     .toLowerCase()
     .replace(/[^a-z]/g, "");
-}
-
-/** A uint64 id as decimal digits: numbers (safe after lossless parsing) or digit strings. */
-export function idValue(value: unknown): string | undefined {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
-    return String(value);
-  }
-  if (typeof value === "string" && /^\d+$/.test(value.trim())) return value.trim();
-  return undefined;
 }
 
 function count(value: unknown): number {

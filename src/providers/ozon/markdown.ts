@@ -2,8 +2,9 @@
 // (`![](…/v2/chat/file/…)`, `[photo.jpg (12 KB)](…)`); the bridge wants plain text plus
 // attachments it can download with the seller's credentials.
 
+import { extensionOf } from "../../bridge/files.ts";
 import type { Attachment } from "../../bridge/provider.ts";
-import { extensionOf, safeFileName } from "../files.ts";
+import { safeFileName } from "../files.ts";
 
 export interface ParsedContent {
   text: string;

@@ -1,5 +1,6 @@
 // Ozon Seller API behind the bridge's MarketplaceProvider contract.
 
+import { withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatSummary,
@@ -13,13 +14,7 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import {
-  effectiveMime,
-  extensionOf,
-  MAX_DOWNLOAD_BYTES,
-  safeFileName,
-  withExtension,
-} from "../files.ts";
+import { downloadAttachment, safeFileName } from "../files.ts";
 import { type ChatListRequest, OzonClient, type OzonClientOptions } from "./client.ts";
 import { mapChatSummary, mapMessage } from "./mapping.ts";
 
@@ -158,17 +153,8 @@ export class OzonProvider implements MarketplaceProvider {
     await this.#client.chatRead({ chat_id: chatId, from_message_id: upToId });
   }
 
-  async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
-    const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
-    let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
-    if (extensionOf(name) === undefined) {
-      // Ozon's file URLs end in the real extension even when the link text has none.
-      const hinted =
-        extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
-      if (hinted !== undefined) name = `${name}.${hinted}`;
-    }
-    const mime = effectiveMime(file.mime, name);
-    return { name: withExtension(name, mime), mime, bytes: file.bytes };
+  download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
+    return downloadAttachment(this.#client, attachment, signal);
   }
 }
 

@@ -5,18 +5,11 @@
 
 import pkg from "../../../package.json" with { type: "json" };
 import type { PushEvent, PushParser, PushReply, PushResult } from "../../bridge/push.ts";
-import { isRecord } from "./client.ts";
-import { idValue, normalizeEnum } from "./mapping.ts";
+import { idValue, isRecord } from "../wire.ts";
+import { normalizeEnum } from "./mapping.ts";
 
 /** Answered to TYPE_PING (push_start, "Запрос для проверки соединения"). */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };
-
-/** Documented source ranges of pushes (push_start), a default for the allow-list. */
-export const OZON_PUSH_SOURCE_RANGES: readonly string[] = [
-  "195.34.21.0/24",
-  "185.73.192.0/22",
-  "91.223.93.0/24",
-];
 
 const CHAT_TYPES = new Set([
   "TYPE_NEW_MESSAGE",

@@ -9,6 +9,7 @@
 // previous run's cursors.
 
 import { readFileSync } from "node:fs";
+import { withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatDetails,
@@ -24,7 +25,7 @@ import {
   type SenderRole,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import { safeFileName, withExtension } from "../files.ts";
+import { safeFileName } from "../files.ts";
 import {
   type BuyerStory,
   FILE_RECEIVED,

@@ -13,6 +13,7 @@ import {
   type ResponseHeaders,
   type RetryPolicy,
 } from "../http.ts";
+import { isRecord } from "../wire.ts";
 
 export const YANDEX_API_URL = "https://api.partner.market.yandex.ru";
 
@@ -76,10 +77,6 @@ const RATE_LIMIT_WAIT_MS = 10_000;
 // X-RateLimit-Resource-Until already passed (clock skew): still never retry in a tight loop.
 const MIN_RATE_LIMIT_WAIT_MS = 1_000;
 const PARALLEL_LIMIT_TEXT = /parallel/i;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Status → kind as Yandex documents its codes; the envelope's messages become the detail. */
 export function describeYandexError(status: number, body: unknown): ErrorDescription {

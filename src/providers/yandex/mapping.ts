@@ -2,6 +2,7 @@
 // Tolerant by design: Yandex adds enum values without notice (DIRECT in 2025-07), so an
 // unknown value degrades to a sensible default instead of dropping the item.
 
+import { extensionOf } from "../../bridge/files.ts";
 import type {
   Attachment,
   ChatDetails,
@@ -9,8 +10,7 @@ import type {
   MarketMessage,
   SenderRole,
 } from "../../bridge/provider.ts";
-import { extensionOf } from "../files.ts";
-import { isRecord } from "./client.ts";
+import { idValue, isRecord } from "../wire.ts";
 
 const BUYER_CHAT_TYPES = new Set(["CHAT", "ARBITRAGE"]);
 const BUYER_CONTEXT_TYPES = new Set(["ORDER", "RETURN", "DIRECT"]);
@@ -19,13 +19,10 @@ const AWAITING_SHOP = new Set(["NEW", "WAITING_FOR_PARTNER"]);
 const ROLE_BY_SENDER: Record<string, SenderRole> = { CUSTOMER: "buyer", PARTNER: "seller" };
 const IMAGE_EXTENSIONS = new Set(["jpg", "jpeg", "png", "webp", "gif", "heic"]);
 
-/** An int64 id as decimal digits: numbers (safe after lossless parsing) or digit strings. */
-export function idValue(value: unknown): string | undefined {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
-    return String(value);
-  }
-  if (typeof value === "string" && /^\d+$/.test(value.trim())) return value.trim();
-  return undefined;
+/** Yandex ids are int64 values from 1 up, so a 0 is no id. */
+export function positiveId(value: unknown): string | undefined {
+  const id = idValue(value);
+  return id === undefined || /^0+$/.test(id) ? undefined : id;
 }
 
 /** Upper-case enum spelling; "" for anything that is not a string. */
@@ -50,7 +47,7 @@ export function isBuyerChat(type: unknown, context: unknown): boolean {
 /** One getChats item; undefined when it has no usable chatId. */
 export function mapChatSummary(item: unknown): ChatSummary | undefined {
   if (!isRecord(item)) return undefined;
-  const chatId = idValue(item.chatId);
+  const chatId = positiveId(item.chatId);
   if (chatId === undefined) return undefined;
   const status = enumValue(item.status);
   return {
@@ -88,9 +85,9 @@ export function mapChatDetails(chatId: string, info: Record<string, unknown>): C
     closed: status === "FINISHED",
   };
   // The top-level orderId is deprecated but older answers may carry only it.
-  const orderNumber = idValue(context.orderId) ?? idValue(info.orderId);
+  const orderNumber = positiveId(context.orderId) ?? positiveId(info.orderId);
   if (orderNumber !== undefined) details.orderNumber = orderNumber;
-  const returnNumber = idValue(context.returnId);
+  const returnNumber = positiveId(context.returnId);
   if (returnNumber !== undefined) details.returnNumber = returnNumber;
   const buyerName = isRecord(context.customer) ? nonEmptyString(context.customer.name) : undefined;
   if (buyerName !== undefined) details.buyerName = buyerName;
@@ -121,7 +118,7 @@ export function mapMessage(
   orderNumber?: string,
 ): MarketMessage | undefined {
   if (!isRecord(raw)) return undefined;
-  const id = idValue(raw.messageId);
+  const id = positiveId(raw.messageId);
   if (id === undefined) return undefined;
   const sender = nonEmptyString(raw.sender);
   const payload = Array.isArray(raw.payload) ? raw.payload : [];

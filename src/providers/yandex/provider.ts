@@ -1,5 +1,6 @@
 // Yandex Market Partner API behind the bridge's MarketplaceProvider contract.
 
+import { withExtension } from "../../bridge/files.ts";
 import {
   type Attachment,
   type ChatDetails,
@@ -14,20 +15,14 @@ import {
   ProviderError,
   type StartTarget,
 } from "../../bridge/provider.ts";
-import {
-  effectiveMime,
-  extensionOf,
-  MAX_DOWNLOAD_BYTES,
-  safeFileName,
-  withExtension,
-} from "../files.ts";
+import { downloadAttachment, safeFileName } from "../files.ts";
 import {
   type ChatsFilter,
   type HistoryPage,
   YandexClient,
   type YandexClientOptions,
 } from "./client.ts";
-import { idValue, mapChatDetails, mapChatSummary, mapMessage, markUnread } from "./mapping.ts";
+import { mapChatDetails, mapChatSummary, mapMessage, markUnread, positiveId } from "./mapping.ts";
 
 export type YandexProviderOptions = YandexClientOptions;
 
@@ -162,7 +157,7 @@ export class YandexProvider implements MarketplaceProvider {
     const what = target.kind === "order" ? "order number" : "return number";
     const id = safeNumber(number, what);
     if (id < 1) throw new ProviderError("invalid", `Yandex Market: ${what} must be positive`);
-    const chatId = idValue(
+    const chatId = positiveId(
       await this.#client.createChat({ type: target.kind === "order" ? "ORDER" : "RETURN", id }),
     );
     if (chatId === undefined) {
@@ -174,16 +169,8 @@ export class YandexProvider implements MarketplaceProvider {
   /** Yandex has no method to mark a chat read; the shop's answer is what changes the status. */
   async markRead(_chatId: Id, _upToId?: Id): Promise<void> {}
 
-  async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
-    const file = await this.#client.download(attachment.url, MAX_DOWNLOAD_BYTES, signal);
-    let name = safeFileName(attachment.name || file.nameFromHeaders || "file");
-    if (extensionOf(name) === undefined) {
-      const hinted =
-        extensionOf(file.nameFromHeaders ?? "") ?? extensionOf(new URL(attachment.url).pathname);
-      if (hinted !== undefined) name = `${name}.${hinted}`;
-    }
-    const mime = effectiveMime(file.mime, name);
-    return { name: withExtension(name, mime), mime, bytes: file.bytes };
+  download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
+    return downloadAttachment(this.#client, attachment, signal);
   }
 
   /**
@@ -228,7 +215,7 @@ export class YandexProvider implements MarketplaceProvider {
 }
 
 function orderNumberOf(page: HistoryPage): string | undefined {
-  return idValue(page.context.orderId) ?? idValue(page.orderId);
+  return positiveId(page.context.orderId) ?? positiveId(page.orderId);
 }
 
 /** Ids go into query strings as they are, but must be the int64 ≥ 1 the API expects. */

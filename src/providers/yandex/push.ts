@@ -6,21 +6,11 @@
 
 import pkg from "../../../package.json" with { type: "json" };
 import type { PushEvent, PushParser, PushReply, PushResult } from "../../bridge/push.ts";
-import { isRecord } from "./client.ts";
-import { idValue } from "./mapping.ts";
+import { isRecord } from "../wire.ts";
+import { positiveId } from "./mapping.ts";
 
 /** Shown in the cabinet's notification log. */
 const INTEGRATION = { version: pkg.version, name: "marketplace-chat-bridge" };
-
-/**
- * Documented source ranges of notifications (push-notifications docs, CHAT-API-REFERENCE B.9.1),
- * a default for the allow-list.
- */
-export const YANDEX_PUSH_SOURCE_RANGES: readonly string[] = [
-  "5.45.207.0/25",
-  "141.8.142.0/25",
-  "5.255.253.0/25",
-];
 
 // Required fields of the chat notifications besides notificationType, with the names of their
 // time fields (Chat*NotificationDTO.yaml). chatId and businessId are int64, messageId a string.
@@ -42,7 +32,7 @@ export const yandexPush: PushParser = {
       const type = enumValue(body.notificationType);
       if (type === "") throw new Malformed("notificationType is missing");
       const event = eventOf(type, body);
-      const accountKey = idValue(body.businessId);
+      const accountKey = positiveId(body.businessId);
       return {
         reply: { status: 200, body: { ...INTEGRATION, time: now.toISOString() } },
         event,
@@ -88,7 +78,7 @@ function eventOf(type: string, body: Record<string, unknown>): PushEvent {
 }
 
 function requiredId(body: Record<string, unknown>, field: string, type: string): string {
-  const id = idValue(body[field]);
+  const id = positiveId(body[field]);
   if (id === undefined) {
     throw new Malformed(`${type}: ${field} is missing or not a positive integer`);
   }
