@@ -17,6 +17,13 @@ export const MAX_PUSH_BODY_BYTES = 1024 * 1024;
 // registered URL is not settled (CHAT-API-REFERENCE B.9.1), so both forms are served.
 const PATH_SUFFIXES: Record<string, readonly string[]> = { yandex: ["notification"] };
 const CLOSE_GRACE_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+// Far more than marketplaces and scrapers ever open at once, and far below the usual limit of
+// 1024 open files, so a flood of connections cannot starve the bot's own outgoing ones.
+const MAX_CONNECTIONS = 256;
+// Node enforces the request and header timeouts only when it sweeps the open connections, by
+// default every 30 s, so a slow client could stay up to 30 s past its deadline.
+const TIMEOUT_SWEEP_MS = 1_000;
 // On refusals: closing the connection drops whatever body is still coming instead of reading it.
 const CLOSE = { connection: "close" };
 
@@ -52,6 +59,10 @@ export interface HttpServerOptions {
   log: Logger;
   routes?: readonly HttpRoute[];
   maxBodyBytes?: number;
+  /** How long a client may take to send a whole request, headers and body. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Connections open at once; the ones over it are closed as they arrive. Default 256. */
+  maxConnections?: number;
 }
 
 export interface RunningHttpServer {
@@ -66,13 +77,24 @@ interface PushTarget {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const handler = new RequestHandler(options);
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server = createServer(
-    // Bounds slow or stalled clients; a push is one small request.
-    { requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    {
+      // A push is one small request: a client slow in its headers or its body is stalled or
+      // hostile, and gets the same deadline either way.
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+      keepAliveTimeout: 5_000,
+    },
     (req, res) => {
       void handler.handle(req, res);
     },
   );
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on("drop", (peer) => {
+    options.log.warn({ source: peer?.remoteAddress }, "connection closed: too many connections");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host: options.host }, () => {
