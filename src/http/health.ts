@@ -2,6 +2,7 @@
 // successfully within three poll intervals; otherwise 503 with the reasons, for the hosting's
 // health check and for a person reading it.
 import type { Account } from "../bridge/account.ts";
+import { errorText } from "../bridge/errors.ts";
 import type { PollStatus } from "../bridge/poller.ts";
 import type { Store } from "../bridge/store.ts";
 import type { HttpReply } from "./server.ts";
@@ -20,7 +21,7 @@ export async function health(deps: HealthDeps): Promise<HttpReply> {
   try {
     await deps.store.accounts.get("__health__");
   } catch (error) {
-    problems.push(`state file: ${(error as Error).message}`);
+    problems.push(`state file: ${errorText(error)}`);
   }
   for (const account of deps.accounts) {
     const poll = deps.polls.get(account.id);

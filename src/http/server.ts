@@ -142,7 +142,7 @@ class RequestHandler {
       await this.#route(req, res);
     } catch (error) {
       // Never the URL: it carries the push secret.
-      this.#options.log.error({ err: (error as Error).message }, "http request failed");
+      this.#options.log.error({ err: error }, "http request failed");
       if (!res.headersSent) sendJson(res, 500, { error: { message: "internal error" } });
       else res.destroy();
     }
@@ -217,7 +217,7 @@ class RequestHandler {
     try {
       this.#options.receiver.dispatch(marketplace, result);
     } catch (error) {
-      log.error({ marketplace, err: (error as Error).message }, "push dispatch failed");
+      log.error({ marketplace, err: error }, "push dispatch failed");
     }
   }
 
