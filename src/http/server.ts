@@ -5,6 +5,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIP, SocketAddress } from "node:net";
 import type { PushParser, PushReply, PushResult } from "../bridge/push.ts";
 import type { Logger } from "../logger.ts";
 import { parseJsonLossless } from "../providers/http.ts";
@@ -274,10 +275,8 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 
 /** "[2001:db8::1]:443" → "2001:db8::1", "203.0.113.5:80" → "203.0.113.5". */
 function withoutPort(hop: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
-  if (bracketed?.[1]) return bracketed[1];
-  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(hop);
-  return v4WithPort?.[1] ?? hop;
+  // A bare IPv6 address does not parse as a socket address: its colons read as a port.
+  return isIP(hop) ? hop : (SocketAddress.parse(hop)?.address ?? hop);
 }
 
 type BodyOutcome = Buffer | "too_large" | "aborted";

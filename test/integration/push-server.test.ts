@@ -321,7 +321,7 @@ describe("push server: source allow-lists", () => {
 
   it("uses the right-most X-Forwarded-For entry, the one the proxy appended", async () => {
     const setup = await start({
-      allowLists: new Map([["ozon", parseAllowList("195.34.21.0/24")]]),
+      allowLists: new Map([["ozon", parseAllowList("195.34.21.0/24, 2001:db8::/32")]]),
       trustProxy: true,
     });
     const path = `/push/${SECRET}/ozon`;
@@ -334,6 +334,11 @@ describe("push server: source allow-lists", () => {
     expect((await post(setup, path, ozonPing, withPort)).status).toBe(200);
     const mapped = { "x-forwarded-for": "::ffff:195.34.21.10" };
     expect((await post(setup, path, ozonPing, mapped)).status).toBe(200);
+    for (const v6 of ["2001:db8::7", "[2001:db8::7]:50312", "[2001:db8::7]"]) {
+      expect((await post(setup, path, ozonPing, { "x-forwarded-for": v6 })).status, v6).toBe(200);
+    }
+    const outsideV6 = { "x-forwarded-for": "[2001:db9::7]:50312" };
+    expect((await post(setup, path, ozonPing, outsideV6)).status).toBe(403);
   });
 });
 
