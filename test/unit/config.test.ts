@@ -135,6 +135,19 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("writes the lines the README's table of startup errors quotes", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(file, JSON.stringify([{ marketplace: "ozon", clientId: "12345", apiKey: "k" }]));
+    expect(problems({ ...valid, ACCOUNTS_FILE: file })).toEqual(["ozon-12345: configured twice"]);
+    expect(problems({ ...valid, ON_DUTY: "@anna_k, Boris B" })).toEqual([
+      "ON_DUTY.1: comma-separated Telegram usernames, like @anna,@boris",
+    ]);
+    expect(problems({ ...valid, OZON_CLIENT_ID: "", YANDEX_BUSINESS_ID: "5" })).toEqual([
+      "OZON_CLIENT_ID: required when OZON_API_KEY is set",
+      "YANDEX_API_KEY: required when YANDEX_BUSINESS_ID is set",
+    ]);
+  });
+
   it("enables push endpoints only with a long enough PUSH_SECRET", () => {
     expect(loadConfig(valid).push).toBeUndefined();
     const config = loadConfig({
