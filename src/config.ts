@@ -179,10 +179,7 @@ const envSchema = z.object({
     .optional(),
   YANDEX_API_URL: url(DEFAULT_URLS.yandex),
   ACCOUNTS_FILE: z.string().trim().min(1).optional(),
-  MARKETPLACE_SANDBOX: z
-    .enum(["1", "0", "true", "false", "yes", "no"], { error: "1 or 0" })
-    .default("0")
-    .transform((v) => ["1", "true", "yes"].includes(v)),
+  MARKETPLACE_SANDBOX: z.stringbool({ error: "1 or 0" }).default(false),
   HTTP_PORT: z.coerce
     .number({ error: "a TCP port number" })
     .int("a TCP port number")
@@ -196,10 +193,7 @@ const envSchema = z.object({
     .optional(),
   OZON_PUSH_ALLOWED_IPS: cidrList("OZON_PUSH_ALLOWED_IPS"),
   YANDEX_PUSH_ALLOWED_IPS: cidrList("YANDEX_PUSH_ALLOWED_IPS"),
-  TRUST_PROXY: z
-    .enum(["true", "false", "1", "0", "yes", "no"], { error: "true or false" })
-    .default("false")
-    .transform((v) => ["true", "1", "yes"].includes(v)),
+  TRUST_PROXY: z.stringbool({ error: "true or false" }).default(false),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
   LOG_LEVEL: z

@@ -177,6 +177,22 @@ describe("loadConfig", () => {
     expect(secretsOf(config)).toEqual([valid.TELEGRAM_BOT_TOKEN]);
   });
 
+  it("reads switches in any case as true/false, 1/0, yes/no, on/off, y/n", () => {
+    const push = { ...valid, PUSH_SECRET: "s3cr3t-path-segment-1234" };
+    for (const on of ["true", "TRUE", "1", "yes", "Yes", "on", "y"]) {
+      expect(loadConfig({ ...push, TRUST_PROXY: on }).push?.trustProxy, on).toBe(true);
+      expect(loadConfig({ ...valid, MARKETPLACE_SANDBOX: on }).accounts, on).toHaveLength(2);
+    }
+    for (const off of ["false", "False", "0", "no", "off", "N"]) {
+      expect(loadConfig({ ...push, TRUST_PROXY: off }).push?.trustProxy, off).toBe(false);
+      expect(loadConfig({ ...valid, MARKETPLACE_SANDBOX: off }).accounts, off).toHaveLength(1);
+    }
+    expect(problems({ ...push, TRUST_PROXY: "maybe", MARKETPLACE_SANDBOX: "2" })).toEqual([
+      "MARKETPLACE_SANDBOX: 1 or 0",
+      "TRUST_PROXY: true or false",
+    ]);
+  });
+
   it("strips a trailing slash from API roots", () => {
     const config = loadConfig({ ...valid, TELEGRAM_API_ROOT: "http://127.0.0.1:8081/" });
     expect(config.telegram.apiRoot).toBe("http://127.0.0.1:8081");
