@@ -113,6 +113,27 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("keys named sandboxes of ACCOUNTS_FILE by their names", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { marketplace: "sandbox", name: "Обувь и сумки!" },
+        { marketplace: "sandbox", staffChatId: "-1009876543210" },
+      ]),
+    );
+    const { OZON_CLIENT_ID: _, OZON_API_KEY: __, ...telegramOnly } = valid;
+    expect(loadConfig({ ...telegramOnly, ACCOUNTS_FILE: file }).accounts).toEqual([
+      {
+        marketplace: "sandbox",
+        id: "sandbox-обувь-и-сумки-",
+        name: "Обувь и сумки!",
+        staffChatId: -1001234567890,
+      },
+      { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId: -1009876543210 },
+    ]);
+  });
+
   it("names the entry and field of a bad ACCOUNTS_FILE, never a key", () => {
     const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
     writeFileSync(
