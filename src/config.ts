@@ -3,6 +3,7 @@
 // never echoing a value (they may be secrets).
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { errorText } from "./bridge/errors.ts";
 import { parseAllowList } from "./http/ip-allow-list.ts";
 
 export class ConfigError extends Error {
@@ -50,21 +51,19 @@ const digits = (what: string) =>
     .transform(String)
     .pipe(z.string().trim().regex(/^\d+$/, what));
 
-const cidrList = (variable: string) =>
-  z
-    .string()
-    .optional()
-    .transform((list, ctx) => {
-      const entries = (list ?? "").split(/[\s,]+/).filter(Boolean);
-      try {
-        parseAllowList(entries, variable);
-      } catch (error) {
-        const message = (error as Error).message.replace(`${variable}: `, "");
-        ctx.addIssue({ code: "custom", message });
-        return z.NEVER;
-      }
-      return entries;
-    });
+const cidrList = z
+  .string()
+  .optional()
+  .transform((list, ctx) => {
+    const entries = (list ?? "").split(/[\s,]+/).filter(Boolean);
+    try {
+      parseAllowList(entries);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: errorText(error) });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const secretField = z.string({ error: "required" }).trim().min(1, "required");
 
@@ -132,8 +131,8 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]{16,}$/, "at least 16 letters, digits, - or _ (it is part of the URL)")
     .optional(),
-  OZON_PUSH_ALLOWED_IPS: cidrList("OZON_PUSH_ALLOWED_IPS"),
-  YANDEX_PUSH_ALLOWED_IPS: cidrList("YANDEX_PUSH_ALLOWED_IPS"),
+  OZON_PUSH_ALLOWED_IPS: cidrList,
+  YANDEX_PUSH_ALLOWED_IPS: cidrList,
   TRUST_PROXY: z.stringbool({ error: "true or false" }).default(false),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),

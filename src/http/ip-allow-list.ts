@@ -14,7 +14,7 @@ export interface AllowList {
  * (an accounts file). A bare address is a single-host range. An empty list allows everyone.
  * Throws an Error naming the first bad entry.
  */
-export function parseAllowList(input: string | readonly string[], what = "allow-list"): AllowList {
+export function parseAllowList(input: string | readonly string[]): AllowList {
   const entries = (typeof input === "string" ? [input] : input)
     .flatMap((part) => part.split(/[\s,]+/))
     .filter((entry) => entry !== "");
@@ -23,7 +23,7 @@ export function parseAllowList(input: string | readonly string[], what = "allow-
   for (const entry of entries) {
     if (!add(ranges, entry)) {
       throw new Error(
-        `${what}: "${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. 195.34.21.0/24)`,
+        `"${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. 195.34.21.0/24)`,
       );
     }
   }

@@ -186,6 +186,9 @@ describe("loadConfig", () => {
     expect(problems({ ...valid, PUSH_SECRET: "short" })).toEqual([
       expect.stringMatching(/^PUSH_SECRET: /),
     ]);
+    expect(problems({ ...valid, OZON_PUSH_ALLOWED_IPS: "195.34.21.0/24, 195.34.21/24" })).toEqual([
+      'OZON_PUSH_ALLOWED_IPS: "195.34.21/24" is not an IPv4 or IPv6 address or CIDR range (e.g. 195.34.21.0/24)',
+    ]);
     expect(secretsOf(config)).toContain("s3cr3t-path-segment-1234");
   });
 
