@@ -12,11 +12,10 @@ export interface HealthDeps {
   accounts: Account[];
   polls: Map<string, PollStatus>;
   pollIntervalMs: number;
-  now?: () => number;
 }
 
 export async function health(deps: HealthDeps): Promise<HttpReply> {
-  const now = deps.now?.() ?? Date.now();
+  const now = Date.now();
   const problems: string[] = [];
   try {
     await deps.store.accounts.get("__health__");

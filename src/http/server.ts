@@ -260,7 +260,7 @@ function digest(text: string): Buffer {
  * entries to its left are whatever the client sent. This assumes exactly one trusted proxy in
  * front; behind a chain, its hops must be in the allow-list too, or the last one is what counts.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const peer = req.socket.remoteAddress ?? "";
   if (!trustProxy) return peer;
   const header = req.headers["x-forwarded-for"];
