@@ -382,36 +382,35 @@ describe("push server: slow and surplus clients", () => {
   // Far below the ~28 s that slow clients used to get whatever the configured timeout said.
   const BOUND_MS = 10_000;
 
-  it("cuts a client still sending headers at the configured request timeout", async () => {
-    const setup = await start({ requestTimeoutMs: 1_000 });
-    const client = await rawConnect(setup);
-    client.socket.write(`POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\n`);
-    const drip = setInterval(() => client.socket.write("x-more: 1\r\n"), 100);
-    try {
-      expect(await closedWithin(client, BOUND_MS)).toBe(true);
-    } finally {
-      clearInterval(drip);
-    }
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
-    expect(setup.dispatched).toEqual([]);
-  });
-
-  it("cuts a client still sending the body at the configured request timeout", async () => {
-    const setup = await start({ requestTimeoutMs: 1_000 });
-    const client = await rawConnect(setup);
-    client.socket.write(
-      `POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+  it.each([
+    {
+      part: "headers",
+      opening: `POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\n`,
+      more: "x-more: 1\r\n",
+    },
+    {
+      part: "body",
+      opening:
+        `POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
         `content-length: ${yandexPing.length + 1000}\r\n\r\n${yandexPing}`,
-    );
-    const drip = setInterval(() => client.socket.write(" "), 100);
-    try {
-      expect(await closedWithin(client, BOUND_MS)).toBe(true);
-    } finally {
-      clearInterval(drip);
-    }
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
-    expect(setup.dispatched).toEqual([]);
-  });
+      more: " ",
+    },
+  ])(
+    "cuts a client still sending its $part at the configured request timeout",
+    async ({ opening, more }) => {
+      const setup = await start({ requestTimeoutMs: 1_000 });
+      const client = await rawConnect(setup);
+      client.socket.write(opening);
+      const drip = setInterval(() => client.socket.write(more), 100);
+      try {
+        expect(await closedWithin(client, BOUND_MS)).toBe(true);
+      } finally {
+        clearInterval(drip);
+      }
+      expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(setup.dispatched).toEqual([]);
+    },
+  );
 
   it("closes connections over the cap at once and serves again when one ends", async () => {
     const release = Promise.withResolvers<void>();
