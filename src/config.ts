@@ -3,66 +3,8 @@
 // never echoing a value (they may be secrets).
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { errorText } from "./bridge/errors.ts";
 import { parseAllowList } from "./http/ip-allow-list.ts";
-
-interface AccountBase {
-  /** Stable key for state: survives renames of the display name. */
-  id: string;
-  name: string;
-  staffChatId: number;
-}
-
-interface MarketplaceAccountBase extends AccountBase {
-  apiUrl: string;
-  apiKey: string;
-}
-
-export interface OzonAccountConfig extends MarketplaceAccountBase {
-  marketplace: "ozon";
-  clientId: string;
-}
-
-export interface YandexAccountConfig extends MarketplaceAccountBase {
-  marketplace: "yandex";
-  businessId: string;
-}
-
-/** The built-in simulated shop: try the bot without a marketplace account. */
-export interface SandboxAccountConfig extends AccountBase {
-  marketplace: "sandbox";
-}
-
-export type AccountConfig = OzonAccountConfig | YandexAccountConfig | SandboxAccountConfig;
-
-export interface PushConfig {
-  /** Unguessable path segment; push endpoints exist only when it is set. */
-  secret: string;
-  /** CIDR lists per marketplace; empty = every source allowed. */
-  allowedIps: { ozon: string[]; yandex: string[] };
-  trustProxy: boolean;
-}
-
-export interface Config {
-  telegram: {
-    token: string;
-    staffChatId: number;
-    apiRoot: string;
-    groupMessagesPerMinute: number;
-  };
-  accounts: AccountConfig[];
-  httpPort: number;
-  push?: PushConfig;
-  dataDir: string;
-  pollIntervalMs: number;
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  language: "ru" | "en";
-  /** Staff messages starting with it stay in Telegram. */
-  notePrefix: string;
-  /** Minutes a buyer may wait before a reminder; 0 = no reminders at all. */
-  reminderMinutes: number;
-  /** Usernames mentioned in reminders. */
-  onDuty: string[];
-}
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -109,21 +51,19 @@ const digits = (what: string) =>
     .transform(String)
     .pipe(z.string().trim().regex(/^\d+$/, what));
 
-const cidrList = (variable: string) =>
-  z
-    .string()
-    .optional()
-    .transform((list, ctx) => {
-      const entries = (list ?? "").split(/[\s,]+/).filter(Boolean);
-      try {
-        parseAllowList(entries, variable);
-      } catch (error) {
-        const message = (error as Error).message.replace(`${variable}: `, "");
-        ctx.addIssue({ code: "custom", message });
-        return z.NEVER;
-      }
-      return entries;
-    });
+const cidrList = z
+  .string()
+  .optional()
+  .transform((list, ctx) => {
+    const entries = (list ?? "").split(/[\s,]+/).filter(Boolean);
+    try {
+      parseAllowList(entries);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: errorText(error) });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const secretField = z.string({ error: "required" }).trim().min(1, "required");
 
@@ -179,10 +119,7 @@ const envSchema = z.object({
     .optional(),
   YANDEX_API_URL: url(DEFAULT_URLS.yandex),
   ACCOUNTS_FILE: z.string().trim().min(1).optional(),
-  MARKETPLACE_SANDBOX: z
-    .enum(["1", "0", "true", "false", "yes", "no"], { error: "1 or 0" })
-    .default("0")
-    .transform((v) => ["1", "true", "yes"].includes(v)),
+  MARKETPLACE_SANDBOX: z.stringbool({ error: "1 or 0" }).default(false),
   HTTP_PORT: z.coerce
     .number({ error: "a TCP port number" })
     .int("a TCP port number")
@@ -194,12 +131,9 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]{16,}$/, "at least 16 letters, digits, - or _ (it is part of the URL)")
     .optional(),
-  OZON_PUSH_ALLOWED_IPS: cidrList("OZON_PUSH_ALLOWED_IPS"),
-  YANDEX_PUSH_ALLOWED_IPS: cidrList("YANDEX_PUSH_ALLOWED_IPS"),
-  TRUST_PROXY: z
-    .enum(["true", "false", "1", "0", "yes", "no"], { error: "true or false" })
-    .default("false")
-    .transform((v) => ["true", "1", "yes"].includes(v)),
+  OZON_PUSH_ALLOWED_IPS: cidrList,
+  YANDEX_PUSH_ALLOWED_IPS: cidrList,
+  TRUST_PROXY: z.stringbool({ error: "true or false" }).default(false),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
   LOG_LEVEL: z
@@ -244,23 +178,27 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 /** Every environment variable the bridge reads (the README and .env.example document each). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
-    );
-  }
-  const e = parsed.data;
+/** An entry of ACCOUNTS_FILE, or the account a pair of variables describes. */
+type AccountEntry = z.infer<typeof fileAccount>;
+
+/**
+ * The environment, checked variable by variable, then as a whole: the accounts it describes and
+ * the settings in the shape the bridge uses.
+ */
+const configSchema = envSchema.transform((e, ctx) => {
   const problems: string[] = [];
-  const accounts: AccountConfig[] = [];
-  const staff = e.TELEGRAM_STAFF_CHAT_ID;
+  const entries: AccountEntry[] = [];
 
   if (e.OZON_CLIENT_ID || e.OZON_API_KEY) {
     if (!e.OZON_CLIENT_ID) problems.push("OZON_CLIENT_ID: required when OZON_API_KEY is set");
     if (!e.OZON_API_KEY) problems.push("OZON_API_KEY: required when OZON_CLIENT_ID is set");
     if (e.OZON_CLIENT_ID && e.OZON_API_KEY) {
-      accounts.push(ozonAccount(e.OZON_CLIENT_ID, e.OZON_API_KEY, e.OZON_API_URL, staff));
+      entries.push({
+        marketplace: "ozon",
+        clientId: e.OZON_CLIENT_ID,
+        apiKey: e.OZON_API_KEY,
+        apiUrl: e.OZON_API_URL,
+      });
     }
   }
   if (e.YANDEX_API_KEY || e.YANDEX_BUSINESS_ID) {
@@ -269,23 +207,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push("YANDEX_BUSINESS_ID: required when YANDEX_API_KEY is set");
     }
     if (e.YANDEX_API_KEY && e.YANDEX_BUSINESS_ID) {
-      accounts.push(yandexAccount(e.YANDEX_BUSINESS_ID, e.YANDEX_API_KEY, e.YANDEX_API_URL, staff));
+      entries.push({
+        marketplace: "yandex",
+        businessId: e.YANDEX_BUSINESS_ID,
+        apiKey: e.YANDEX_API_KEY,
+        apiUrl: e.YANDEX_API_URL,
+      });
     }
   }
-  if (e.MARKETPLACE_SANDBOX) accounts.push(sandboxAccount(staff));
-  if (e.ACCOUNTS_FILE) accounts.push(...readAccountsFile(e.ACCOUNTS_FILE, staff, problems));
+  if (e.MARKETPLACE_SANDBOX) entries.push({ marketplace: "sandbox" });
+  if (e.ACCOUNTS_FILE) entries.push(...readAccountsFile(e.ACCOUNTS_FILE, problems));
+  const accounts = entries.map((entry) => account(entry, e.TELEGRAM_STAFF_CHAT_ID));
 
   const seen = new Set<string>();
-  for (const account of accounts) {
-    if (seen.has(account.id)) problems.push(`${account.id}: configured twice`);
-    seen.add(account.id);
+  for (const { id } of accounts) {
+    if (seen.has(id)) problems.push(`${id}: configured twice`);
+    seen.add(id);
   }
   if (accounts.length === 0 && problems.length === 0) {
     problems.push(
       "No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY, or YANDEX_API_KEY and YANDEX_BUSINESS_ID, or ACCOUNTS_FILE (or MARKETPLACE_SANDBOX=1 to try the bot with a simulated shop)",
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    for (const message of problems) ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  }
 
   return {
     telegram: {
@@ -296,10 +243,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     accounts,
     httpPort: e.HTTP_PORT,
+    // Push endpoints exist only with the secret, the unguessable segment of their path.
     ...(e.PUSH_SECRET
       ? {
           push: {
             secret: e.PUSH_SECRET,
+            /** CIDR lists per marketplace; empty = every source allowed. */
             allowedIps: { ozon: e.OZON_PUSH_ALLOWED_IPS, yandex: e.YANDEX_PUSH_ALLOWED_IPS },
             trustProxy: e.TRUST_PROXY,
           },
@@ -309,43 +258,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     language: e.BOT_LANGUAGE,
+    /** Staff messages starting with it stay in Telegram. */
     notePrefix: e.NOTE_PREFIX,
+    /** Minutes a buyer may wait before a reminder; 0 = no reminders at all. */
     reminderMinutes: e.REMINDER_MINUTES,
+    /** Usernames mentioned in reminders. */
     onDuty: e.ON_DUTY,
   };
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AccountConfig = Config["accounts"][number];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(withoutEmpty(env));
+  if (parsed.success) return parsed.data;
+  // A problem with one variable names it; the others are whole lines already.
+  throw new ConfigError(
+    parsed.error.issues.map(({ path, message }) =>
+      path.length > 0 ? `${path.join(".")}: ${message}` : message,
+    ),
+  );
 }
 
-function ozonAccount(clientId: string, apiKey: string, apiUrl: string, staffChatId: number) {
-  return {
-    marketplace: "ozon" as const,
-    id: `ozon-${clientId}`,
-    name: DEFAULT_NAMES.ozon,
-    clientId,
-    apiKey,
-    apiUrl,
-    staffChatId,
-  };
+/**
+ * The account as the bridge uses it, with a name and a staff group. Its id keys the account's
+ * state, so it comes from the shop's own id and survives a rename.
+ */
+function account(entry: AccountEntry, staff: number) {
+  const staffChatId = entry.staffChatId ?? staff;
+  switch (entry.marketplace) {
+    case "ozon":
+      return {
+        ...entry,
+        id: `ozon-${entry.clientId}`,
+        name: entry.name ?? DEFAULT_NAMES.ozon,
+        staffChatId,
+      };
+    case "yandex":
+      return {
+        ...entry,
+        id: `yandex-${entry.businessId}`,
+        name: entry.name ?? DEFAULT_NAMES.yandex,
+        staffChatId,
+      };
+    case "sandbox": {
+      // Named sandboxes in ACCOUNTS_FILE are separate shops with separate state.
+      const id = entry.name
+        ? `sandbox-${entry.name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-")}`
+        : "sandbox";
+      return { ...entry, id, name: entry.name ?? "Sandbox", staffChatId };
+    }
+  }
 }
 
-function yandexAccount(businessId: string, apiKey: string, apiUrl: string, staffChatId: number) {
-  return {
-    marketplace: "yandex" as const,
-    id: `yandex-${businessId}`,
-    name: DEFAULT_NAMES.yandex,
-    businessId,
-    apiKey,
-    apiUrl,
-    staffChatId,
-  };
-}
-
-function sandboxAccount(staffChatId: number, name?: string): SandboxAccountConfig {
-  // Named sandboxes in ACCOUNTS_FILE are separate shops with separate state.
-  const id = name ? `sandbox-${name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-")}` : "sandbox";
-  return { marketplace: "sandbox", id, name: name ?? "Sandbox", staffChatId };
-}
-
-function readAccountsFile(path: string, staff: number, problems: string[]): AccountConfig[] {
+function readAccountsFile(path: string, problems: string[]): AccountEntry[] {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -371,16 +338,7 @@ function readAccountsFile(path: string, staff: number, problems: string[]): Acco
     }
     return [];
   }
-  return parsed.data.map((entry) => {
-    const chat = entry.staffChatId ?? staff;
-    const account =
-      entry.marketplace === "ozon"
-        ? ozonAccount(entry.clientId, entry.apiKey, entry.apiUrl, chat)
-        : entry.marketplace === "yandex"
-          ? yandexAccount(entry.businessId, entry.apiKey, entry.apiUrl, chat)
-          : sandboxAccount(chat, entry.name);
-    return entry.name ? { ...account, name: entry.name } : account;
-  });
+  return parsed.data;
 }
 
 /** Every value that must never reach a log line or a staff message. */

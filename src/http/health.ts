@@ -1,7 +1,9 @@
-// GET /healthz: healthy while the state file answers and every account has polled
-// successfully within three poll intervals; otherwise 503 with the reasons, for the hosting's
-// health check and for a person reading it.
+// GET /healthz: healthy while the state file answers, no incident is open (state that cannot
+// be written, rights lost in a group) and every account has polled successfully within three
+// poll intervals; otherwise 503 with the reasons, for the hosting's health check and for a
+// person reading it.
 import type { Account } from "../bridge/account.ts";
+import { errorText } from "../bridge/errors.ts";
 import type { Incidents } from "../bridge/incidents.ts";
 import type { PollStatus } from "../bridge/poller.ts";
 import type { Store } from "../bridge/store/index.ts";
@@ -13,16 +15,15 @@ export interface HealthDeps {
   accounts: Account[];
   polls: Map<string, PollStatus>;
   pollIntervalMs: number;
-  now?: () => number;
 }
 
 export async function health(deps: HealthDeps): Promise<HttpReply> {
-  const now = deps.now?.() ?? Date.now();
+  const now = Date.now();
   const problems: string[] = [...deps.incidents.problems()];
   try {
     await deps.store.ping();
   } catch (error) {
-    problems.push(`state file: ${(error as Error).message}`);
+    problems.push(`state file: ${errorText(error)}`);
   }
   for (const account of deps.accounts) {
     const poll = deps.polls.get(account.id);

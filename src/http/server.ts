@@ -5,6 +5,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIP, SocketAddress } from "node:net";
 import type { PushParser, PushReply, PushResult } from "../bridge/push.ts";
 import type { Logger } from "../logger.ts";
 import { parseJsonLossless } from "../providers/http.ts";
@@ -17,6 +18,13 @@ export const MAX_PUSH_BODY_BYTES = 1024 * 1024;
 // registered URL is not settled (CHAT-API-REFERENCE B.9.1), so both forms are served.
 const PATH_SUFFIXES: Record<string, readonly string[]> = { yandex: ["notification"] };
 const CLOSE_GRACE_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+// Far more than marketplaces and scrapers ever open at once, and far below the usual limit of
+// 1024 open files, so a flood of connections cannot starve the bot's own outgoing ones.
+const MAX_CONNECTIONS = 256;
+// Node enforces the request and header timeouts only when it sweeps the open connections, by
+// default every 30 s, so a slow client could stay up to 30 s past its deadline.
+const TIMEOUT_SWEEP_MS = 1_000;
 // On refusals: closing the connection drops whatever body is still coming instead of reading it.
 const CLOSE = { connection: "close" };
 
@@ -52,6 +60,10 @@ export interface HttpServerOptions {
   log: Logger;
   routes?: readonly HttpRoute[];
   maxBodyBytes?: number;
+  /** How long a client may take to send a whole request, headers and body. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Connections open at once; the ones over it are closed as they arrive. Default 256. */
+  maxConnections?: number;
 }
 
 export interface RunningHttpServer {
@@ -66,13 +78,24 @@ interface PushTarget {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const handler = new RequestHandler(options);
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server = createServer(
-    // Bounds slow or stalled clients; a push is one small request.
-    { requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    {
+      // A push is one small request: a client slow in its headers or its body is stalled or
+      // hostile, and gets the same deadline either way.
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+      keepAliveTimeout: 5_000,
+    },
     (req, res) => {
       void handler.handle(req, res);
     },
   );
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on("drop", (peer) => {
+    options.log.warn({ source: peer?.remoteAddress }, "connection closed: too many connections");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host: options.host }, () => {
@@ -120,7 +143,7 @@ class RequestHandler {
       await this.#route(req, res);
     } catch (error) {
       // Never the URL: it carries the push secret.
-      this.#options.log.error({ err: (error as Error).message }, "http request failed");
+      this.#options.log.error({ err: error }, "http request failed");
       if (!res.headersSent) sendJson(res, 500, { error: { message: "internal error" } });
       else res.destroy();
     }
@@ -195,7 +218,7 @@ class RequestHandler {
     try {
       this.#options.receiver.dispatch(marketplace, result);
     } catch (error) {
-      log.error({ marketplace, err: (error as Error).message }, "push dispatch failed");
+      log.error({ marketplace, err: error }, "push dispatch failed");
     }
   }
 
@@ -237,7 +260,7 @@ function digest(text: string): Buffer {
  * entries to its left are whatever the client sent. This assumes exactly one trusted proxy in
  * front; behind a chain, its hops must be in the allow-list too, or the last one is what counts.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const peer = req.socket.remoteAddress ?? "";
   if (!trustProxy) return peer;
   const header = req.headers["x-forwarded-for"];
@@ -252,10 +275,8 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 
 /** "[2001:db8::1]:443" → "2001:db8::1", "203.0.113.5:80" → "203.0.113.5". */
 function withoutPort(hop: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
-  if (bracketed?.[1]) return bracketed[1];
-  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(hop);
-  return v4WithPort?.[1] ?? hop;
+  // A bare IPv6 address does not parse as a socket address: its colons read as a port.
+  return isIP(hop) ? hop : (SocketAddress.parse(hop)?.address ?? hop);
 }
 
 type BodyOutcome = Buffer | "too_large" | "aborted";

@@ -1,11 +1,15 @@
 // The push endpoints over real HTTP on 127.0.0.1: routing by secret path, source allow-lists,
-// the body cap, the replies each marketplace documents, and dispatch after the reply.
+// the body cap, slow and surplus clients, the replies each marketplace documents, and dispatch
+// after the reply.
+import { once } from "node:events";
 import { request as httpRequest, type IncomingMessage } from "node:http";
+import { connect, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PushResult } from "../../src/bridge/push.ts";
+import { sleep } from "../../src/bridge/sleep.ts";
 import { parseAllowList } from "../../src/http/ip-allow-list.ts";
 import {
   type HttpServerOptions,
@@ -317,7 +321,7 @@ describe("push server: source allow-lists", () => {
 
   it("uses the right-most X-Forwarded-For entry, the one the proxy appended", async () => {
     const setup = await start({
-      allowLists: new Map([["ozon", parseAllowList("195.34.21.0/24")]]),
+      allowLists: new Map([["ozon", parseAllowList("195.34.21.0/24, 2001:db8::/32")]]),
       trustProxy: true,
     });
     const path = `/push/${SECRET}/ozon`;
@@ -330,6 +334,11 @@ describe("push server: source allow-lists", () => {
     expect((await post(setup, path, ozonPing, withPort)).status).toBe(200);
     const mapped = { "x-forwarded-for": "::ffff:195.34.21.10" };
     expect((await post(setup, path, ozonPing, mapped)).status).toBe(200);
+    for (const v6 of ["2001:db8::7", "[2001:db8::7]:50312", "[2001:db8::7]"]) {
+      expect((await post(setup, path, ozonPing, { "x-forwarded-for": v6 })).status, v6).toBe(200);
+    }
+    const outsideV6 = { "x-forwarded-for": "[2001:db9::7]:50312" };
+    expect((await post(setup, path, ozonPing, outsideV6)).status).toBe(403);
   });
 });
 
@@ -368,6 +377,109 @@ describe("push server: body size", () => {
     expect((await post(setup, `/push/${SECRET}/ozon`, body)).status).toBe(200);
   });
 });
+
+describe("push server: slow and surplus clients", () => {
+  // Far below the ~28 s that slow clients used to get whatever the configured timeout said.
+  const BOUND_MS = 10_000;
+
+  it.each([
+    {
+      part: "headers",
+      opening: `POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\n`,
+      more: "x-more: 1\r\n",
+    },
+    {
+      part: "body",
+      opening:
+        `POST /push/${SECRET}/yandex HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+        `content-length: ${yandexPing.length + 1000}\r\n\r\n${yandexPing}`,
+      more: " ",
+    },
+  ])(
+    "cuts a client still sending its $part at the configured request timeout",
+    async ({ opening, more }) => {
+      const setup = await start({ requestTimeoutMs: 1_000 });
+      const client = await rawConnect(setup);
+      client.socket.write(opening);
+      const drip = setInterval(() => client.socket.write(more), 100);
+      try {
+        expect(await closedWithin(client, BOUND_MS)).toBe(true);
+      } finally {
+        clearInterval(drip);
+      }
+      expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(setup.dispatched).toEqual([]);
+    },
+  );
+
+  it("closes connections over the cap at once and serves again when one ends", async () => {
+    const release = Promise.withResolvers<void>();
+    let held = 0;
+    const setup = await start({
+      maxConnections: 2,
+      routes: [
+        {
+          method: "GET",
+          path: "/hold",
+          handle: async () => {
+            held++;
+            await release.promise;
+            return { status: 200, body: "{}", contentType: "application/json" };
+          },
+        },
+      ],
+    });
+    const holders = [await rawConnect(setup), await rawConnect(setup)];
+    for (const holder of holders) holder.socket.write("GET /hold HTTP/1.1\r\nhost: x\r\n\r\n");
+    // Both requests reached the handler, so both connections count.
+    await waitFor(() => held === 2);
+
+    const surplus = await rawConnect(setup);
+    expect(await closedWithin(surplus, BOUND_MS)).toBe(true);
+    expect(surplus.received()).toBe("");
+    expect(setup.logs.join("\n")).toContain("too many connections");
+
+    release.resolve();
+    for (const holder of holders) holder.socket.destroy();
+    await waitFor(
+      async () => (await post(setup, `/push/${SECRET}/yandex`, yandexPing)).status === 200,
+    );
+  });
+});
+
+interface RawClient {
+  socket: Socket;
+  /** Everything the server has sent so far. */
+  received(): string;
+  /** Settles when the connection is gone, whoever ended it. */
+  closed: Promise<void>;
+}
+
+/** A bare TCP connection, to send a request as slowly or as partly as a test needs. */
+async function rawConnect(setup: Setup): Promise<RawClient> {
+  const socket = connect(setup.server.port, "127.0.0.1");
+  let text = "";
+  socket.on("data", (chunk: Buffer) => {
+    text += chunk.toString("utf8");
+  });
+  // A reset or a write after the server hung up is just another way of being cut.
+  socket.on("error", () => undefined);
+  const closed = once(socket, "close").then(() => undefined);
+  await once(socket, "connect");
+  return { socket, received: () => text, closed };
+}
+
+async function closedWithin(client: RawClient, ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([
+      client.closed.then(() => true),
+      sleep(ms, stop.signal).then(() => false),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
 
 /**
  * A POST that sends only headers (streaming: chunks until the answer comes), so a refusal can

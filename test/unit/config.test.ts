@@ -113,6 +113,27 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("keys named sandboxes of ACCOUNTS_FILE by their names", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { marketplace: "sandbox", name: "Обувь и сумки!" },
+        { marketplace: "sandbox", staffChatId: "-1009876543210" },
+      ]),
+    );
+    const { OZON_CLIENT_ID: _, OZON_API_KEY: __, ...telegramOnly } = valid;
+    expect(loadConfig({ ...telegramOnly, ACCOUNTS_FILE: file }).accounts).toEqual([
+      {
+        marketplace: "sandbox",
+        id: "sandbox-обувь-и-сумки-",
+        name: "Обувь и сумки!",
+        staffChatId: -1001234567890,
+      },
+      { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId: -1009876543210 },
+    ]);
+  });
+
   it("names the entry and field of a bad ACCOUNTS_FILE, never a key", () => {
     const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
     writeFileSync(
@@ -135,6 +156,19 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("writes the lines the README's table of startup errors quotes", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "accounts-")), "accounts.json");
+    writeFileSync(file, JSON.stringify([{ marketplace: "ozon", clientId: "12345", apiKey: "k" }]));
+    expect(problems({ ...valid, ACCOUNTS_FILE: file })).toEqual(["ozon-12345: configured twice"]);
+    expect(problems({ ...valid, ON_DUTY: "@anna_k, Boris B" })).toEqual([
+      "ON_DUTY.1: comma-separated Telegram usernames, like @anna,@boris",
+    ]);
+    expect(problems({ ...valid, OZON_CLIENT_ID: "", YANDEX_BUSINESS_ID: "5" })).toEqual([
+      "OZON_CLIENT_ID: required when OZON_API_KEY is set",
+      "YANDEX_API_KEY: required when YANDEX_BUSINESS_ID is set",
+    ]);
+  });
+
   it("enables push endpoints only with a long enough PUSH_SECRET", () => {
     expect(loadConfig(valid).push).toBeUndefined();
     const config = loadConfig({
@@ -152,6 +186,9 @@ describe("loadConfig", () => {
     expect(problems({ ...valid, PUSH_SECRET: "short" })).toEqual([
       expect.stringMatching(/^PUSH_SECRET: /),
     ]);
+    expect(problems({ ...valid, OZON_PUSH_ALLOWED_IPS: "195.34.21.0/24, 195.34.21/24" })).toEqual([
+      'OZON_PUSH_ALLOWED_IPS: "195.34.21/24" is not an IPv4 or IPv6 address or CIDR range (e.g. 195.34.21.0/24)',
+    ]);
     expect(secretsOf(config)).toContain("s3cr3t-path-segment-1234");
   });
 
@@ -162,6 +199,22 @@ describe("loadConfig", () => {
       { marketplace: "sandbox", id: "sandbox", name: "Sandbox", staffChatId: -1001234567890 },
     ]);
     expect(secretsOf(config)).toEqual([valid.TELEGRAM_BOT_TOKEN]);
+  });
+
+  it("reads switches in any case as true/false, 1/0, yes/no, on/off, y/n", () => {
+    const push = { ...valid, PUSH_SECRET: "s3cr3t-path-segment-1234" };
+    for (const on of ["true", "TRUE", "1", "yes", "Yes", "on", "y"]) {
+      expect(loadConfig({ ...push, TRUST_PROXY: on }).push?.trustProxy, on).toBe(true);
+      expect(loadConfig({ ...valid, MARKETPLACE_SANDBOX: on }).accounts, on).toHaveLength(2);
+    }
+    for (const off of ["false", "False", "0", "no", "off", "N"]) {
+      expect(loadConfig({ ...push, TRUST_PROXY: off }).push?.trustProxy, off).toBe(false);
+      expect(loadConfig({ ...valid, MARKETPLACE_SANDBOX: off }).accounts, off).toHaveLength(1);
+    }
+    expect(problems({ ...push, TRUST_PROXY: "maybe", MARKETPLACE_SANDBOX: "2" })).toEqual([
+      "MARKETPLACE_SANDBOX: 1 or 0",
+      "TRUST_PROXY: true or false",
+    ]);
   });
 
   it("strips a trailing slash from API roots", () => {
