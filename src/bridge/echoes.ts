@@ -1,12 +1,21 @@
 // Neither marketplace returns an id for a message we send, so our own sends come back in the
 // chat history looking like any seller message. Each send registers what it will look like;
 // the first matching seller message consumes the entry instead of being shown again.
-import type { MarketMessage } from "./provider.ts";
+//
+// A consumed entry stays, marked with the id of the message that consumed it, until a newer
+// message of the chat consumes another: the chat's cursor moves past a message only after it
+// was consumed, so a crash in between reads it again, and it must be recognised again.
+import { compareIds, type Id, type MarketMessage } from "./provider.ts";
 import type { EchoRecord, Store } from "./store.ts";
 import { chatKey } from "./store.ts";
 
 /** An echo that never showed up is forgotten after this long. */
 const ECHO_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface StoredEcho extends EchoRecord {
+  /** The marketplace message that consumed it. */
+  consumedBy?: Id;
+}
 
 export class Echoes {
   private readonly store: Store;
@@ -20,7 +29,9 @@ export class Echoes {
   async expect(accountId: string, chatId: string, echo: Omit<EchoRecord, "at">): Promise<void> {
     const key = chatKey(accountId, chatId);
     const list = await this.live(key);
-    if (list.some((e) => e.key === echo.key)) return;
+    // A consumed entry of the same key (a send repeated after a crash) does not count: the
+    // repeat comes back too.
+    if (list.some((e) => e.key === echo.key && e.consumedBy === undefined)) return;
     list.push({ ...echo, at: this.now() });
     await this.store.echoes.set(key, list);
   }
@@ -30,13 +41,15 @@ export class Echoes {
     const list = await this.live(key);
     await this.save(
       key,
-      list.filter((e) => e.key !== echoKey),
+      list.filter((e) => e.key !== echoKey || e.consumedBy !== undefined),
     );
   }
 
   /** Whether an expected echo is still waiting (false once its message came back). */
   async isExpected(accountId: string, chatId: string, echoKey: string): Promise<boolean> {
-    return (await this.live(chatKey(accountId, chatId))).some((e) => e.key === echoKey);
+    return (await this.live(chatKey(accountId, chatId))).some(
+      (e) => e.key === echoKey && e.consumedBy === undefined,
+    );
   }
 
   /** The expectation `message` fulfils when it is one of our own sends coming back (consumed). */
@@ -44,19 +57,26 @@ export class Echoes {
     if (message.role !== "seller") return undefined;
     const key = chatKey(accountId, message.chatId);
     const list = await this.live(key);
-    const index = list.findIndex((e) => matches(e, message));
-    const [echo] = index < 0 ? [] : list.splice(index, 1);
-    if (echo) await this.save(key, list);
+    const again = list.find((e) => e.consumedBy === message.id);
+    if (again) return again;
+    const echo = list.find((e) => e.consumedBy === undefined && matches(e, message));
+    if (!echo) return undefined;
+    echo.consumedBy = message.id;
+    // Consumed by an older message: the cursor is past that one, it is not read again.
+    await this.save(
+      key,
+      list.filter((e) => e.consumedBy === undefined || compareIds(e.consumedBy, message.id) >= 0),
+    );
     return echo;
   }
 
-  private async live(key: string): Promise<EchoRecord[]> {
+  private async live(key: string): Promise<StoredEcho[]> {
     const list = (await this.store.echoes.get(key)) ?? [];
     const fresh = this.now() - ECHO_TTL_MS;
     return list.filter((e) => e.at >= fresh);
   }
 
-  private async save(key: string, list: EchoRecord[]): Promise<void> {
+  private async save(key: string, list: StoredEcho[]): Promise<void> {
     if (list.length === 0) await this.store.echoes.delete(key);
     else await this.store.echoes.set(key, list);
   }
