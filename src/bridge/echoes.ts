@@ -5,6 +5,7 @@
 // A consumed entry stays, marked with the id of the message that consumed it, until a newer
 // message of the chat consumes another: the chat's cursor moves past a message only after it
 // was consumed, so a crash in between reads it again, and it must be recognised again.
+import { KeyedSerial } from "./keyed-lock.ts";
 import { compareIds, type Id, type MarketMessage } from "./provider.ts";
 import type { EchoRecord, Store } from "./store.ts";
 import { chatKey } from "./store.ts";
@@ -20,29 +21,38 @@ interface StoredEcho extends EchoRecord {
 export class Echoes {
   private readonly store: Store;
   private readonly now: () => number;
+  /**
+   * Per chat: a send registering its echo and the poller consuming one both rewrite the chat's
+   * list, and must not interleave (the later write would undo the earlier one).
+   */
+  private readonly serial = new KeyedSerial();
 
   constructor(store: Store, now: () => number = Date.now) {
     this.store = store;
     this.now = now;
   }
 
-  async expect(accountId: string, chatId: string, echo: Omit<EchoRecord, "at">): Promise<void> {
+  expect(accountId: string, chatId: string, echo: Omit<EchoRecord, "at">): Promise<void> {
     const key = chatKey(accountId, chatId);
-    const list = await this.live(key);
-    // A consumed entry of the same key (a send repeated after a crash) does not count: the
-    // repeat comes back too.
-    if (list.some((e) => e.key === echo.key && e.consumedBy === undefined)) return;
-    list.push({ ...echo, at: this.now() });
-    await this.store.echoes.set(key, list);
+    return this.serial.run(key, async () => {
+      const list = await this.live(key);
+      // A consumed entry of the same key (a send repeated after a crash) does not count: the
+      // repeat comes back too.
+      if (list.some((e) => e.key === echo.key && e.consumedBy === undefined)) return;
+      list.push({ ...echo, at: this.now() });
+      await this.store.echoes.set(key, list);
+    });
   }
 
-  async forget(accountId: string, chatId: string, echoKey: string): Promise<void> {
+  forget(accountId: string, chatId: string, echoKey: string): Promise<void> {
     const key = chatKey(accountId, chatId);
-    const list = await this.live(key);
-    await this.save(
-      key,
-      list.filter((e) => e.key !== echoKey || e.consumedBy !== undefined),
-    );
+    return this.serial.run(key, async () => {
+      const list = await this.live(key);
+      await this.save(
+        key,
+        list.filter((e) => e.key !== echoKey || e.consumedBy !== undefined),
+      );
+    });
   }
 
   /** Whether an expected echo is still waiting (false once its message came back). */
@@ -56,18 +66,20 @@ export class Echoes {
   async consume(accountId: string, message: MarketMessage): Promise<EchoRecord | undefined> {
     if (message.role !== "seller") return undefined;
     const key = chatKey(accountId, message.chatId);
-    const list = await this.live(key);
-    const again = list.find((e) => e.consumedBy === message.id);
-    if (again) return again;
-    const echo = list.find((e) => e.consumedBy === undefined && matches(e, message));
-    if (!echo) return undefined;
-    echo.consumedBy = message.id;
-    // Consumed by an older message: the cursor is past that one, it is not read again.
-    await this.save(
-      key,
-      list.filter((e) => e.consumedBy === undefined || compareIds(e.consumedBy, message.id) >= 0),
-    );
-    return echo;
+    return this.serial.run(key, async () => {
+      const list = await this.live(key);
+      const again = list.find((e) => e.consumedBy === message.id);
+      if (again) return again;
+      const echo = list.find((e) => e.consumedBy === undefined && matches(e, message));
+      if (!echo) return undefined;
+      echo.consumedBy = message.id;
+      // Consumed by an older message: the cursor is past that one, it is not read again.
+      await this.save(
+        key,
+        list.filter((e) => e.consumedBy === undefined || compareIds(e.consumedBy, message.id) >= 0),
+      );
+      return echo;
+    });
   }
 
   private async live(key: string): Promise<StoredEcho[]> {
