@@ -86,7 +86,14 @@ export class Outbound {
   async resume(): Promise<void> {
     const jobs = await this.store.jobs.pending();
     if (jobs.length > 0) this.log.info({ jobs: jobs.length }, "resuming unsent staff messages");
-    for (const job of jobs) this.schedule(job);
+    for (const job of jobs) {
+      // The last run may have died after the marketplace took the part it was sending (its
+      // echo is still awaited): the chat is read before that part is sent again.
+      if (await this.echoes.isExpected(job.accountId, job.chatId, partEchoKey(job))) {
+        await this.store.jobs.save({ ...job, uncertain: true });
+      }
+      this.schedule(job);
+    }
   }
 
   /**
@@ -264,7 +271,7 @@ export class Outbound {
   }
 
   private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
-    const echoKey = `${job.id}:${job.done}`;
+    const echoKey = partEchoKey(job);
     if (job.uncertain && (await this.arrivedAfterAll(account, job, echoKey))) return;
     const staff = { staffChatId: job.staffChatId, messageId: job.messageId };
     if (part.type === "text") {
@@ -411,6 +418,11 @@ export class Outbound {
       this.log.error({ threadId, err: error }, "could not reply to staff");
     }
   }
+}
+
+/** The echo of the part being sent (job id and part index). */
+function partEchoKey(job: OutboundJob): string {
+  return `${job.id}:${job.done}`;
 }
 
 /** A failure after which the marketplace may still have carried out the send. */

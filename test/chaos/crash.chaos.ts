@@ -1,17 +1,24 @@
 // The full crash test (`npm run test:chaos`): 500 buyer messages over 50 chats (40 Ozon, 10
 // Yandex Market) and 100 staff messages while the process is killed with SIGKILL ten times.
-// CHAOS_SEED repeats a run; CHAOS_RUNS runs several seeds in a row; CHAOS_LOG_LEVEL=debug logs
-// every poll cycle; CHAOS_KEEP_DATA=1 keeps the state file for a look afterwards.
+// Each run draws a fresh seed and prints it; CHAOS_SEED repeats a run; CHAOS_RUNS runs several
+// seeds in a row (CHAOS_SEED, CHAOS_SEED + 1, …); CHAOS_LOG_LEVEL=debug logs every poll cycle;
+// CHAOS_KEEP_DATA=1 keeps the state file for a look afterwards.
 import { expect, it } from "vitest";
 import { freshSeed } from "../support/rng.ts";
-import { type ChaosReport, formatReport, runChaos } from "./scenario.ts";
+import { failedChecks, formatReport, runChaos } from "./scenario.ts";
 
-const runs = Number(process.env.CHAOS_RUNS ?? 1);
-const firstSeed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : freshSeed();
+const runs = positiveInteger("CHAOS_RUNS") ?? 1;
+const given = positiveInteger("CHAOS_SEED");
+const seeds = Array.from({ length: runs }, (_, run) =>
+  given === undefined ? freshSeed() : given + run,
+);
+console.log(
+  `chaos seeds: ${seeds.join(", ")} (${given === undefined ? "random" : "from CHAOS_SEED"}; ` +
+    "repeat one with CHAOS_SEED=<seed> npm run test:chaos)",
+);
 
-for (let run = 0; run < runs; run++) {
-  const seed = firstSeed + run;
-  it(`loses nothing and repeats at most one message per kill (seed ${seed})`, async () => {
+for (const seed of seeds) {
+  it(`loses nothing, never echoes, repeats at most one message per kill (seed ${seed})`, async () => {
     console.log(`chaos seed ${seed} (repeat with CHAOS_SEED=${seed})`);
     const report = await runChaos({
       seed,
@@ -27,25 +34,16 @@ for (let run = 0; run < runs; run++) {
       keepDataDir: process.env.CHAOS_KEEP_DATA === "1",
     });
     console.log(formatReport(report));
-    expectSurvived(report);
+    expect(failedChecks(report), `seed ${seed}\n${formatReport(report)}`).toEqual([]);
   });
 }
 
-function expectSurvived(report: ChaosReport): void {
-  const sides = [report.buyer.ozon, report.buyer.yandex, report.staff.ozon, report.staff.yandex];
-  expect(report.kills).toBe(10);
-  expect(sides.map((side) => side.lost)).toEqual([0, 0, 0, 0]);
-  expect(sides.map((side) => side.orderViolations)).toEqual([0, 0, 0, 0]);
-  // Neither receiving API has an idempotency key: at most one repeat per kill on each side.
-  expect(report.buyer.ozon.duplicates + report.buyer.yandex.duplicates).toBeLessThanOrEqual(
-    report.kills,
-  );
-  expect(report.staff.ozon.duplicates + report.staff.yandex.duplicates).toBeLessThanOrEqual(
-    report.kills,
-  );
-  expect(report.misplaced).toBe(0);
-  expect(report.orphanTopics).toBeLessThanOrEqual(report.kills);
-  expect(report.unexpectedExits).toBe(0);
-  expect(report.finalExit).toEqual({ code: 0, signal: null });
-  expect(report.secretsFound).toEqual([]);
+function positiveInteger(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
 }

@@ -12,6 +12,7 @@
 //   and before the job recorded it. Neither marketplace has an idempotency key: allowed, at most
 //   once per kill. A staff message sent again because Telegram re-delivered its update after a
 //   kill is counted the same way here (the fault suite shows that one on its own).
+// Every figure the report prints has a bound (`checks`), asserted by the tests that run it.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,8 @@ const OZON_CLIENT_ID = "424242";
 const OZON_KEY = "ozon-chaos-key-5e1f0a9b8c";
 const YANDEX_KEY = "ACMA:yandex-chaos-key:31c4d5e6";
 const BUSINESS = 7654321;
+/** The staff group's Telegram budget: far more than a run posts, so nothing waits for it. */
+const GROUP_MESSAGES_PER_MINUTE = 100_000;
 const SECRETS = { TELEGRAM_BOT_TOKEN: TOKEN, OZON_API_KEY: OZON_KEY, YANDEX_API_KEY: YANDEX_KEY };
 
 /** Texts buyers and staff write, to pass markup, emoji and RTL text through every crash. */
@@ -123,7 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_STAFF_CHAT_ID: String(STAFF),
     TELEGRAM_API_ROOT: telegram.url,
-    TELEGRAM_GROUP_MESSAGES_PER_MINUTE: "100000",
+    TELEGRAM_GROUP_MESSAGES_PER_MINUTE: String(GROUP_MESSAGES_PER_MINUTE),
     OZON_CLIENT_ID,
     OZON_API_KEY: OZON_KEY,
     OZON_API_URL: ozon.url,
@@ -360,7 +363,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   ).length;
   const usedThreads = new Set(chats.map((chat) => chat.thread));
   const orphanTopics = telegram.topics(STAFF).filter((t) => !usedThreads.has(t.id)).length;
-  const reacted = new Set(telegram.reactions.map((r) => r.messageId));
+  const reacted = new Set(
+    telegram.reactions
+      .filter((r) => r.reaction.some((type) => type.type === "emoji" && type.emoji === "👍"))
+      .map((r) => r.messageId),
+  );
   const missingReceipts = staffMessageIds.filter((id) => !reacted.has(id)).length;
   const leaks = telegram
     .messagesIn(STAFF)
@@ -396,7 +403,107 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 }
 
-/** The table a run prints. */
+/** A figure of the report and the bounds it must stay within. */
+export interface Check {
+  name: string;
+  value: number;
+  min: number;
+  max: number;
+  /** Why the bound is what it is (printed beside it). */
+  why?: string;
+}
+
+/**
+ * Every figure the report prints, with its bound. The tests assert these (failedChecks), so no
+ * figure is printed without being judged. A bound of "one per kill" is for a harm done only by a
+ * kill that lands between a receiving side taking something and the bridge recording it. That
+ * step lasts milliseconds; chats run side by side, so two chats inside it at the very moment of
+ * a kill are possible but rare enough that more than one per kill means something is wrong.
+ */
+export function checks(report: ChaosReport): Check[] {
+  const { kills } = report;
+  const sides = [report.buyer.ozon, report.buyer.yandex, report.staff.ozon, report.staff.yandex];
+  const total = (tally: keyof Tally, of: Tally[] = sides) =>
+    of.reduce((sum, side) => sum + side[tally], 0);
+  const exactly = (name: string, value: number, expected: number, why?: string): Check => ({
+    name,
+    value,
+    min: expected,
+    max: expected,
+    ...(why ? { why } : {}),
+  });
+  const perKill = (name: string, value: number, why: string): Check => ({
+    name,
+    value,
+    min: 0,
+    max: kills,
+    why: `one per kill: ${why}`,
+  });
+  return [
+    exactly("kills (SIGKILL)", kills, report.options.kills),
+    exactly("lost", total("lost"), 0),
+    exactly("out of order", total("orderViolations"), 0),
+    exactly(
+      "misplaced",
+      report.misplaced,
+      0,
+      "a buyer post in another topic, a staff text at another chat",
+    ),
+    perKill(
+      "buyer → topic repeated",
+      total("duplicates", [report.buyer.ozon, report.buyer.yandex]),
+      "posted, then killed before the chat's cursor moved (Telegram has no idempotency key)",
+    ),
+    perKill(
+      "staff → marketplace repeated",
+      total("duplicates", [report.staff.ozon, report.staff.yandex]),
+      "sent, then killed before the job recorded it (no idempotency key at either marketplace)",
+    ),
+    exactly(
+      "echo leaks",
+      report.echoLeaks,
+      0,
+      "our own message is never shown as if from the cabinet",
+    ),
+    perKill(
+      "orphan topics",
+      report.orphanTopics,
+      "Telegram created the topic, then killed before the store recorded it",
+    ),
+    perKill(
+      "missing 👍 receipts",
+      report.missingReceipts,
+      "the job recorded as done, then killed before the reaction was set",
+    ),
+    exactly(
+      "merged posts",
+      report.mergedPosts,
+      0,
+      `texts are joined only while the group's budget is used up (${GROUP_MESSAGES_PER_MINUTE} a minute here)`,
+    ),
+    exactly("unexpected exits", report.unexpectedExits, 0),
+    exactly(
+      "final exit on SIGTERM",
+      report.finalExit.code === 0 && report.finalExit.signal === null ? 0 : 1,
+      0,
+      `1 unless it exited with code 0; it exited ${JSON.stringify(report.finalExit)}`,
+    ),
+    exactly("secrets in output or posts", report.secretsFound.length, 0),
+  ];
+}
+
+/** The checks a run failed, one line each (empty when it passed). */
+export function failedChecks(report: ChaosReport): string[] {
+  return checks(report)
+    .filter((check) => check.value < check.min || check.value > check.max)
+    .map((check) => `${check.name}: ${check.value}, bound ${bound(check)}`);
+}
+
+function bound(check: Check): string {
+  return check.min === check.max ? `= ${check.max}` : `≤ ${check.max}`;
+}
+
+/** The table a run prints, then every check with its bound. */
 export function formatReport(report: ChaosReport): string {
   const o = report.options;
   const rows: Array<[string, Tally]> = [
@@ -413,18 +520,25 @@ export function formatReport(report: ChaosReport): string {
     cells
       .map((cell, i) => (i === 0 ? String(cell).padEnd(24) : String(cell).padStart(10)))
       .join(" ");
+  const checkLine = (check: Check) => {
+    const ok = check.value >= check.min && check.value <= check.max;
+    return [
+      `  ${check.name.padEnd(30)}${String(check.value).padStart(5)}  ${bound(check).padEnd(6)}`,
+      ok ? "ok  " : "FAIL",
+      check.why ?? "",
+    ]
+      .join(" ")
+      .trimEnd();
+  };
   return [
     `chaos run, seed ${o.seed}: ${o.buyerMessages} buyer messages over ${o.ozonChats + o.yandexChats} chats ` +
       `(${o.ozonChats} Ozon, ${o.yandexChats} Yandex), ${o.staffMessages} staff messages, ` +
       `${report.kills} kills, ${(report.durationMs / 1000).toFixed(1)} s`,
     line(["", "expected", "lost", "duplicates", "order"]),
     ...rows.map(([name, t]) => line([name, t.expected, t.lost, t.duplicates, t.orderViolations])),
-    line(["kills (SIGKILL)", report.kills, "", "", ""]),
-    `misplaced: ${report.misplaced}, orphan topics: ${report.orphanTopics}, ` +
-      `merged posts: ${report.mergedPosts}, ` +
-      `missing receipts: ${report.missingReceipts}, echo leaks: ${report.echoLeaks}, ` +
-      `unexpected exits: ${report.unexpectedExits}, final exit: ${JSON.stringify(report.finalExit)}`,
-    `secrets in output: ${report.secretsFound.length === 0 ? "none" : report.secretsFound.join(", ")}`,
+    "checks (figure, bound, verdict, why):",
+    ...checks(report).map(checkLine),
+    ...(report.secretsFound.length > 0 ? [`secrets found: ${report.secretsFound.join(", ")}`] : []),
     `all output: ${report.outputFile}`,
     ...report.findings.map((finding) => `  ${finding}`),
   ].join("\n");

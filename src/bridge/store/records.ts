@@ -79,6 +79,8 @@ export interface EchoRecord {
   at: number;
   /** The staff message it came from, for the "read by the buyer" receipt. */
   staff?: StaffMessageRef;
+  /** The marketplace message that consumed it, kept until a newer message consumes another. */
+  consumedBy?: Id;
 }
 
 export interface StaffEdit {
