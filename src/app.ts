@@ -7,6 +7,7 @@ import { type BotContext, newChat } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
+import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
@@ -39,6 +40,8 @@ const REMINDER_CHECK_MS = 60_000;
 export interface RunningBridge {
   store: Store;
   poller: Poller;
+  /** Brings one chat up to date now (what a push does). */
+  chats: ChatSync;
   outbound: Outbound;
   queue: GroupSendQueue;
   reminders: Reminders;
@@ -136,6 +139,7 @@ export async function startBridge(
     log,
     metrics,
   });
+  const chats = new ChatSync({ store, inbound, topics, log, metrics });
   const outbound = new Outbound({
     accounts,
     store,
@@ -146,14 +150,14 @@ export async function startBridge(
     texts,
     log,
     metrics,
-    syncChat: (account, chatId) => poller.syncChat(account, chatId),
+    syncChat: (account, chatId) => chats.sync(account, chatId),
   });
   const poller = new Poller({
     accounts,
     store,
+    chats,
     inbound,
     queue,
-    topics,
     log,
     metrics,
     intervalMs: config.pollIntervalMs,
@@ -163,15 +167,9 @@ export async function startBridge(
     log,
     metrics,
     actions: {
-      syncChat: (account, chatId) => poller.syncChat(account, chatId),
+      syncChat: (account, chatId) => chats.sync(account, chatId),
       readByBuyer: (account, chatId, upToId) => receipts.readUpTo(account.id, chatId, upToId),
-      chatClosed: async (account, chatId) => {
-        // The notice first: a bot cannot post into a closed topic.
-        const topic = await topics.get(account, chatId);
-        if (!topic || topic.closed) return;
-        await topics.notice(topic, texts.chatClosed);
-        await topics.update(account, chatId, { closed: true });
-      },
+      chatClosed: (account, chatId) => topics.closedByMarketplace(account, chatId),
       dispute: (account, chatId, active) => topics.setDisputed(account, chatId, active),
     },
   });
@@ -290,5 +288,5 @@ export async function startBridge(
     })();
     return stopped;
   };
-  return { store, poller, outbound, queue, reminders, httpPort: http.port, done, stop };
+  return { store, poller, chats, outbound, queue, reminders, httpPort: http.port, done, stop };
 }

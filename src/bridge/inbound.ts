@@ -13,7 +13,7 @@ import {
 } from "./provider.ts";
 import type { Receipts } from "./receipts.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import type { Store, TopicRecord } from "./store/index.ts";
+import type { CursorRecord, Store, TopicRecord } from "./store/index.ts";
 import { isTelegramError, type MediaFile, type MediaKind, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -23,6 +23,18 @@ const TEXT_LIMIT = 4096;
 const CAPTION_LIMIT = 1024;
 /** Telegram's upload limit for photos; larger images go as documents. */
 const PHOTO_LIMIT = 10 * 1024 * 1024;
+
+/** One read of a chat's history, as inbound records it in the cursor. */
+export interface ChatRead {
+  /** The cursor before the read. */
+  cursor: CursorRecord | undefined;
+  /** The chat list's change token the read answered, if a listing asked for it. */
+  changeToken: string | undefined;
+  /** When the read was made (ms, our clock). */
+  fetchedAt: number;
+  /** Ids the read saw beyond the messages handed over (a first sight's whole page). */
+  covers?: Id[];
+}
 
 type Post =
   | { type: "text"; html: string }
@@ -64,16 +76,17 @@ export class Inbound {
   }
 
   /**
-   * Delivers `messages` (oldest first) newer than the chat's cursor, then records
-   * `changeToken`. Callers serialise per chat.
+   * Delivers `messages` (oldest first) newer than the chat's cursor, moving the cursor past
+   * each once Telegram has it, then records what the read saw. The only writer of cursors;
+   * callers serialise per chat.
    */
   async deliver(
     account: Account,
     chatId: Id,
     messages: MarketMessage[],
-    changeToken: string | undefined,
+    read: ChatRead,
   ): Promise<void> {
-    let cursor = await this.store.cursors.get(account.id, chatId);
+    let cursor = read.cursor;
     const fresh = messages.filter((m) => !cursor || compareIds(m.id, cursor.lastId) > 0);
     for (let i = 0; i < fresh.length; i++) {
       // Nothing goes out that could not be recorded as delivered: it would be posted again.
@@ -91,9 +104,33 @@ export class Inbound {
       cursor = { lastId: message.id, changeToken: cursor?.changeToken ?? "" };
       await this.store.cursors.set(account.id, chatId, cursor);
     }
-    if (changeToken !== undefined && cursor && cursor.changeToken !== changeToken) {
-      await this.store.cursors.set(account.id, chatId, { ...cursor, changeToken });
-    }
+    // What the read saw: the newest message it covered (a first sight posts only part of its
+    // page), the list's change token, and when it read.
+    const covered = [cursor?.lastId, ...(read.covers ?? [])]
+      .filter((id): id is Id => id !== undefined)
+      .sort(compareIds)
+      .at(-1);
+    if (covered === undefined) return;
+    const base: CursorRecord =
+      cursor !== undefined && covered === cursor.lastId
+        ? cursor
+        : { lastId: covered, changeToken: cursor?.changeToken ?? "" };
+    const sameToken =
+      read.changeToken === undefined || read.changeToken === read.cursor?.changeToken;
+    await this.store.cursors.set(account.id, chatId, {
+      ...base,
+      changeToken: read.changeToken ?? base.changeToken,
+      syncedAt: read.fetchedAt,
+      tokenSeenAt: sameToken ? (read.cursor?.tokenSeenAt ?? read.fetchedAt) : read.fetchedAt,
+    });
+  }
+
+  /**
+   * A chat whose history stays unposted (a first start on an existing shop): its cursor starts
+   * at what the list showed.
+   */
+  baseline(account: Account, chatId: Id, cursor: CursorRecord): Promise<void> {
+    return this.store.cursors.set(account.id, chatId, cursor);
   }
 
   /**

@@ -7,44 +7,16 @@
 // pages are read beside the unread call until one brings nothing new.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
-import { forEachLimited, Gate } from "./gate.ts";
+import type { ChatSync, SyncRequest } from "./chat-sync.ts";
+import { errorText } from "./errors.ts";
+import { forEachLimited } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
-import {
-  type ChatSummary,
-  compareIds,
-  type Id,
-  type MarketMessage,
-  ProviderError,
-} from "./provider.ts";
+import { type ChatSummary, type Id, ProviderError } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
-import { type CursorRecord, chatKey, type Store } from "./store/index.ts";
-import type { Topics } from "./topics.ts";
-
-/** How a chat without a cursor is treated. */
-type FirstSight =
-  /** First start on an existing shop: mirror only unread messages, baseline the rest. */
-  | "unread"
-  /** A chat that appeared after the first start: mirror what it has. */
-  | "all";
-
-interface SyncRequest {
-  changeToken?: string;
-  /** Called once the chat's history is fetched (or the request is dropped). */
-  fetched?: () => void;
-  /** The chat's state as the list showed it, reflected in its topic. */
-  state?: { closed?: boolean; disputed?: boolean };
-  firstSight: FirstSight;
-  lastMessageId?: Id;
-}
-
-interface SyncEntry {
-  task: Promise<boolean>;
-  /** The latest request that came in while the chat was syncing. */
-  again?: SyncRequest;
-}
+import type { CursorRecord, Store } from "./store/index.ts";
 
 export interface PollStatus {
   lastSuccessAt?: number;
@@ -56,19 +28,15 @@ export class Poller {
   readonly status = new Map<string, PollStatus>();
   private readonly accounts: Account[];
   private readonly store: Store;
+  private readonly chats: ChatSync;
   private readonly inbound: Inbound;
-  private readonly topics: Topics;
   private readonly queue: GroupSendQueue;
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
-  /** History fetches at once: a burst of changed chats must not flood the API. */
-  private readonly fetches: Gate;
-  private readonly running = new Map<string, SyncEntry>();
   /** Accounts just started: sweep pages are read beside every cycle until one brings nothing. */
   private readonly catchingUp = new Set<string>();
-  private readonly chatErrors = new Map<string, string>();
   private readonly budgets = new Map<string, ListBudget>();
   /** Per account: the sweep in progress, read one page per sweep cycle. */
   private readonly sweeps = new Map<
@@ -87,25 +55,23 @@ export class Poller {
   constructor(deps: {
     accounts: Account[];
     store: Store;
+    chats: ChatSync;
     inbound: Inbound;
-    topics: Topics;
     queue: GroupSendQueue;
     log: Logger;
     metrics?: BridgeMetrics;
     intervalMs: number;
     sweepEvery?: number;
-    maxParallelFetches?: number;
   }) {
     this.accounts = deps.accounts;
     this.store = deps.store;
+    this.chats = deps.chats;
     this.inbound = deps.inbound;
-    this.topics = deps.topics;
     this.queue = deps.queue;
     this.log = deps.log;
     this.metrics = deps.metrics ?? noMetrics;
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
-    this.fetches = new Gate(deps.maxParallelFetches ?? 4);
     for (const account of this.accounts) {
       const perHour = account.provider.capabilities.listCallsPerHour;
       if (perHour) this.budgets.set(account.id, new ListBudget(perHour));
@@ -120,56 +86,10 @@ export class Poller {
   /** Stops polling; syncs still waiting for Telegram are abandoned (their cursors did not move). */
   async stop(graceMs = 3000): Promise<void> {
     this.stopController.abort();
-    const settled = Promise.allSettled([...this.loops, ...this.inFlight()]);
-    await Promise.race([settled, sleep(graceMs)]);
-  }
-
-  /** Brings a chat up to date now (a push said it changed). Concurrent requests coalesce. */
-  /** Resolves true when the chat's last sync succeeded. */
-  syncChat(
-    account: Account,
-    chatId: Id,
-    request: SyncRequest = { firstSight: "all" },
-  ): Promise<boolean> {
-    const key = chatKey(account.id, chatId);
-    const current = this.running.get(key);
-    if (current) {
-      current.again?.fetched?.();
-      current.again = request;
-      return current.task;
-    }
-    const entry: SyncEntry = { task: Promise.resolve(false) };
-    this.running.set(key, entry);
-    entry.task = this.syncWhileAsked(account, chatId, request, entry);
-    return entry.task;
-  }
-
-  /** Syncs the chat again as long as requests came in meanwhile. */
-  private async syncWhileAsked(
-    account: Account,
-    chatId: Id,
-    request: SyncRequest,
-    entry: SyncEntry,
-  ): Promise<boolean> {
-    let ok = false;
-    try {
-      let next: SyncRequest | undefined = request;
-      while (next && !this.stopController.signal.aborted) {
-        entry.again = undefined;
-        ok = await this.syncOnce(account, chatId, next);
-        next = entry.again;
-      }
-    } finally {
-      // In the same step as the last look at `again`: a later request starts a new run instead
-      // of waiting on this finished one. A request left over at shutdown is dropped.
-      this.running.delete(chatKey(account.id, chatId));
-      entry.again?.fetched?.();
-    }
-    return ok;
-  }
-
-  private inFlight(): Promise<boolean>[] {
-    return [...this.running.values()].map((entry) => entry.task);
+    await Promise.all([
+      Promise.race([Promise.allSettled(this.loops), sleep(graceMs)]),
+      this.chats.stop(graceMs),
+    ]);
   }
 
   private async loop(account: Account): Promise<void> {
@@ -196,10 +116,13 @@ export class Poller {
         status.lastError = undefined;
       } catch (error) {
         if (signal.aborted) break;
-        const message = error instanceof Error ? error.message : String(error);
-        this.metrics.failure(account.provider.marketplace, kindOf(error, "poll"));
+        const message = errorText(error);
+        this.metrics.failure(
+          account.provider.marketplace,
+          error instanceof ProviderError ? error.kind : "poll",
+        );
         if (status.lastError !== message) {
-          this.log.error({ account: account.id, err: message }, "polling failed; will retry");
+          this.log.error({ account: account.id, err: error }, "polling failed; will retry");
         }
         status.lastError = message;
       }
@@ -266,7 +189,7 @@ export class Poller {
     if (baselined) {
       // Not awaited: a chat waiting for Telegram's budget must not hold up the next listing.
       for (const { chatId, request } of requests) {
-        void this.syncChat(account, chatId, this.expectingPosts(account, request));
+        void this.chats.sync(account, chatId, this.expectingPosts(account, request));
       }
       return;
     }
@@ -275,7 +198,7 @@ export class Poller {
     // chats at a time: a shop with thousands of unread chats must not hold them all in memory.
     let allSynced = true;
     await forEachLimited(requests, FIRST_START_PARALLEL_SYNCS, async ({ chatId, request }) => {
-      if (!(await this.syncChat(account, chatId, this.expectingPosts(account, request)))) {
+      if (!(await this.chats.sync(account, chatId, this.expectingPosts(account, request)))) {
         allSynced = false;
       }
     });
@@ -370,7 +293,7 @@ export class Poller {
     }
     if (!baselined && chat.unreadCount === 0 && chat.lastMessageId) {
       // Existing chat with nothing waiting: start from its newest message, silently.
-      await this.store.cursors.set(account.id, chat.chatId, {
+      await this.inbound.baseline(account, chat.chatId, {
         lastId: chat.lastMessageId,
         changeToken: chat.changeToken,
       });
@@ -380,7 +303,7 @@ export class Poller {
       // The same without a newest id: start from the time of its last change, and read its
       // history only when it changes again (a first start of 10 000 chats costs no history).
       const now = Date.now();
-      await this.store.cursors.set(account.id, chat.chatId, {
+      await this.inbound.baseline(account, chat.chatId, {
         lastId: "0",
         changeToken: chat.changeToken,
         syncedAt: now,
@@ -394,89 +317,6 @@ export class Poller {
       firstSight: baselined ? "all" : "unread",
       ...(chat.lastMessageId ? { lastMessageId: chat.lastMessageId } : {}),
     };
-  }
-
-  private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<boolean> {
-    const key = chatKey(account.id, chatId);
-    try {
-      const cursor = await this.store.cursors.get(account.id, chatId);
-      const signal = this.stopController.signal;
-      // State first: a buyer message delivered after it reopens a closed chat's topic.
-      if (request.state) await this.topics.update(account, chatId, request.state);
-      const fetchedAt = Date.now();
-      if (cursor && cursor.baselineAt === undefined) {
-        const messages = await this.fetches.run(() =>
-          account.provider.messagesAfter(chatId, cursor.lastId, signal),
-        );
-        request.fetched?.();
-        await this.inbound.deliver(account, chatId, messages, request.changeToken);
-      } else {
-        const recent = await this.fetches.run(() =>
-          account.provider.recentMessages(chatId, signal),
-        );
-        request.fetched?.();
-        const since = cursor?.baselineAt;
-        const wanted =
-          since !== undefined
-            ? recent.filter((m) => isAfter(m, since))
-            : recent
-                .slice(-FIRST_SIGHT_MESSAGES)
-                .filter((m) => request.firstSight === "all" || m.unread !== false);
-        await this.inbound.deliver(account, chatId, wanted, request.changeToken);
-        await this.baseline(account, chatId, recent, request);
-      }
-      const synced = await this.store.cursors.get(account.id, chatId);
-      if (synced) {
-        // A push names no token: the token's first read stays what it was.
-        const sameToken =
-          request.changeToken === undefined || request.changeToken === cursor?.changeToken;
-        const tokenSeenAt = sameToken ? (cursor?.tokenSeenAt ?? fetchedAt) : fetchedAt;
-        await this.store.cursors.set(account.id, chatId, {
-          ...synced,
-          syncedAt: fetchedAt,
-          tokenSeenAt,
-        });
-      }
-      if (this.chatErrors.delete(key)) {
-        this.log.info({ account: account.id, chatId }, "chat sync recovered");
-      }
-      return true;
-    } catch (error) {
-      if (this.stopController.signal.aborted) return false;
-      this.metrics.failure(account.provider.marketplace, kindOf(error, "sync"));
-      const message = error instanceof Error ? error.message : String(error);
-      if (this.chatErrors.get(key) !== message) {
-        this.log.warn(
-          { account: account.id, chatId, err: message },
-          "chat sync failed; will retry",
-        );
-        this.chatErrors.set(key, message);
-      }
-      return false;
-    } finally {
-      request.fetched?.();
-    }
-  }
-
-  /** After a first sight, the cursor covers the whole page even if only some was mirrored. */
-  private async baseline(
-    account: Account,
-    chatId: Id,
-    recent: MarketMessage[],
-    request: SyncRequest,
-  ) {
-    const newest = [request.lastMessageId, recent.at(-1)?.id]
-      .filter((id): id is string => Boolean(id))
-      .sort(compareIds)
-      .at(-1);
-    if (!newest) return;
-    const cursor = await this.store.cursors.get(account.id, chatId);
-    if (!cursor || compareIds(cursor.lastId, newest) < 0) {
-      await this.store.cursors.set(account.id, chatId, {
-        lastId: newest,
-        changeToken: request.changeToken ?? "",
-      });
-    }
   }
 }
 
@@ -496,23 +336,7 @@ function unsettled(cursor: CursorRecord, chat: ChatSummary): boolean {
   return readAt - seenAt < 1000 && seenAt < chat.updatedAt + MAX_CLOCK_SKEW_MS;
 }
 
-/**
- * Newer than a baseline time. A message of that very second counts only when unread: the chat
- * had nothing unread at the baseline, and a lost buyer message is worse than a repeated one.
- */
-function isAfter(message: MarketMessage, since: number): boolean {
-  const at = Date.parse(message.createdAt);
-  if (Number.isNaN(at)) return true;
-  // Whole seconds: a message's time may carry a fraction the list's time has not.
-  const second = Math.floor(at / 1000);
-  const sinceSecond = Math.floor(since / 1000);
-  return second > sinceSecond || (second === sinceSecond && message.unread !== false);
-}
-
-/** A chat seen for the first time brings at most its newest messages into its topic. */
-const FIRST_SIGHT_MESSAGES = 50;
-
-/** Chats synced at once on a first start (fetches are further limited by `fetches`). */
+/** Chats synced at once on a first start (their fetches are further limited in ChatSync). */
 const FIRST_START_PARALLEL_SYNCS = 16;
 
 function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
@@ -520,8 +344,4 @@ function stateOf(chat: ChatSummary): { closed?: boolean; disputed?: boolean } {
     ...(chat.closed !== undefined ? { closed: chat.closed } : {}),
     ...(chat.disputed !== undefined ? { disputed: chat.disputed } : {}),
   };
-}
-
-function kindOf(error: unknown, fallback: string): string {
-  return error instanceof ProviderError ? error.kind : fallback;
 }

@@ -128,6 +128,15 @@ export class Topics {
     });
   }
 
+  /** The marketplace closed the chat: a notice in the topic, then the topic closes. */
+  async closedByMarketplace(account: Account, chatId: Id): Promise<void> {
+    // The notice first: a bot cannot post into a closed topic.
+    const topic = await this.get(account, chatId);
+    if (!topic || topic.closed) return;
+    await this.notice(topic, this.texts.chatClosed);
+    await this.update(account, chatId, { closed: true });
+  }
+
   /** A dispute started or finished: marked in the name and the card, with a notice. */
   async setDisputed(account: Account, chatId: Id, disputed: boolean): Promise<void> {
     const before = await this.get(account, chatId);

@@ -21,12 +21,12 @@ describe("inbound: marketplace → topic", () => {
     const chat = ozon.addChat();
     ozon.buyerWrites(chat, "first");
     ozon.buyerWrites(chat, "second");
-    const syncs = [h.bridge.poller.syncChat(account, chat)];
+    const syncs = [h.bridge.chats.sync(account, chat)];
     await waitFor(() => telegram.callsOf("createForumTopic").length > 0, {
       message: "topic creation to start",
     });
     ozon.buyerWrites(chat, "third");
-    syncs.push(h.bridge.poller.syncChat(account, chat), h.bridge.poller.syncChat(account, chat));
+    syncs.push(h.bridge.chats.sync(account, chat), h.bridge.chats.sync(account, chat));
     await Promise.all(syncs);
 
     const thread = await h.waitForThread(chat);

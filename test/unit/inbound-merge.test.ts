@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Account } from "../../src/bridge/account.ts";
 import { Echoes } from "../../src/bridge/echoes.ts";
-import { Inbound } from "../../src/bridge/inbound.ts";
+import { type ChatRead, Inbound } from "../../src/bridge/inbound.ts";
 import type { MarketMessage, MarketplaceProvider } from "../../src/bridge/provider.ts";
 import { Receipts } from "../../src/bridge/receipts.ts";
 import { type Clock, GroupSendQueue } from "../../src/bridge/send-queue.ts";
@@ -79,10 +79,20 @@ const buyer = (id: number, text: string): MarketMessage => ({
   attachments: [],
 });
 
+/** The read a sync hands to inbound: the chat's cursor as stored now. */
+async function read(store: Store): Promise<ChatRead> {
+  return { cursor: await store.cursors.get("t", "c1"), changeToken: "t", fetchedAt: Date.now() };
+}
+
 describe("backlog merging", () => {
   it("sends each message on its own while the budget allows", async () => {
     const { store, posts, inbound, account } = await setup(100);
-    await inbound.deliver(account, "c1", [buyer(1, "a"), buyer(2, "b"), buyer(3, "c")], "t");
+    await inbound.deliver(
+      account,
+      "c1",
+      [buyer(1, "a"), buyer(2, "b"), buyer(3, "c")],
+      await read(store),
+    );
     expect(posts.slice(1)).toEqual(["a", "b", "c"]); // after the order card
     await store.close();
   });
@@ -90,7 +100,7 @@ describe("backlog merging", () => {
   it("merges a chat's waiting texts into one post when the budget is used up", async () => {
     const { store, posts, inbound, account } = await setup(3);
     const messages = Array.from({ length: 8 }, (_, i) => buyer(i + 1, `message ${i + 1}`));
-    await inbound.deliver(account, "c1", messages, "t");
+    await inbound.deliver(account, "c1", messages, await read(store));
     const texts = posts.slice(1);
     expect(texts.length).toBeLessThan(messages.length);
     expect(texts.join("\n\n")).toBe(messages.map((m) => m.text).join("\n\n"));
@@ -103,11 +113,11 @@ describe("backlog merging", () => {
     // 25 other changed chats whose histories are being fetched.
     const others = Array.from({ length: 25 }, () => queue.expect(account.staffChatId));
     const messages = Array.from({ length: 5 }, (_, i) => buyer(i + 1, `message ${i + 1}`));
-    await inbound.deliver(account, "c1", messages, "t");
+    await inbound.deliver(account, "c1", messages, await read(store));
     expect(posts.slice(1)).toEqual([messages.map((m) => m.text).join("\n\n")]);
     // Once they are queued or dropped, a chat's messages go one by one again.
     for (const done of others) done();
-    await inbound.deliver(account, "c1", [buyer(6, "f"), buyer(7, "g")], "t");
+    await inbound.deliver(account, "c1", [buyer(6, "f"), buyer(7, "g")], await read(store));
     expect(posts.slice(2)).toEqual(["f", "g"]);
     await store.close();
   });
