@@ -383,17 +383,35 @@ describe("FakeTelegram through a real grammY client", () => {
   });
 
   it("enforces the per-group message budget with 429 and retry_after", async () => {
-    fake.groupMessagesPerMinute = 3;
-    fake.windowMs = 60_000;
+    // On a clock that moves only when the test moves it, retry_after is exact and the slot
+    // frees at the very millisecond the oldest post leaves the window.
+    let clock = Date.UTC(2025, 0, 1);
+    await fake.stop();
+    fake = new FakeTelegram({
+      token: TOKEN,
+      staffChatId: STAFF,
+      groupMessagesPerMinute: 3,
+      now: () => clock,
+    });
+    await fake.start();
+    bot = new Bot(TOKEN, { client: { apiRoot: fake.url } });
+
     const topic = await bot.api.createForumTopic(STAFF, "budget");
     await bot.api.sendMessage(STAFF, "1", { message_thread_id: topic.message_thread_id });
     await bot.api.sendMessage(STAFF, "2");
     const error = await grammyError(bot.api.sendMessage(STAFF, "3"));
     expect(error.error_code).toBe(429);
-    expect(error.description).toMatch(/^Too Many Requests: retry after \d+$/);
-    expect(error.parameters.retry_after).toBeGreaterThanOrEqual(59);
+    expect(error.description).toBe("Too Many Requests: retry after 60");
+    expect(error.parameters.retry_after).toBe(60);
     expect(fake.count429).toBe(1);
     expect(fake.textsIn(STAFF)).toEqual(["1", "2"]);
+
+    clock += 59_999;
+    const almost = await grammyError(bot.api.sendMessage(STAFF, "3"));
+    expect(almost.parameters.retry_after).toBe(1);
+    clock += 1;
+    await bot.api.sendMessage(STAFF, "3");
+    expect(fake.textsIn(STAFF)).toEqual(["1", "2", "3"]);
   });
 
   it("frees the budget when a scaled window passes", async () => {
