@@ -1,5 +1,5 @@
 import { request } from "undici";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { validateOzonRequest } from "../contract/schema.ts";
 import { type Reply, rawRequest, redirectOf, withForeignHost } from "../support/raw-http.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -329,17 +329,30 @@ describe("FakeOzon faults", () => {
   });
 
   it("limits the request rate", async () => {
-    await fake.stop();
-    fake = new FakeOzon({ clientId: CLIENT_ID, apiKey: API_KEY, rps: 2 });
-    await fake.start();
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await post("/v3/chat/list", { limit: 1 })).status);
-    expect(statuses).toEqual([200, 200, 429, 429]);
-    const limited = await post("/v3/chat/list", { limit: 1 });
-    expect(limited.json).toEqual({
-      code: 8,
-      message: "You have reached request rate limit per second",
-      details: [],
-    });
+    // The fake counts its one-second window on performance.now(); frozen, it moves only when the
+    // test moves it, so the outcome does not depend on how fast the requests go.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      await fake.stop();
+      fake = new FakeOzon({ clientId: CLIENT_ID, apiKey: API_KEY, rps: 2 });
+      await fake.start();
+      const status = async () => (await post("/v3/chat/list", { limit: 1 })).status;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push(await status());
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      const limited = await post("/v3/chat/list", { limit: 1 });
+      expect(limited.json).toEqual({
+        code: 8,
+        message: "You have reached request rate limit per second",
+        details: [],
+      });
+
+      vi.advanceTimersByTime(999);
+      expect(await status()).toBe(429);
+      vi.advanceTimersByTime(1);
+      expect([await status(), await status(), await status()]).toEqual([200, 200, 429]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
