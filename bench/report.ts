@@ -6,7 +6,7 @@ export const METHOD = `## Reproducing
 \`\`\`sh
 npm ci
 npm run bench                      # everything, < 10 min; rewrites this file
-npm run bench -- idle              # one part only (idle, overhead, backlog, memory, cold); prints, writes nothing
+npm run bench -- idle              # one part only (idle, overhead, backlog, memory, cold, demo); prints, writes nothing
 \`\`\`
 
 Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market);
@@ -91,6 +91,13 @@ compile cache directory: spawning the start script's command → arrival of its 
 start after an install does, and is reported on its own; the median is of the other five. For
 scale, five runs of \`node -e 0\` and of a process that only imports \`src/app.ts\` (with the
 filled cache).
+
+**Demo** (\`bench/demo.ts\`). Three runs of \`npm run --silent demo\` as a newcomer runs it (only
+\`PATH\` and a fresh \`HOME\` in the environment, no \`.env\`): spawning the command → its exit with
+code 0. The README says the demo takes "about ten seconds"; most of it is the demo's own pacing
+(\`demo/run.ts\`: staff "type" for 1.5 s, it lingers 3 s after the buyer's answer, the sandbox
+is polled every second), so the figure moves with those as much as with the bridge.
+\`test/e2e/demo.test.ts\` checks only that the demo shows the whole loop and ends by itself.
 
 No test asserts any of these timings; \`npm test\` only type-checks and lints \`bench/\`.
 `;

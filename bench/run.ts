@@ -7,6 +7,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os"
 import { join } from "node:path";
 import { type BacklogFigures, BUDGET, backlogBridge, backlogNaive } from "./backlog.ts";
 import { median, percentile, progress } from "./common.ts";
+import { demoRuns } from "./demo.ts";
 import { type IdleFigures, idleRun, VIRTUAL_CYCLE_MS } from "./idle.ts";
 import { overheadPoll, overheadPushAndStaff } from "./latency.ts";
 import {
@@ -18,12 +19,13 @@ import {
 } from "./process.ts";
 import { METHOD } from "./report.ts";
 
-const PARTS = ["idle", "overhead", "backlog", "memory", "cold"] as const;
+const PARTS = ["idle", "overhead", "backlog", "memory", "cold", "demo"] as const;
 type Part = (typeof PARTS)[number];
 const CHAT_COUNTS = [100, 2000, 10_000];
 const OVERHEAD_MESSAGES = 1000;
 const MEMORY_CHATS = 10_000;
 const COLD_RUNS = 5;
+const DEMO_RUNS = 3;
 /** The whole run must stay under 10 minutes; a part that would start later is skipped. */
 const BUDGET_MS = 9.5 * 60_000;
 
@@ -230,6 +232,13 @@ function coldRows(c: ColdStartFigures): void {
   );
 }
 
+function demoRows(runs: number[]): void {
+  row(
+    `\`npm run demo\`: command → exit, median (min–max) of ${runs.length}`,
+    `${seconds(median(runs))} (${seconds(Math.min(...runs))}–${seconds(Math.max(...runs))})`,
+  );
+}
+
 function table(): string {
   const header = [
     "Figure",
@@ -334,6 +343,9 @@ async function main(): Promise<void> {
   }
   if (parts.has("cold")) {
     await step("cold start", async () => coldRows(await coldStart(COLD_RUNS)));
+  }
+  if (parts.has("demo")) {
+    await step("demo", async () => demoRows(await demoRuns(DEMO_RUNS)));
   }
 
   const out = table();

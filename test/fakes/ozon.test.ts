@@ -1,7 +1,8 @@
 import { request } from "undici";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { validateOzonRequest } from "../contract/schema.ts";
 import { type Reply, rawRequest, redirectOf, withForeignHost } from "../support/raw-http.ts";
+import { waitFor } from "../support/wait-for.ts";
 import { FakeOzon, parseLossless, SEND_WINDOW_CLOSED_MESSAGE } from "./ozon.ts";
 
 const CLIENT_ID = "123456";
@@ -305,10 +306,17 @@ describe("FakeOzon faults", () => {
     expect((await post("/v3/chat/list", { limit: 1 })).status).toBe(503);
     expect((await post("/v3/chat/list", { limit: 1 })).status).toBe(200);
 
-    fake.delayNext("/v3/chat/list", 60);
-    const started = performance.now();
-    await post("/v3/chat/list", { limit: 1 });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(50);
+    // A delayed request stays in flight while later ones are answered (the delay only has to
+    // outlast one loopback round trip).
+    fake.delayNext("/v3/chat/list", 500);
+    const answered: string[] = [];
+    const held = post("/v3/chat/list", { limit: 1 }).then((res) => {
+      answered.push(`held ${res.status}`);
+    });
+    await waitFor(() => fake.countByPath("/v3/chat/list") === 4, { message: "the held request" });
+    answered.push(`later ${(await post("/v3/chat/list", { limit: 1 })).status}`);
+    await held;
+    expect(answered).toEqual(["later 200", "held 200"]);
 
     fake.resetNext("/v3/chat/list");
     await expect(post("/v3/chat/list", { limit: 1 })).rejects.toThrow();
@@ -317,21 +325,34 @@ describe("FakeOzon faults", () => {
     const cut = await post("/v3/chat/list", { limit: 1 });
     expect(cut.status).toBe(200);
     expect(() => JSON.parse(cut.text)).toThrow();
-    expect(fake.countByPath("/v3/chat/list")).toBe(6);
+    expect(fake.countByPath("/v3/chat/list")).toBe(7);
   });
 
   it("limits the request rate", async () => {
-    await fake.stop();
-    fake = new FakeOzon({ clientId: CLIENT_ID, apiKey: API_KEY, rps: 2 });
-    await fake.start();
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await post("/v3/chat/list", { limit: 1 })).status);
-    expect(statuses).toEqual([200, 200, 429, 429]);
-    const limited = await post("/v3/chat/list", { limit: 1 });
-    expect(limited.json).toEqual({
-      code: 8,
-      message: "You have reached request rate limit per second",
-      details: [],
-    });
+    // The fake counts its one-second window on performance.now(); frozen, it moves only when the
+    // test moves it, so the outcome does not depend on how fast the requests go.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      await fake.stop();
+      fake = new FakeOzon({ clientId: CLIENT_ID, apiKey: API_KEY, rps: 2 });
+      await fake.start();
+      const status = async () => (await post("/v3/chat/list", { limit: 1 })).status;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push(await status());
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      const limited = await post("/v3/chat/list", { limit: 1 });
+      expect(limited.json).toEqual({
+        code: 8,
+        message: "You have reached request rate limit per second",
+        details: [],
+      });
+
+      vi.advanceTimersByTime(999);
+      expect(await status()).toBe(429);
+      vi.advanceTimersByTime(1);
+      expect([await status(), await status(), await status()]).toEqual([200, 200, 429]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -74,7 +74,7 @@ describe("FakeTelegram through a real grammY client", () => {
     });
   });
 
-  it("delivers an injected staff topic message to bot.start() long polling and stops fast", async () => {
+  it("delivers an injected staff topic message to bot.start() long polling and ends the poll on stop()", async () => {
     const topic = await bot.api.createForumTopic(STAFF, "Ozon · order 12345");
     const received: Message[] = [];
     bot.on("message", (ctx) => {
@@ -117,11 +117,22 @@ describe("FakeTelegram through a real grammY client", () => {
     expect(generalReply?.message_thread_id).toBe(inGeneral.message_id);
     expect(generalReply?.is_topic_message).toBeUndefined();
 
-    const stopAt = Date.now();
+    // The fake's own end of this poll is its 30 s timer; stop() must not have to wait for it.
+    const longPoll = await waitFor(
+      () => fake.callsOf("getUpdates").find((c) => c.outcome === "pending"),
+      { message: "the next long poll" },
+    );
+    expect(longPoll.params.timeout).toBe(30);
+    const events = ["stop() called"];
+    const unsubscribe = fake.onCall((call) => {
+      if (call === longPoll) events.push("long poll ended");
+      else if (call.method === "getUpdates") events.push("offset confirmed");
+    });
     await bot.stop();
     await polling;
-    expect(Date.now() - stopAt).toBeLessThan(1000);
-    // bot.stop() confirms the offset, so nothing is redelivered to the next instance.
+    unsubscribe();
+    expect(events).toEqual(["stop() called", "long poll ended", "offset confirmed"]);
+    // The confirmation moved the offset past every update, so the next instance gets none again.
     expect(fake.pendingUpdates).toEqual([]);
   });
 
@@ -267,10 +278,16 @@ describe("FakeTelegram through a real grammY client", () => {
     expect(await rejection(bot.api.sendMessage(STAFF, "lost answer"))).toBeInstanceOf(HttpError);
     expect(fake.textsIn(STAFF)).toEqual(["two", "lost answer"]);
 
-    fake.delayNext("getMe", 150);
-    const before = Date.now();
-    await bot.api.getMe();
-    expect(Date.now() - before).toBeGreaterThanOrEqual(140);
+    // A delayed call is held while later ones go through: the getMe sent first is answered after
+    // a sendMessage sent while it waits (the delay only has to outlast one loopback round trip).
+    fake.delayNext("getMe", 500);
+    const answered: string[] = [];
+    const delayed = bot.api.getMe().then(() => answered.push("getMe"));
+    await waitFor(() => fake.callsOf("getMe").length > 0, { message: "getMe at the fake" });
+    await bot.api.sendMessage(STAFF, "sent while getMe waits");
+    answered.push("sendMessage");
+    await delayed;
+    expect(answered).toEqual(["sendMessage", "getMe"]);
 
     const file = fake.addFile("hello", { name: "a.txt" });
     fake.dropNext("download");
@@ -297,11 +314,21 @@ describe("FakeTelegram through a real grammY client", () => {
 
     const confirmAll = (rest.at(-1)?.update_id ?? 0) + 1;
     const waiting = bot.api.getUpdates({ offset: confirmAll, timeout: 10 });
-    await waitFor(() => fake.callsOf("getUpdates").some((c) => c.outcome === "pending"));
-    const startedAt = Date.now();
+    const longPoll = await waitFor(() =>
+      fake.callsOf("getUpdates").find((c) => c.outcome === "pending"),
+    );
+    // Woken by the update, the poll is answered before a call sent after the update; left to its
+    // 10 s timeout, it would be answered after.
+    const answered: string[] = [];
+    const unsubscribe = fake.onCall((call) => {
+      if (call === longPoll) answered.push("long poll");
+      else if (call.method === "getMe") answered.push("getMe");
+    });
     fake.staffSends({ text: "wake up" });
+    await bot.api.getMe();
     const woken = await waiting;
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    unsubscribe();
+    expect(answered).toEqual(["long poll", "getMe"]);
     expect(woken.map((u) => u.message?.text)).toEqual(["wake up"]);
 
     // Reactions are not delivered unless asked for, and the setting sticks.
@@ -356,17 +383,35 @@ describe("FakeTelegram through a real grammY client", () => {
   });
 
   it("enforces the per-group message budget with 429 and retry_after", async () => {
-    fake.groupMessagesPerMinute = 3;
-    fake.windowMs = 60_000;
+    // On a clock that moves only when the test moves it, retry_after is exact and the slot
+    // frees at the very millisecond the oldest post leaves the window.
+    let clock = Date.UTC(2025, 0, 1);
+    await fake.stop();
+    fake = new FakeTelegram({
+      token: TOKEN,
+      staffChatId: STAFF,
+      groupMessagesPerMinute: 3,
+      now: () => clock,
+    });
+    await fake.start();
+    bot = new Bot(TOKEN, { client: { apiRoot: fake.url } });
+
     const topic = await bot.api.createForumTopic(STAFF, "budget");
     await bot.api.sendMessage(STAFF, "1", { message_thread_id: topic.message_thread_id });
     await bot.api.sendMessage(STAFF, "2");
     const error = await grammyError(bot.api.sendMessage(STAFF, "3"));
     expect(error.error_code).toBe(429);
-    expect(error.description).toMatch(/^Too Many Requests: retry after \d+$/);
-    expect(error.parameters.retry_after).toBeGreaterThanOrEqual(59);
+    expect(error.description).toBe("Too Many Requests: retry after 60");
+    expect(error.parameters.retry_after).toBe(60);
     expect(fake.count429).toBe(1);
     expect(fake.textsIn(STAFF)).toEqual(["1", "2"]);
+
+    clock += 59_999;
+    const almost = await grammyError(bot.api.sendMessage(STAFF, "3"));
+    expect(almost.parameters.retry_after).toBe(1);
+    clock += 1;
+    await bot.api.sendMessage(STAFF, "3");
+    expect(fake.textsIn(STAFF)).toEqual(["1", "2", "3"]);
   });
 
   it("frees the budget when a scaled window passes", async () => {

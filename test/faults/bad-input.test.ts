@@ -135,9 +135,8 @@ lane("Staff write to an Ozon buyer", () => {
     ).toEqual(["file"]);
   });
 
-  // BUG (src/bridge/outbound.ts, handleStaffMessage: `if (parts.length === 0) return true`):
-  // a message of only whitespace is dropped without a word. Telegram's apps trim such texts,
-  // but a client or another bot can send one; staff should hear it was not sent.
+  // Telegram's apps trim such texts, but another client or bot can send one; dropped without a
+  // word, it would leave staff believing the buyer got it.
   it("answers a message of only whitespace instead of dropping it silently", async () => {
     const before = world.ozon.countByPath(OZON_SEND);
     const staff = world.telegram.staffSends({ threadId: thread, text: "  \n\t  " });

@@ -165,9 +165,8 @@ lane("Telegram getUpdates fails", () => {
     await staffMessageArrivesOnce(`staff after getUpdates ${_label}`);
   });
 
-  // BUG (src/bot/bot.ts, createBot / grammY's polling loop): grammY retries failed getUpdates
-  // calls every 3 s and reports them only through its `debug` channel, so a Telegram outage on
-  // the staff side leaves no line in the log however long it lasts.
+  // grammY retries a failed getUpdates every 3 s and tells only its `debug` channel, so without
+  // the bridge's own line a Telegram outage on the staff side would leave no trace in the log.
   it("logs a getUpdates outage once", async () => {
     const mark = world.mark();
     world.telegram.dropNext("getUpdates", { times: 2 });
@@ -237,9 +236,8 @@ lane("Renaming a topic for its status fails", () => {
     await waitFor(() => world.telegram.topic(c.thread)?.name.startsWith("🟢"));
   }
 
-  // BUG (src/bridge/inbound.ts, Inbound.post → topics.buyerWrote after the posts, before
-  // deliver moves the cursor): when renaming the topic fails once, the message, already
-  // posted, is posted again on the next poll.
+  // The status rename comes after the message is posted and before the chat's cursor moves:
+  // a failed rename must be retried on its own, not by posting the message again.
   it("posts a buyer message once when the status rename after it fails once", async () => {
     await answered();
     world.telegram.dropNext("editForumTopic");
@@ -253,10 +251,9 @@ lane("Renaming a topic for its status fails", () => {
     expect(world.buyerTexts(c.thread).filter((t) => t === text)).toHaveLength(1);
   });
 
-  // BUG (src/bot/telegram-port.ts, GrammyTelegram.renameTopic): Telegram answers
-  // TOPIC_NOT_MODIFIED when the topic already has the name, as it does after a kill between the
-  // rename and the store write (seen in the chaos run). renameTopic throws on it, so with the
-  // bug above every poll posts the message once more, without end.
+  // Telegram answers TOPIC_NOT_MODIFIED when the topic already has the name, as after a kill
+  // between the rename and the store write (seen in the chaos run); taken for a failure, it
+  // would have the message posted again on every poll.
   it("posts a buyer message once when Telegram says the topic already has its name", async () => {
     await answered();
     world.telegram.failNext("editForumTopic", {
@@ -290,12 +287,9 @@ lane("The bridge is killed around a staff message", () => {
     expect(c.sentTexts().filter((t) => t === text)).toHaveLength(1);
   }, 60_000);
 
-  // BUG (src/bridge/outbound.ts, Outbound.accept): re-delivered updates are recognised only
-  // while their job exists; a finished job is deleted. A kill after the send but before grammY
-  // confirmed the update to Telegram (its next getUpdates) makes the next process send the
-  // message again, although Telegram's (chat, message_id) is an idempotency key the bridge
-  // has. ARCHITECTURE.md asks for "sent markers for idempotency (… Telegram chat+message id of
-  // staff messages)".
+  // A kill after the send but before grammY confirmed the update (with its next getUpdates)
+  // has Telegram deliver the update again to the next process, when the message's job is long
+  // finished and deleted; only a mark kept per Telegram (chat, message_id) stops a second send.
   it("sends a staff message once when killed after sending it, before Telegram heard it was handled", async () => {
     // Hold the getUpdates call that would confirm the staff update, as a crash cuts it off.
     world.telegram.delayNext("getUpdates", 60_000);

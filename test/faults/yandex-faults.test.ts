@@ -209,11 +209,9 @@ lane("Yandex answers that differ from the spec", () => {
     expect(problems(world, mark)).toEqual([]);
   });
 
-  // BUG (src/providers/yandex/mapping.ts, mapChatSummary: changeToken = updatedAt|status):
-  // Yandex dates have whole seconds, so a message written in the same second as the bridge's
-  // last sync of the chat, with the status unchanged, leaves the token as it was, and the poller
-  // (src/bridge/poller.ts, requestFor) never reads it until some later message changes the
-  // token. If it is the chat's last message, it is never delivered.
+  // Yandex dates have whole seconds: a message written in the same second as the bridge's last
+  // read of the chat, with the status unchanged, leaves the chat's change token as it was, and
+  // when it is the chat's last message no later one changes the token to make up for it.
   it("delivers a buyer message written in the same second as the last sync", async () => {
     world.yandexFrozenAt = Math.floor(Date.now() / 1000) * 1000;
     try {
