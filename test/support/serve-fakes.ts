@@ -2,7 +2,7 @@
 // buyer chat (a question and a photo) waiting, so the bridge can be tried against them by hand:
 // `npm start` or the container (host network). Nothing reaches the real services.
 //
-//   node test/support/serve-fakes.ts          then start the bridge with the env it prints
+//   npm run fakes          then start the bridge with the env it prints
 //
 // It logs what the bridge does as plain lines (topics, posts, receipts, what reached the buyer)
 // and serves a small inspection API on the inspection port:
