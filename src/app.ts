@@ -1,5 +1,6 @@
 // Wires config → store → providers → bridge → bot, and takes it all down again. The entry point
 // (main.ts) adds process concerns: environment, signals, exit codes.
+
 import { Composer } from "grammy";
 import { createBot } from "./bot/bot.ts";
 import { commands, registerCommands } from "./bot/commands.ts";
@@ -9,6 +10,7 @@ import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
+import { errorText } from "./bridge/errors.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { Outbound } from "./bridge/outbound.ts";
@@ -68,9 +70,10 @@ function providerFor(account: AccountConfig): MarketplaceProvider {
   });
 }
 
-function toAccount(config: AccountConfig, all: AccountConfig[]): Account {
+function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Account {
   return {
     id: config.id,
+    log: log.child({ account: config.id }),
     name: config.name,
     staffChatId: config.staffChatId,
     provider: providerFor(config),
@@ -96,10 +99,10 @@ export async function startBridge(
   try {
     store = await Store.open(config.dataDir);
   } catch (error) {
-    throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${(error as Error).message}`);
+    throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${errorText(error)}`);
   }
 
-  const accounts = config.accounts.map((a) => toAccount(a, config.accounts));
+  const accounts = config.accounts.map((a) => toAccount(a, config.accounts, log));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
   const { bot, polling } = createBot({
@@ -139,7 +142,7 @@ export async function startBridge(
     log,
     metrics,
   });
-  const chats = new ChatSync({ store, inbound, topics, log, metrics });
+  const chats = new ChatSync({ store, inbound, topics, metrics });
   const outbound = new Outbound({
     accounts,
     store,
@@ -158,7 +161,6 @@ export async function startBridge(
     chats,
     inbound,
     queue,
-    log,
     metrics,
     intervalMs: config.pollIntervalMs,
   });
@@ -247,7 +249,7 @@ export async function startBridge(
     });
   } catch (error) {
     await store.close();
-    throw new StartupError(`HTTP_PORT ${config.httpPort}: ${(error as Error).message}`);
+    throw new StartupError(`HTTP_PORT ${config.httpPort}: ${errorText(error)}`);
   }
   log.info({ port: http.port, push: config.push !== undefined }, "http server listening");
 
@@ -258,7 +260,7 @@ export async function startBridge(
   poller.start();
   const reminderTimer = setInterval(() => {
     reminders.tick(Date.now()).catch((error: unknown) => {
-      log.warn({ err: (error as Error).message }, "reminder check failed");
+      log.warn({ err: error }, "reminder check failed");
     });
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();

@@ -1,5 +1,7 @@
 // Entry point (`npm start`): environment → config, then the bridge; exit codes and signals.
+
 import { type RunningBridge, startBridge } from "./app.ts";
+import { errorText } from "./bridge/errors.ts";
 import { type Config, ConfigError, loadConfig, secretsOf } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { StartupError } from "./startup-error.ts";
@@ -49,17 +51,14 @@ async function main(): Promise<void> {
   try {
     bridge = await startBridge(config, log);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     log.fatal({ err: message }, error instanceof StartupError ? message : "bridge failed to start");
     process.exit(1);
   }
 
   bridge.done.catch((error: unknown) => {
     if (stopping) return;
-    log.fatal(
-      { err: error instanceof Error ? error.message : String(error) },
-      "Telegram polling stopped",
-    );
+    log.fatal({ err: error }, "Telegram polling stopped");
     process.exit(1);
   });
 }

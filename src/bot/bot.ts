@@ -1,7 +1,9 @@
 // grammY bot for the staff group: only the configured chat is served; staff messages in mapped
 // topics go to the bridge, everything else is ignored.
+
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, type Composer, InlineKeyboard } from "grammy";
+import { errorText } from "../bridge/errors.ts";
 import type { Outbound } from "../bridge/outbound.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
@@ -42,7 +44,7 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
       return result;
     } catch (error) {
       if (signal?.aborted) throw error; // stopping, not trouble
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       if (pollingTrouble === undefined) {
         deps.log.error({ err: message }, "cannot receive updates from Telegram; retrying");
       }
@@ -71,7 +73,7 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
     leftChats.add(chat.id);
     deps.log.warn({ chatId: chat.id, type: chat.type }, "left a chat that is not the staff group");
     await ctx.api.leaveChat(chat.id).catch((error: unknown) => {
-      deps.log.warn({ chatId: chat.id, err: (error as Error).message }, "could not leave the chat");
+      deps.log.warn({ chatId: chat.id, err: error }, "could not leave the chat");
     });
   });
 
@@ -110,7 +112,7 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
     deps.log.error(
       {
         updateId: error.ctx.update.update_id,
-        err: error.error instanceof Error ? error.error.message : String(error.error),
+        err: error.error,
       },
       "update handling failed",
     );

@@ -1,6 +1,8 @@
 // Refuses to run with a wrong token or a staff chat the bot cannot manage topics in: a bridge
 // that starts anyway would only fail later, one buyer message at a time.
+
 import { type Api, type Bot, type Context, GrammyError, HttpError } from "grammy";
+import { errorText } from "../bridge/errors.ts";
 import { StartupError } from "../startup-error.ts";
 
 /** A network blip at boot should not stop the bridge; an unreachable Telegram should. */
@@ -30,9 +32,7 @@ async function getMe(api: Api) {
         );
       }
       if (!(error instanceof HttpError) || attempt >= GET_ME_ATTEMPTS) {
-        throw new StartupError(
-          `cannot reach Telegram at TELEGRAM_API_ROOT: ${(error as Error).message}`,
-        );
+        throw new StartupError(`cannot reach Telegram at TELEGRAM_API_ROOT: ${errorText(error)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, GET_ME_PAUSE_MS));
     }

@@ -1,3 +1,4 @@
+import type { Logger } from "../logger.ts";
 import type { MarketplaceProvider } from "./provider.ts";
 
 /** One connected marketplace account (shop or cabinet) and where its topics live. */
@@ -10,6 +11,8 @@ export interface Account {
   provider: MarketplaceProvider;
   /** Whether staff need the account name to tell shops apart. */
   showName: boolean;
+  /** The bridge's log, with every line naming this account. */
+  log: Logger;
   /** How push notifications name this account (Yandex businessId, Ozon Client-Id). */
   pushKey?: string;
 }

@@ -3,7 +3,6 @@
 // and moves the cursor. Requests for a chat that is syncing coalesce into one more run after it.
 // A chat holds its fetched messages until they are posted; a group's budget drains slowly, so
 // only so many chats per group fetch ahead of it.
-import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import { errorText } from "./errors.ts";
 import { Gate } from "./gate.ts";
@@ -44,7 +43,6 @@ export class ChatSync {
   private readonly store: Store;
   private readonly inbound: Inbound;
   private readonly topics: Topics;
-  private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly running = new Map<string, Running>();
   private readonly errors = new Map<string, string>();
@@ -57,14 +55,12 @@ export class ChatSync {
     store: Store;
     inbound: Inbound;
     topics: Topics;
-    log: Logger;
     metrics?: BridgeMetrics;
     maxParallelFetches?: number;
   }) {
     this.store = deps.store;
     this.inbound = deps.inbound;
     this.topics = deps.topics;
-    this.log = deps.log;
     this.metrics = deps.metrics ?? noMetrics;
     this.fetches = new Gate(deps.maxParallelFetches ?? 4);
   }
@@ -126,7 +122,7 @@ export class ChatSync {
         this.stopping.signal,
       );
       if (this.errors.delete(key)) {
-        this.log.info({ account: account.id, chatId }, "chat sync recovered");
+        account.log.info({ chatId }, "chat sync recovered");
       }
       return true;
     } catch (error) {
@@ -137,7 +133,7 @@ export class ChatSync {
       );
       const message = errorText(error);
       if (this.errors.get(key) !== message) {
-        this.log.warn({ account: account.id, chatId, err: error }, "chat sync failed; will retry");
+        account.log.warn({ chatId, err: error }, "chat sync failed; will retry");
         this.errors.set(key, message);
       }
       return false;

@@ -188,10 +188,7 @@ export class Inbound {
   private updateStatus(account: Account, chatId: Id, update: () => Promise<unknown>, left = 3) {
     void update().catch((error: unknown) => {
       if (left <= 1) {
-        this.log.warn(
-          { account: account.id, chatId, err: (error as Error).message },
-          "could not update the topic's status",
-        );
+        account.log.warn({ chatId, err: error }, "could not update the topic's status");
         return;
       }
       setTimeout(() => this.updateStatus(account, chatId, update, left - 1), 2000).unref();
@@ -285,8 +282,8 @@ export class Inbound {
       return { name: file.name || attachment.name, bytes: file.bytes };
     } catch (error) {
       if (error instanceof ProviderError && !error.retryable) {
-        this.log.warn(
-          { account: account.id, kind: error.kind, file: attachment.name, err: error },
+        account.log.warn(
+          { kind: error.kind, file: attachment.name, err: error },
           "attachment could not be downloaded",
         );
         // The error's own text names API addresses: staff get the reason in words.

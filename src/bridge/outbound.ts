@@ -263,10 +263,7 @@ export class Outbound {
     }
     await this.record(() => this.store.jobs.finish(job.id));
     this.metrics.messageOut(account.provider.marketplace);
-    this.log.info(
-      { account: account.id, chatId: job.chatId, parts: job.parts.length },
-      "staff message sent",
-    );
+    account.log.info({ chatId: job.chatId, parts: job.parts.length }, "staff message sent");
     await this.afterSuccess(account, job);
   }
 
@@ -349,9 +346,8 @@ export class Outbound {
       const hinted = error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0;
       const backoff = Math.min(MAX_BACKOFF_MS, this.backoffBaseMs * 2 ** (job.attempts - 1));
       const delay = Math.max(hinted, backoff * (0.75 + Math.random() * 0.5));
-      this.log.warn(
+      account.log.warn(
         {
-          account: account.id,
           job: job.id,
           attempt: job.attempts,
           delayMs: Math.round(delay),
@@ -361,10 +357,7 @@ export class Outbound {
       );
       return delay;
     }
-    this.log.error(
-      { account: account.id, job: job.id, err: error },
-      "staff message could not be sent",
-    );
+    account.log.error({ job: job.id, err: error }, "staff message could not be sent");
     await this.record(() => this.store.jobs.drop(job.id));
     await this.tellStaff(job, this.reason(error, retryable));
     return undefined;

@@ -5,7 +5,6 @@
 // messages written in the marketplace cabinet and chats someone read there before we polled.
 // Only the first start lists every chat at once, to baseline them; after a restart, sweep
 // pages are read beside the unread call until one brings nothing new.
-import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { ChatSync, SyncRequest } from "./chat-sync.ts";
 import { errorText } from "./errors.ts";
@@ -31,7 +30,6 @@ export class Poller {
   private readonly chats: ChatSync;
   private readonly inbound: Inbound;
   private readonly queue: GroupSendQueue;
-  private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly intervalMs: number;
   private readonly sweepEvery: number;
@@ -58,7 +56,6 @@ export class Poller {
     chats: ChatSync;
     inbound: Inbound;
     queue: GroupSendQueue;
-    log: Logger;
     metrics?: BridgeMetrics;
     intervalMs: number;
     sweepEvery?: number;
@@ -68,7 +65,6 @@ export class Poller {
     this.chats = deps.chats;
     this.inbound = deps.inbound;
     this.queue = deps.queue;
-    this.log = deps.log;
     this.metrics = deps.metrics ?? noMetrics;
     this.intervalMs = deps.intervalMs;
     this.sweepEvery = deps.sweepEvery ?? 12;
@@ -111,7 +107,7 @@ export class Poller {
           account.provider.marketplace,
           (performance.now() - started) / 1000,
         );
-        if (status.lastError) this.log.info({ account: account.id }, "polling recovered");
+        if (status.lastError) account.log.info("polling recovered");
         status.lastSuccessAt = Date.now();
         status.lastError = undefined;
       } catch (error) {
@@ -122,7 +118,7 @@ export class Poller {
           error instanceof ProviderError ? error.kind : "poll",
         );
         if (status.lastError !== message) {
-          this.log.error({ account: account.id, err: error }, "polling failed; will retry");
+          account.log.error({ err: error }, "polling failed; will retry");
         }
         status.lastError = message;
       }
@@ -135,7 +131,7 @@ export class Poller {
     const baselined = await this.store.baselined(account.id);
     const budget = this.budgets.get(account.id);
     if (budget && !budget.allows(1)) {
-      this.log.debug({ account: account.id }, "hourly list budget used up; cycle skipped");
+      account.log.debug("hourly list budget used up; cycle skipped");
       return;
     }
     const signal = this.stopController.signal;
@@ -174,9 +170,8 @@ export class Poller {
       }
     }
     const scope = !baselined ? "all" : sweepPage ? "sweep" : "unread";
-    this.log.debug(
+    account.log.debug(
       {
-        account: account.id,
         scope,
         calls,
         listed,
@@ -240,8 +235,8 @@ export class Poller {
           error instanceof ProviderError &&
           (error.kind === "invalid" || error.kind === "not_found");
         if (started || !refused) throw error;
-        this.log.warn(
-          { account: account.id, err: error.message },
+        account.log.warn(
+          { err: error.message },
           "the chat list refused a page token from the previous sweep cycle; sweeping all pages at once from now on",
         );
         this.wholeSweeps.set(account.id, 0);

@@ -77,8 +77,8 @@ export class PushReceiver {
       return;
     }
     void this.apply(account, event).catch((error: unknown) => {
-      this.log.warn(
-        { account: account.id, event: event.type, err: (error as Error).message },
+      account.log.warn(
+        { event: event.type, err: error },
         "push handling failed; the poller will catch up",
       );
     });

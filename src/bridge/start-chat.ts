@@ -1,6 +1,8 @@
 // Staff start a conversation with a buyer: the marketplace opens (or finds) the chat, and the
 // chat gets its topic like any other.
+
 import type { Account } from "./account.ts";
+import { errorText } from "./errors.ts";
 import { ProviderError, type StartTarget } from "./provider.ts";
 import type { TopicRecord } from "./store/index.ts";
 import type { Texts } from "./texts/index.ts";
@@ -20,7 +22,7 @@ export async function startChat(
 /** Why the marketplace did not start the chat, in words staff can act on. */
 export function startRefusal(error: unknown, texts: Texts): string {
   const r = texts.startReasons;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   if (!(error instanceof ProviderError)) return r.unavailable(detail);
   switch (error.kind) {
     case "forbidden":

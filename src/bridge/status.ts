@@ -1,6 +1,8 @@
 // Figures for /status, /find and reminders, read from the running bridge: the last poll per
 // account, failures, unsent staff messages, who waits for an answer, Telegram budget use.
+
 import type { Account } from "./account.ts";
+import { errorText } from "./errors.ts";
 import type { PollStatus } from "./poller.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import type { Store, TopicRecord } from "./store/index.ts";
@@ -88,7 +90,7 @@ export async function keyProblem(account: Account): Promise<string | undefined> 
     await chats.next();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   } finally {
     await chats.return?.();
   }

@@ -77,8 +77,8 @@ export class Topics {
       // Someone else already recreated it while we were failing on the old thread.
       if (current && current.threadId !== stale.threadId) return current;
       await this.store.topics.forgetThread(stale.staffChatId, stale.threadId);
-      this.log.warn(
-        { account: account.id, chatId: stale.chatId, threadId: stale.threadId },
+      account.log.warn(
+        { chatId: stale.chatId, threadId: stale.threadId },
         "topic was deleted in Telegram; creating it again",
       );
       return this.create(account, stale.chatId, factsOf(stale), true);
@@ -200,7 +200,7 @@ export class Topics {
       ...facts,
     };
     await this.store.topics.save(record);
-    this.log.info({ account: account.id, chatId, threadId, title }, "topic created");
+    account.log.info({ chatId, threadId, title }, "topic created");
     record = await this.postCard(account, record, recreated);
     return record;
   }
@@ -217,8 +217,8 @@ export class Topics {
         ...(d.disputed ? { disputed: true } : {}),
       };
     } catch (error) {
-      this.log.warn(
-        { account: account.id, chatId, err: error },
+      account.log.warn(
+        { chatId, err: error },
         "chat details unavailable; naming the topic without them",
       );
       return {};

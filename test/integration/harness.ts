@@ -158,7 +158,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         apiUrl: ozon.url,
       });
       providers.push(provider);
-      return { id: ACCOUNT_ID, name: "Ozon", staffChatId: STAFF, provider, showName: false };
+      return {
+        id: ACCOUNT_ID,
+        name: "Ozon",
+        staffChatId: STAFF,
+        provider,
+        showName: false,
+        log: pino({ level: "silent" }),
+      };
     },
     async openChat(text) {
       const chat = ozon.addChat();

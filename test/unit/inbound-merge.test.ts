@@ -65,7 +65,14 @@ async function setup(perMinute: number) {
     log,
   });
   const provider = { marketplace: "test", marketplaceTitle: "Test" } as MarketplaceProvider;
-  const account: Account = { id: "t", name: "Test", staffChatId: -1001, provider, showName: false };
+  const account: Account = {
+    id: "t",
+    name: "Test",
+    staffChatId: -1001,
+    provider,
+    showName: false,
+    log: pino({ level: "silent" }),
+  };
   return { store, posts, inbound, account, queue };
 }
 

@@ -79,7 +79,14 @@ async function pollQuietShop(options: {
       await store.cursors.set("a", String(i), { lastId: "5", changeToken: changed ? "old" : "t" });
     }
   }
-  const account: Account = { id: "a", name: "A", staffChatId: -1001, provider, showName: false };
+  const account: Account = {
+    id: "a",
+    name: "A",
+    staffChatId: -1001,
+    provider,
+    showName: false,
+    log: pino({ level: "silent" }),
+  };
   const inbound = {
     baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
       store.cursors.set(a.id, chatId, cursor),
@@ -88,10 +95,9 @@ async function pollQuietShop(options: {
     accounts: [account],
     store,
     // History reads are not counted here: a sync that reaches inbound fails, as before.
-    chats: new ChatSync({ store, inbound, topics: {} as Topics, log: pino({ level: "silent" }) }),
+    chats: new ChatSync({ store, inbound, topics: {} as Topics }),
     inbound,
     queue: new GroupSendQueue(20),
-    log: pino({ level: "silent" }),
     intervalMs: 1,
     sweepEvery: 2,
   });

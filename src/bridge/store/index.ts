@@ -2,6 +2,7 @@
 // order that keeps a crash safe lives here, beside the records it protects. A failing write
 // throws to its caller and is reported once to `writes` (see WriteHealth), which the bridge
 // uses to stop the work that would otherwise repeat.
+import { errorText } from "../errors.ts";
 import type { Id } from "../provider.ts";
 import type {
   AccountState,
@@ -62,7 +63,7 @@ export class WriteHealth implements WriteObserver {
 
   failed(error: unknown): void {
     if (this.#failure !== undefined) return;
-    this.#failure = error instanceof Error ? error.message : String(error);
+    this.#failure = errorText(error);
     for (const listener of this.#listeners) listener(this.#failure);
   }
 
