@@ -334,6 +334,8 @@ interface ChatState {
   topics: Map<number, TopicState>;
   postTimes: number[];
   botLeft: boolean;
+  /** A human removed (banned) the bot: every call for the chat is refused until it is added back. */
+  botKicked: boolean;
   blocked: boolean;
   botRights: BotAdminRights | null;
   members: Map<number, ChatMember>;
@@ -406,6 +408,12 @@ class ApiError extends Error {
 
 function badRequest(description: string): ApiError {
   return new ApiError(400, `Bad Request: ${description}`);
+}
+
+/** What Telegram answers a bot removed from a group for any call about that group. */
+function kickedError(chat: ChatState): ApiError {
+  const kind = chat.chat.type === "supergroup" ? "supergroup" : "group";
+  return new ApiError(403, `Forbidden: bot was kicked from the ${kind} chat`);
 }
 
 const FULL_ADMIN_RIGHTS: BotAdminRights = {
@@ -646,7 +654,8 @@ export class FakeTelegram {
     const content = this.humanContent(options);
     const stored = this.post(chat, { from, byBot: false, topic, replyTo, content });
     this.rememberMember(chat, from);
-    this.emit("message", stored.message);
+    // A bot removed from the group gets nothing of what is written there.
+    if (!chat.botKicked) this.emit("message", stored.message);
     return stored.message;
   }
 
@@ -777,6 +786,70 @@ export class FakeTelegram {
   setBotAdmin(rights: Partial<BotAdminRights> | false, chatId: number = this.staffChatId): void {
     const chat = this.requireKnownChat(chatId);
     chat.botRights = rights === false ? null : { ...FULL_ADMIN_RIGHTS, ...rights };
+  }
+
+  /**
+   * A human removes the bot from the group ("Remove from group", which bans it). The bot gets a
+   * my_chat_member update (status "kicked"); the group gets a left_chat_member service message the
+   * bot never sees. From then on every call for the chat fails with 403 "Forbidden: bot was
+   * kicked from the supergroup chat" until a human adds the bot back.
+   */
+  removeBotByHuman(options: { chatId?: number; from?: User } = {}): void {
+    const chat = this.requireKnownChat(options.chatId ?? this.staffChatId);
+    if (chat.chat.type === "private") throw new Error("FakeTelegram: not a group");
+    const from = options.from ?? this.ownerUser;
+    const old = this.botMember(chat);
+    chat.botKicked = true;
+    chat.botRights = null;
+    this.post(chat, {
+      from,
+      byBot: false,
+      service: true,
+      content: { left_chat_member: this.botUser },
+    });
+    this.pushUpdate({
+      my_chat_member: {
+        chat: chat.chat,
+        from,
+        date: this.unixNow(),
+        old_chat_member: old,
+        new_chat_member: this.botMember(chat),
+      },
+    } as UpdateInput);
+  }
+
+  /**
+   * A human adds the bot (back) to the group, as an administrator with `rights` merged over full
+   * admin rights, or as a plain member with `false`. Adding lifts a ban. The bot gets a
+   * my_chat_member update and the new_chat_members service message.
+   */
+  addBotByHuman(
+    rights: Partial<BotAdminRights> | false = {},
+    options: { chatId?: number; from?: User } = {},
+  ): void {
+    const chat = this.requireKnownChat(options.chatId ?? this.staffChatId);
+    if (chat.chat.type === "private") throw new Error("FakeTelegram: not a group");
+    const from = options.from ?? this.ownerUser;
+    const old = this.botMember(chat);
+    chat.botKicked = false;
+    chat.botLeft = false;
+    chat.botRights = rights === false ? null : { ...FULL_ADMIN_RIGHTS, ...rights };
+    this.pushUpdate({
+      my_chat_member: {
+        chat: chat.chat,
+        from,
+        date: this.unixNow(),
+        old_chat_member: old,
+        new_chat_member: this.botMember(chat),
+      },
+    } as UpdateInput);
+    const stored = this.post(chat, {
+      from,
+      byBot: false,
+      service: true,
+      content: { new_chat_members: [this.botUser] },
+    });
+    this.emit("message", stored.message);
   }
 
   /** Overrides what getChatMember returns for a user. */
@@ -1274,6 +1347,7 @@ export class FakeTelegram {
       topics: new Map(),
       postTimes: [],
       botLeft: false,
+      botKicked: false,
       blocked: false,
       botRights: null,
       members: new Map(),
@@ -1305,9 +1379,10 @@ export class FakeTelegram {
     return chat;
   }
 
-  /** A chat the bot can act in (it has not left it and is not blocked there). */
+  /** A chat the bot can act in (it has not left it, is not blocked or kicked there). */
   private requireChat(p: Params, key = "chat_id"): ChatState {
     const chat = this.lookupChat(p[key]);
+    if (chat.botKicked) throw kickedError(chat);
     if (chat.botLeft) {
       const kind = chat.chat.type === "supergroup" ? "supergroup" : "group";
       throw new ApiError(403, `Forbidden: bot is not a member of the ${kind} chat`);
@@ -1337,6 +1412,7 @@ export class FakeTelegram {
   }
 
   private botMember(chat: ChatState): ChatMember {
+    if (chat.botKicked) return { status: "kicked", user: this.botUser, until_date: 0 };
     if (chat.botLeft) return { status: "left", user: this.botUser };
     if (chat.botRights) {
       return {
@@ -1354,6 +1430,7 @@ export class FakeTelegram {
     const chat = this.lookupChat(p.chat_id);
     const userId = reqInt(p, "user_id");
     if (userId === this.botUser.id) return this.botMember(chat);
+    if (chat.botKicked) throw kickedError(chat);
     if (chat.botLeft)
       throw new ApiError(403, "Forbidden: bot is not a member of the supergroup chat");
     const member = chat.members.get(userId);
