@@ -39,7 +39,8 @@ async function getMe(api: Api) {
   }
 }
 
-async function staffChatProblem(
+/** What keeps the bot from running topics in the group (undefined: nothing). */
+export async function staffChatProblem(
   api: Api,
   botId: number,
   chatId: number,

@@ -11,6 +11,7 @@ import {
   type TelegramFileInfo,
   type TelegramPort,
 } from "../bridge/telegram.ts";
+import { staffChatProblem } from "./startup-checks.ts";
 
 type IconColor = 7322096 | 16766590 | 13338331 | 9367192 | 16749490 | 16478047;
 
@@ -21,6 +22,10 @@ export class GrammyTelegram implements TelegramPort {
   constructor(api: Api, options: { apiRoot: string; token: string }) {
     this.api = api;
     this.fileRoot = `${options.apiRoot}/file/bot${options.token}/`;
+  }
+
+  async rightsProblem(staffChatId: number): Promise<string | undefined> {
+    return call(async () => staffChatProblem(this.api, (await this.api.getMe()).id, staffChatId));
   }
 
   createTopic(staffChatId: number, name: string, iconColor: number): Promise<number> {

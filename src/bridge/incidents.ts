@@ -13,9 +13,14 @@ import type { Texts } from "./texts/index.ts";
 /** First wait before state writes are tried again, doubling up to the maximum. */
 const PROBE_FIRST_MS = 2000;
 const PROBE_MAX_MS = 60_000;
+/** How often posts that go through during a rights incident may trigger a check of the rights. */
+const RIGHTS_CHECK_EVERY_MS = 10_000;
 
 export class Incidents implements SendObserver {
   private readonly open = new Map<string, string>();
+  /** When the rights of a group under an incident were last checked, and checks under way. */
+  private readonly checkedAt = new Map<string, number>();
+  private readonly checking = new Set<string>();
   private readonly telegram: TelegramPort;
   private readonly texts: Texts;
   private readonly log: Logger;
@@ -73,18 +78,40 @@ export class Incidents implements SendObserver {
 
   /**
    * Watches what Telegram answers posts into each group: the bot removed or stripped of its
-   * rights there is one incident, over at the first post that goes through again.
+   * rights there is one incident. A post that goes through does not end it by itself (a plain
+   * member still posts into existing topics but cannot create one): it makes the bridge check
+   * the bot's rights, and the incident ends when they are whole again.
    */
   sendResult(staffChatId: number, error: unknown): void {
     const key = `rights:${staffChatId}`;
     if (error === undefined) {
-      this.end(key, "the bot can post in the staff group again", this.texts.rightsRecovered, [
-        staffChatId,
-      ]);
+      if (this.open.has(key)) this.checkRights(staffChatId, key);
     } else if (isTelegramError(error, "fatal")) {
       // Nothing can be posted there now; the group hears about it when it is over.
       this.begin(key, `the bot cannot post in staff group ${staffChatId}: ${errorText(error)}`);
     }
+  }
+
+  /** Checks the group's rights once the last check is long enough ago (one check at a time). */
+  private checkRights(staffChatId: number, key: string): void {
+    if (this.checking.has(key)) return;
+    this.checking.add(key);
+    const wait = Math.max(0, (this.checkedAt.get(key) ?? 0) + RIGHTS_CHECK_EVERY_MS - Date.now());
+    setTimeout(async () => {
+      this.checkedAt.set(key, Date.now());
+      let whole = false;
+      try {
+        whole = (await this.telegram.rightsProblem(staffChatId)) === undefined;
+      } catch {
+        // Checked again after the next post that goes through.
+      }
+      this.checking.delete(key);
+      if (!whole) return;
+      this.checkedAt.delete(key);
+      this.end(key, "the bot can post in the staff group again", this.texts.rightsRecovered, [
+        staffChatId,
+      ]);
+    }, wait).unref();
   }
 
   private begin(key: string, reason: string, message?: string): void {

@@ -44,6 +44,8 @@ export interface TelegramPort {
   ): Promise<number>;
   react(staffChatId: number, messageId: number, emoji: string): Promise<void>;
   fileInfo(fileId: string): Promise<TelegramFileInfo>;
+  /** What keeps the bot from running topics in the group (undefined: nothing). */
+  rightsProblem(staffChatId: number): Promise<string | undefined>;
   downloadFile(path: string, maxBytes: number): Promise<Uint8Array>;
 }
 

@@ -36,6 +36,7 @@ function recordingTelegram(posts: string[]): TelegramPort {
     sendMedia: async () => ++id,
     fileInfo: async () => ({}),
     downloadFile: async () => new Uint8Array(),
+    rightsProblem: ok,
   };
 }
 

@@ -246,15 +246,14 @@ describe("kinds a marketplace cannot take", () => {
   });
 
   it('refuses a kind without a rule of its own as "other"', () => {
-    const message = inTopic({ checklist: { title: "Проверить", tasks: [] } });
+    // A content kind the Bot API may add later: staff hear it was not sent, never silence.
+    const message = inTopic({ hologram: { id: 1 } } as never);
     expect(toStaffMessage(message)).toEqual({ ...base, unsupported: "other" });
   });
 
-  // KNOWN BUG, hence it.fails: the Bot API sets `location` on every venue message ("For backward
-  // compatibility, when this field is set, the location field will also be set"), and
-  // toStaffMessage checks UNSUPPORTED in order, "location" before "venue": a venue is refused as
-  // "a location" and texts.kinds.venue is never used. Drop `.fails` once fixed.
-  it.fails("refuses a venue as a venue (Telegram also sets location on it)", () => {
+  // The Bot API sets `location` on every venue message ("For backward compatibility, when this
+  // field is set, the location field will also be set"): the venue must win.
+  it("refuses a venue as a venue (Telegram also sets location on it)", () => {
     const location = { latitude: 55.75, longitude: 37.62 };
     const venue = { location, title: "Склад", address: "Москва, ул. Складская, 1" };
     expect(toStaffMessage(inTopic({ venue, location }))).toEqual({ ...base, unsupported: "venue" });
@@ -281,11 +280,8 @@ describe("not staff writing to a buyer", () => {
     expect(toStaffMessage(root as unknown as Message)).toBeUndefined();
   });
 
-  // KNOWN BUG, hence it.fails: SERVICE in src/bot/staff-message.ts lists only some service
-  // messages. Others that Telegram posts inside a topic (checklist tasks done or added, a poll
-  // option added, a proximity alert) fall through to unsupported "other", so the bridge answers
-  // a service message with "Not sent: this message…" in the topic. Drop `.fails` once fixed.
-  it.fails.each([
+  // Service messages Telegram posts inside a topic must not be answered with "Not sent".
+  it.each([
     ["checklist_tasks_done", { marked_as_done_task_ids: [1] }],
     ["checklist_tasks_added", { tasks: [{ id: 2, text: "ещё" }] }],
     ["poll_option_added", { option_persistent_id: "x", option_text: "да" }],
@@ -332,11 +328,9 @@ describe("not staff writing to a buyer", () => {
 });
 
 describe("anonymous administrators", () => {
-  // KNOWN BUG, hence it.fails: an admin with "Remain anonymous" on writes as GroupAnonymousBot
-  // (from.is_bot: true, sender_chat: the group). toStaffMessage drops every message whose
-  // from.is_bot is set, so such a staff reply never reaches the buyer and nobody is told.
-  // Drop `.fails` once fixed.
-  it.fails("relays a reply written by an anonymous admin of the staff group", () => {
+  // An admin with "Remain anonymous" on writes as GroupAnonymousBot (from.is_bot: true,
+  // sender_chat: the group); the reply is staff's all the same.
+  it("relays a reply written by an anonymous admin of the staff group", () => {
     const anonymous: User = {
       id: 1087968824,
       is_bot: true,
