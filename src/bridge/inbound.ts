@@ -3,6 +3,7 @@
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
+import { refusalText } from "./errors.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
   type Attachment,
@@ -287,8 +288,7 @@ export class Inbound {
           "attachment could not be downloaded",
         );
         // The error's own text names API addresses: staff get the reason in words.
-        const reasons = this.texts.attachmentReasons;
-        const reason = reasons[error.kind] ?? reasons.other ?? "";
+        const reason = refusalText(error, this.texts.attachmentReasons);
         notes.push(this.texts.attachmentUnavailable(attachment.name, reason));
         return undefined;
       }

@@ -5,7 +5,7 @@
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
-import { errorText } from "./errors.ts";
+import { errorText, refusalText } from "./errors.ts";
 import { KeyedGate } from "./gate.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { ProviderError } from "./provider.ts";
@@ -381,21 +381,9 @@ export class Outbound {
 
   private reason(error: unknown, gaveUp: boolean): string {
     const r = this.texts.reasons;
-    const detail = errorText(error);
-    if (error instanceof TelegramError) return r.telegramFile(detail);
-    if (gaveUp || !(error instanceof ProviderError)) return r.gaveUp(detail);
-    switch (error.kind) {
-      case "forbidden":
-        return r.forbidden(detail);
-      case "auth":
-        return r.auth;
-      case "not_found":
-        return r.not_found;
-      case "invalid":
-        return r.invalid(detail);
-      default:
-        return r.gaveUp(detail);
-    }
+    if (error instanceof TelegramError) return r.telegramFile(errorText(error));
+    if (gaveUp) return r.gaveUp(errorText(error));
+    return refusalText(error, { ...r, fallback: r.gaveUp });
   }
 
   private tellStaff(job: OutboundJob, reason: string): Promise<void> {

@@ -171,3 +171,8 @@ export function compareIds(a: Id, b: Id): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** Messages in the order the contract hands them over: oldest (smallest id) first. */
+export function oldestFirst(messages: MarketMessage[]): MarketMessage[] {
+  return messages.sort((a, b) => compareIds(a.id, b.id));
+}

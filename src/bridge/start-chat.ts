@@ -2,8 +2,8 @@
 // chat gets its topic like any other.
 
 import type { Account } from "./account.ts";
-import { errorText } from "./errors.ts";
-import { ProviderError, type StartTarget } from "./provider.ts";
+import { refusalText } from "./errors.ts";
+import type { StartTarget } from "./provider.ts";
 import type { TopicRecord } from "./store/index.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -21,19 +21,5 @@ export async function startChat(
 
 /** Why the marketplace did not start the chat, in words staff can act on. */
 export function startRefusal(error: unknown, texts: Texts): string {
-  const r = texts.startReasons;
-  const detail = errorText(error);
-  if (!(error instanceof ProviderError)) return r.unavailable(detail);
-  switch (error.kind) {
-    case "forbidden":
-      return r.forbidden(detail);
-    case "not_found":
-      return r.not_found;
-    case "auth":
-      return r.auth;
-    case "invalid":
-      return r.invalid(detail);
-    default:
-      return r.unavailable(detail);
-  }
+  return refusalText(error, texts.startReasons);
 }

@@ -20,11 +20,11 @@ export const en: Texts = {
   attachmentUnavailable: (name, reason) =>
     `📎 ${name}: the file could not be downloaded (${reason}). Open the chat in the marketplace cabinet.`,
   attachmentReasons: {
-    invalid: "the file is too large or damaged",
-    not_found: "the file is no longer on the marketplace",
-    auth: "the marketplace did not accept the API key",
-    forbidden: "the marketplace denied access to the file",
-    other: "the marketplace did not hand out the file",
+    invalid: () => "the file is too large or damaged",
+    not_found: () => "the file is no longer on the marketplace",
+    auth: () => "the marketplace did not accept the API key",
+    forbidden: () => "the marketplace denied access to the file",
+    fallback: () => "the marketplace did not hand out the file",
   },
   unsupportedKind: (kind) =>
     `⚠️ Not sent: ${kind} cannot be passed to the buyer through the marketplace API. Send text, a photo or a file.`,
@@ -58,8 +58,8 @@ export const en: Texts = {
   reasons: {
     forbidden: (detail) =>
       `the marketplace refused (${detail}). Usually the reply window has closed (48 h after the buyer's last message or 72 h after delivery) or the required subscription is missing (Premium Plus / Premium Pro on Ozon).`,
-    auth: "the marketplace did not accept the API key. Check the key in the bot settings.",
-    not_found: "the chat was not found on the marketplace.",
+    auth: () => "the marketplace did not accept the API key. Check the key in the bot settings.",
+    not_found: () => "the chat was not found on the marketplace.",
     invalid: (detail) => `the marketplace rejected the message (${detail}).`,
     gaveUp: (detail) =>
       `the marketplace is unavailable, gave up retrying (${detail}). Send the message again later.`,
@@ -92,10 +92,10 @@ export const en: Texts = {
   startReasons: {
     forbidden: (detail) =>
       `the marketplace refused (${detail}). On Ozon only the buyer can start an FBO chat; FBS/rFBS chats within 72 hours after payment or delivery; Premium Plus or Premium Pro is required.`,
-    not_found: "the marketplace found no such order. Check the number.",
-    auth: "the marketplace did not accept the API key.",
+    not_found: () => "the marketplace found no such order. Check the number.",
+    auth: () => "the marketplace did not accept the API key.",
     invalid: (detail) => `the marketplace rejected the request (${detail}).`,
-    unavailable: (detail) => `the marketplace is unavailable now (${detail}). Try again later.`,
+    fallback: (detail) => `the marketplace is unavailable now (${detail}). Try again later.`,
   },
   reminderWait: (minutes) => `⏰ The buyer has been waiting for ${minutes} min.`,
   reminderWindow: (hoursLeft, windowHours) =>

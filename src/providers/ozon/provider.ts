@@ -10,6 +10,7 @@ import {
   type MarketMessage,
   type MarketplaceProvider,
   type OutgoingFile,
+  oldestFirst,
   type ProviderCapabilities,
   ProviderError,
   type StartTarget,
@@ -88,7 +89,7 @@ export class OzonProvider implements MarketplaceProvider {
       if (!result.hasNext || newest === from) break;
       from = newest;
     }
-    return ascending([...found.values()]);
+    return oldestFirst([...found.values()]);
   }
 
   async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
@@ -99,7 +100,7 @@ export class OzonProvider implements MarketplaceProvider {
     const messages = result.messages
       .map((raw) => mapMessage(chatId, raw, this.#client.origin))
       .filter((m) => m !== undefined);
-    return ascending(messages);
+    return oldestFirst(messages);
   }
 
   async sendText(chatId: Id, text: string): Promise<void> {
@@ -160,8 +161,4 @@ export class OzonProvider implements MarketplaceProvider {
 
 function requireId(id: Id, what: string): void {
   if (!/^\d+$/.test(id)) throw new ProviderError("invalid", `Ozon: ${what} is not a message id`);
-}
-
-function ascending(messages: MarketMessage[]): MarketMessage[] {
-  return messages.sort((a, b) => compareIds(a.id, b.id));
 }

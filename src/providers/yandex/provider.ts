@@ -11,6 +11,7 @@ import {
   type MarketMessage,
   type MarketplaceProvider,
   type OutgoingFile,
+  oldestFirst,
   type ProviderCapabilities,
   ProviderError,
   type StartTarget,
@@ -89,7 +90,7 @@ export class YandexProvider implements MarketplaceProvider {
     // Whether messageIdFrom is inclusive is undocumented: drop that message either way.
     const isNew = (id: Id): boolean => compareIds(id, afterId) > 0;
     const found = await this.#readHistory(chatId, body, MAX_HISTORY_PAGES, signal, isNew);
-    return markUnread(ascending(found));
+    return markUnread(oldestFirst(found));
   }
 
   async recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]> {
@@ -97,7 +98,7 @@ export class YandexProvider implements MarketplaceProvider {
     const found = await this.#readHistory(chatId, {}, MAX_RECENT_PAGES, signal, () => true);
     // Everything read: a chat baselined by time (first start) needs every message after that
     // time, however many; unread is decided on all of them.
-    return markUnread(ascending(found));
+    return markUnread(oldestFirst(found));
   }
 
   /**
@@ -238,8 +239,4 @@ function safeNumber(id: string, what: string): number {
     throw new ProviderError("invalid", `Yandex Market: ${what} ${id} is beyond 2^53`);
   }
   return Number(id);
-}
-
-function ascending(messages: MarketMessage[]): MarketMessage[] {
-  return messages.sort((a, b) => compareIds(a.id, b.id));
 }
