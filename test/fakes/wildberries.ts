@@ -1057,7 +1057,12 @@ export class FakeWildberries extends FakeServer<WbKey> {
       status: options.status,
       body: given ? options.body : fallback.body,
       headers: {
-        ...(given ? { "content-type": JSON_TYPE } : fallback.headers),
+        ...(!given
+          ? fallback.headers
+          : {
+              "content-type":
+                typeof options.body === "string" ? "text/plain; charset=utf-8" : JSON_TYPE,
+            }),
         ...options.headers,
       },
     };
@@ -1341,7 +1346,12 @@ export class FakeWildberries extends FakeServer<WbKey> {
     // `next` = the last event's addTimestamp (ref §6, example). An empty batch: spec silent; the
     // cursor sent (still a valid value to pass, since 0 is refused), or now on a first call.
     const next = last?.addTimestamp ?? cursor ?? now;
-    this.#lastStamp = Math.max(this.#lastStamp, next);
+    // Later events must come after a `next` the fake made up, or an exclusive cursor would skip
+    // one stamped in the same millisecond. A cursor the client sent is not followed: a bogus
+    // future value must keep hiding new events, not move the fake's clock.
+    if (last === undefined && cursor === undefined) {
+      this.#lastStamp = Math.max(this.#lastStamp, next);
+    }
     const result: Record<string, unknown> = { next };
     if (first !== undefined && last !== undefined) {
       result.newestEventTime = utcSeconds(last.addTimestamp);
@@ -1471,18 +1481,7 @@ export class FakeWildberries extends FakeServer<WbKey> {
       return json(202, { moderationState: "pending", retrySeconds: this.#retrySeconds });
     }
     if (file.moderation === "refused") return problem(451, this.#refusedBody());
-    return {
-      status: 200,
-      body: file.bytes,
-      headers: {
-        "content-type": file.contentType,
-        ...(file.name === ""
-          ? {}
-          : {
-              "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-            }),
-      },
-    };
+    return { status: 200, body: file.bytes, headers: { "content-type": file.contentType } };
   }
 
   /**
@@ -1498,10 +1497,3 @@ export class FakeWildberries extends FakeServer<WbKey> {
     return { status: 200, body: file.bytes, headers: { "content-type": file.contentType } };
   }
 }
-
-/** Exposed for tests that need the limit rows the fake enforces. */
-export const WB_LIMITS = {
-  standard: STANDARD_LIMIT,
-  basic: BASIC_LIMITS,
-  ping: PING_LIMIT,
-} as const;
