@@ -649,6 +649,12 @@ describe("FakeWildberries sending", () => {
     ]);
     expect(total.status).toBe(400);
     expect(total.json.detail).toMatch(/attachments too big/);
+    // Past the total plus 8 MiB the body is not even parsed; the answer is the same.
+    const huge = await send(fake.replySignOf(other), "x", [
+      { bytes: Buffer.concat([PDF, Buffer.alloc(8 * 1024 * 1024 + 100)]), name: "huge.pdf" },
+    ]);
+    expect(huge.json.detail).toMatch(/attachments too big/);
+    expect(fake.contractViolations.at(-1)?.errors[0]).toMatch(/^\(body\): larger than/);
   });
 
   it("delivers the good files and lists the bad ones in errors when told to", async () => {

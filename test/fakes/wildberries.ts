@@ -1268,6 +1268,14 @@ export class FakeWildberries extends FakeServer<WbKey> {
       );
       return;
     }
+    if (parseError?.startsWith("larger than") === true) {
+      // Far beyond the total limit, so not even read: the total-size refusal of #send.
+      fail(
+        `(body): ${parseError}; files may total ${this.#maxTotalFileBytes} bytes`,
+        `${errorId()}: attachments too big. Max total size: ${this.#maxTotalFileBytes / MIB}MiB`,
+      );
+      return;
+    }
     if (parseError !== undefined || parts === undefined) {
       fail(
         `(body): malformed multipart/form-data (${parseError ?? "unreadable"})`,
