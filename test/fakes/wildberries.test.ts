@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,7 +8,12 @@ import type { FakeWildberriesOptions } from "./wildberries.ts";
 import { FakeWildberries, parseMultipart } from "./wildberries.ts";
 
 // The chat subset of WB's spec: every answer below is checked against it.
-const SPEC_PATH = "/work/shared/specs/wildberries-buyers-chat-subset.bundled.json";
+const SPEC_PATH = join(
+  import.meta.dirname,
+  "..",
+  "contract",
+  "wildberries-buyers-chat-subset.json",
+);
 const SPEC = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   components: { responses: Record<string, unknown> };
