@@ -20,6 +20,8 @@ export interface Account {
   name: string;
   staffChatId: number;
   provider: MarketplaceProvider;
+  /** Its topics' icon colour: the marketplace's, so staff tell marketplaces apart at a glance. */
+  iconColor: TopicIconColor;
   /** Whether staff need the account name to tell shops apart. */
   showName: boolean;
   /** The bridge's log, with every line naming this account. */

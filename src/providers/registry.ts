@@ -9,6 +9,11 @@ import { yandex } from "./yandex/connector.ts";
 
 export const connectors: readonly Connector[] = [ozon, yandex, sandbox];
 
+/** The push endpoints: each marketplace that has one, with its parser and allow-list variable. */
+export const pushEndpoints = connectors.flatMap((c) =>
+  c.push ? [{ marketplace: c.marketplace, ...c.push }] : [],
+);
+
 /** The connector of `marketplace`; config accepts no account of any other. */
 export function connectorFor(marketplace: string): Connector {
   const found = connectors.find((c) => c.marketplace === marketplace);
