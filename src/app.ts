@@ -29,7 +29,7 @@ import { parseAllowList } from "./http/ip-allow-list.ts";
 import { PrometheusMetrics } from "./http/metrics.ts";
 import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./logger.ts";
-import { connectorFor, pushEndpoints } from "./providers/registry.ts";
+import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts";
 import { StartupError } from "./startup-error.ts";
 
 const REMINDER_CHECK_MS = 60_000;
@@ -178,7 +178,7 @@ export async function startBridge(
   });
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
   const features = new Composer<BotContext>(
-    newChat({ accounts, store, topics, texts }),
+    newChat({ accounts, marketplaces: connectors, store, topics, texts }),
     commands({
       accounts,
       store,
