@@ -15,7 +15,6 @@ import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
-import type { MarketplaceProvider } from "./bridge/provider.ts";
 import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
 import { Reminders } from "./bridge/reminders.ts";
@@ -30,11 +29,7 @@ import { parseAllowList } from "./http/ip-allow-list.ts";
 import { PrometheusMetrics } from "./http/metrics.ts";
 import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./logger.ts";
-import { OzonProvider } from "./providers/ozon/provider.ts";
-import { ozonPush } from "./providers/ozon/push.ts";
-import { SandboxProvider } from "./providers/sandbox/provider.ts";
-import { YandexProvider } from "./providers/yandex/provider.ts";
-import { yandexPush } from "./providers/yandex/push.ts";
+import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts";
 import { StartupError } from "./startup-error.ts";
 
 const REMINDER_CHECK_MS = 60_000;
@@ -54,34 +49,19 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-function providerFor(account: AccountConfig): MarketplaceProvider {
-  if (account.marketplace === "sandbox") return new SandboxProvider({ name: account.name });
-  if (account.marketplace === "yandex") {
-    return new YandexProvider({
-      apiKey: account.apiKey,
-      businessId: account.businessId,
-      apiUrl: account.apiUrl,
-    });
-  }
-  return new OzonProvider({
-    clientId: account.clientId,
-    apiKey: account.apiKey,
-    apiUrl: account.apiUrl,
-  });
-}
-
 function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Account {
+  const connector = connectorFor(config.marketplace);
+  const { pushKey } = connector.account(config);
   return {
     id: config.id,
     log: log.child({ account: config.id }),
     name: config.name,
     staffChatId: config.staffChatId,
-    provider: providerFor(config),
+    provider: connector.provider(config),
+    iconColor: connector.iconColor,
     // Several shops in one group: staff need the shop's name to tell topics apart.
     showName: all.filter((a) => a.staffChatId === config.staffChatId).length > 1,
-    ...(config.marketplace === "sandbox"
-      ? {}
-      : { pushKey: config.marketplace === "yandex" ? config.businessId : config.clientId }),
+    ...(pushKey === undefined ? {} : { pushKey }),
   };
 }
 
@@ -198,7 +178,7 @@ export async function startBridge(
   });
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
   const features = new Composer<BotContext>(
-    newChat({ accounts, store, topics, texts }),
+    newChat({ accounts, marketplaces: connectors, store, topics, texts }),
     commands({
       accounts,
       store,
@@ -215,11 +195,13 @@ export async function startBridge(
     http = await startHttpServer({
       port: config.httpPort,
       ...(config.push ? { pushSecret: config.push.secret } : {}),
-      parsers: [ozonPush, yandexPush],
-      allowLists: new Map([
-        ["ozon", parseAllowList(config.push?.allowedIps.ozon ?? [])],
-        ["yandex", parseAllowList(config.push?.allowedIps.yandex ?? [])],
-      ]),
+      parsers: pushEndpoints.map((p) => p.parser),
+      allowLists: new Map(
+        pushEndpoints.map((p) => [
+          p.marketplace,
+          parseAllowList(config.push?.allowedIps[p.marketplace] ?? []),
+        ]),
+      ),
       trustProxy: config.push?.trustProxy ?? false,
       receiver: push,
       log,

@@ -1,10 +1,18 @@
 // Environment (+ optional accounts file) → typed, validated configuration. Problems are
 // collected and reported one per line, naming the variable or file entry and what is expected,
-// never echoing a value (they may be secrets).
+// never echoing a value (they may be secrets). What each marketplace reads (its variables, its
+// ACCOUNTS_FILE fields, its push allow-list) comes from its connector in the registry.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { errorText } from "./bridge/errors.ts";
 import { parseAllowList } from "./http/ip-allow-list.ts";
+import {
+  type AccountEntry,
+  type ConfiguredAccount,
+  httpUrl,
+  staffChatId,
+} from "./providers/connector.ts";
+import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts";
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -15,41 +23,8 @@ export class ConfigError extends Error {
   }
 }
 
-const url = (fallback: string) =>
-  z
-    .url({ protocol: /^https?$/, error: "an http(s) URL" })
-    .default(fallback)
-    .transform((u) => u.replace(/\/+$/, ""));
-
 const positiveInt = (fallback: number, what: string) =>
   z.coerce.number({ error: what }).int(what).min(1, what).default(fallback);
-
-const optionalSecret = z.string().trim().min(1).optional();
-
-const DEFAULT_URLS = {
-  ozon: "https://api-seller.ozon.ru",
-  yandex: "https://api.partner.market.yandex.ru",
-};
-const DEFAULT_NAMES = { ozon: "Ozon", yandex: "Yandex Market" };
-
-const staffChatId = z
-  .union([z.string(), z.number()], {
-    error: "required: the id of the staff forum supergroup, like -1001234567890",
-  })
-  .transform(String)
-  .pipe(
-    z
-      .string()
-      .trim()
-      .regex(/^-100\d+$/, "a supergroup id starting with -100, like -1001234567890"),
-  )
-  .transform(Number);
-
-const digits = (what: string) =>
-  z
-    .union([z.string(), z.number()], { error: `required: ${what}` })
-    .transform(String)
-    .pipe(z.string().trim().regex(/^\d+$/, what));
 
 const cidrList = z
   .string()
@@ -65,61 +40,36 @@ const cidrList = z
     return entries;
   });
 
-const secretField = z.string({ error: "required" }).trim().min(1, "required");
+/** "a", "b" or "c". */
+function orList(words: string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
 
-/** One entry of ACCOUNTS_FILE. */
+/** One entry of ACCOUNTS_FILE: the registry's entries, told apart by "marketplace". */
 const fileAccount = z.discriminatedUnion(
   "marketplace",
-  [
-    z.object({
-      marketplace: z.literal("ozon"),
-      name: z.string().trim().min(1).optional(),
-      clientId: digits("the numeric Client-Id"),
-      apiKey: secretField,
-      staffChatId: staffChatId.optional(),
-      apiUrl: url(DEFAULT_URLS.ozon),
-    }),
-    z.object({
-      marketplace: z.literal("sandbox"),
-      name: z.string().trim().min(1).optional(),
-      staffChatId: staffChatId.optional(),
-    }),
-    z.object({
-      marketplace: z.literal("yandex"),
-      name: z.string().trim().min(1).optional(),
-      businessId: digits("the numeric business (cabinet) id"),
-      apiKey: secretField,
-      staffChatId: staffChatId.optional(),
-      apiUrl: url(DEFAULT_URLS.yandex),
-    }),
-  ],
-  { error: 'one of "ozon", "yandex" or "sandbox"' },
+  connectors.map((c) => c.entry) as unknown as [z.core.$ZodTypeDiscriminable],
+  { error: `one of ${orList(connectors.map((c) => `"${c.marketplace}"`))}` },
 );
 
-const envSchema = z.object({
+// The environment's variables in the order their problems are listed: Telegram, each
+// marketplace's (from the registry), the accounts file and the HTTP server, each push endpoint's
+// allow-list, then the rest.
+const telegramVariables = {
   TELEGRAM_BOT_TOKEN: z
     .string({ error: "required: the bot token from @BotFather (123456:ABC…)" })
     .trim()
     .regex(/^\d+:\S+$/, "a bot token from @BotFather, like 123456789:AAE…"),
   TELEGRAM_STAFF_CHAT_ID: staffChatId,
-  TELEGRAM_API_ROOT: url("https://api.telegram.org"),
+  TELEGRAM_API_ROOT: httpUrl("https://api.telegram.org"),
   TELEGRAM_GROUP_MESSAGES_PER_MINUTE: positiveInt(20, "a whole number of messages ≥ 1"),
-  OZON_CLIENT_ID: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "the numeric Client-Id from the Ozon seller cabinet")
-    .optional(),
-  OZON_API_KEY: optionalSecret,
-  OZON_API_URL: url(DEFAULT_URLS.ozon),
-  YANDEX_API_KEY: optionalSecret,
-  YANDEX_BUSINESS_ID: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "the numeric business (cabinet) id from the Yandex Market cabinet")
-    .optional(),
-  YANDEX_API_URL: url(DEFAULT_URLS.yandex),
+};
+
+/** Each marketplace's variables for its single account (OZON_CLIENT_ID, …). */
+const marketplaceVariables: z.core.$ZodShape = Object.assign({}, ...connectors.map((c) => c.env));
+
+const serverVariables = {
   ACCOUNTS_FILE: z.string().trim().min(1).optional(),
-  MARKETPLACE_SANDBOX: z.stringbool({ error: "1 or 0" }).default(false),
   HTTP_PORT: z.coerce
     .number({ error: "a TCP port number" })
     .int("a TCP port number")
@@ -131,8 +81,14 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]{16,}$/, "at least 16 letters, digits, - or _ (it is part of the URL)")
     .optional(),
-  OZON_PUSH_ALLOWED_IPS: cidrList,
-  YANDEX_PUSH_ALLOWED_IPS: cidrList,
+};
+
+/** OZON_PUSH_ALLOWED_IPS, …: a CIDR list per push endpoint. */
+const allowListVariables: z.core.$ZodShape = Object.fromEntries(
+  pushEndpoints.map((p) => [p.allowedIpsVariable, cidrList]),
+);
+
+const otherVariables = {
   TRUST_PROXY: z.stringbool({ error: "true or false" }).default(false),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
@@ -164,7 +120,16 @@ const envSchema = z.object({
           .regex(/^@?[A-Za-z0-9_]{5,32}$/, "comma-separated Telegram usernames, like @anna,@boris"),
       ),
     ),
-});
+};
+
+// The marketplaces' variables are typed where they are read, in their connectors.
+const envSchema = z.object({
+  ...telegramVariables,
+  ...marketplaceVariables,
+  ...serverVariables,
+  ...allowListVariables,
+  ...otherVariables,
+} as typeof telegramVariables & typeof serverVariables & typeof otherVariables);
 
 /** Empty strings in .env files mean "not set", as in most deployment tools. */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -175,11 +140,11 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/** The parsed environment, with the variables only connectors know by name. */
+type Parsed = Readonly<Record<string, unknown>>;
+
 /** Every environment variable the bridge reads (the README and .env.example document each). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
-
-/** An entry of ACCOUNTS_FILE, or the account a pair of variables describes. */
-type AccountEntry = z.infer<typeof fileAccount>;
 
 /**
  * The environment, checked variable by variable, then as a whole: the accounts it describes and
@@ -189,33 +154,10 @@ const configSchema = envSchema.transform((e, ctx) => {
   const problems: string[] = [];
   const entries: AccountEntry[] = [];
 
-  if (e.OZON_CLIENT_ID || e.OZON_API_KEY) {
-    if (!e.OZON_CLIENT_ID) problems.push("OZON_CLIENT_ID: required when OZON_API_KEY is set");
-    if (!e.OZON_API_KEY) problems.push("OZON_API_KEY: required when OZON_CLIENT_ID is set");
-    if (e.OZON_CLIENT_ID && e.OZON_API_KEY) {
-      entries.push({
-        marketplace: "ozon",
-        clientId: e.OZON_CLIENT_ID,
-        apiKey: e.OZON_API_KEY,
-        apiUrl: e.OZON_API_URL,
-      });
-    }
+  for (const connector of connectors) {
+    const entry = connector.fromEnv(e, problems);
+    if (entry) entries.push(entry);
   }
-  if (e.YANDEX_API_KEY || e.YANDEX_BUSINESS_ID) {
-    if (!e.YANDEX_API_KEY) problems.push("YANDEX_API_KEY: required when YANDEX_BUSINESS_ID is set");
-    if (!e.YANDEX_BUSINESS_ID) {
-      problems.push("YANDEX_BUSINESS_ID: required when YANDEX_API_KEY is set");
-    }
-    if (e.YANDEX_API_KEY && e.YANDEX_BUSINESS_ID) {
-      entries.push({
-        marketplace: "yandex",
-        businessId: e.YANDEX_BUSINESS_ID,
-        apiKey: e.YANDEX_API_KEY,
-        apiUrl: e.YANDEX_API_URL,
-      });
-    }
-  }
-  if (e.MARKETPLACE_SANDBOX) entries.push({ marketplace: "sandbox" });
   if (e.ACCOUNTS_FILE) entries.push(...readAccountsFile(e.ACCOUNTS_FILE, problems));
   const accounts = entries.map((entry) => account(entry, e.TELEGRAM_STAFF_CHAT_ID));
 
@@ -225,9 +167,7 @@ const configSchema = envSchema.transform((e, ctx) => {
     seen.add(id);
   }
   if (accounts.length === 0 && problems.length === 0) {
-    problems.push(
-      "No marketplace account: set OZON_CLIENT_ID and OZON_API_KEY, or YANDEX_API_KEY and YANDEX_BUSINESS_ID, or ACCOUNTS_FILE (or MARKETPLACE_SANDBOX=1 to try the bot with a simulated shop)",
-    );
+    problems.push(noAccount());
   }
   if (problems.length > 0) {
     for (const message of problems) ctx.addIssue({ code: "custom", message });
@@ -249,7 +189,12 @@ const configSchema = envSchema.transform((e, ctx) => {
           push: {
             secret: e.PUSH_SECRET,
             /** CIDR lists per marketplace; empty = every source allowed. */
-            allowedIps: { ozon: e.OZON_PUSH_ALLOWED_IPS, yandex: e.YANDEX_PUSH_ALLOWED_IPS },
+            allowedIps: Object.fromEntries(
+              pushEndpoints.map((p) => [
+                p.marketplace,
+                (e as Parsed)[p.allowedIpsVariable] as string[],
+              ]),
+            ),
             trustProxy: e.TRUST_PROXY,
           },
         }
@@ -268,7 +213,7 @@ const configSchema = envSchema.transform((e, ctx) => {
 });
 
 export type Config = z.infer<typeof configSchema>;
-export type AccountConfig = Config["accounts"][number];
+export type AccountConfig = ConfiguredAccount;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(withoutEmpty(env));
@@ -285,31 +230,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * The account as the bridge uses it, with a name and a staff group. Its id keys the account's
  * state, so it comes from the shop's own id and survives a rename.
  */
-function account(entry: AccountEntry, staff: number) {
-  const staffChatId = entry.staffChatId ?? staff;
-  switch (entry.marketplace) {
-    case "ozon":
-      return {
-        ...entry,
-        id: `ozon-${entry.clientId}`,
-        name: entry.name ?? DEFAULT_NAMES.ozon,
-        staffChatId,
-      };
-    case "yandex":
-      return {
-        ...entry,
-        id: `yandex-${entry.businessId}`,
-        name: entry.name ?? DEFAULT_NAMES.yandex,
-        staffChatId,
-      };
-    case "sandbox": {
-      // Named sandboxes in ACCOUNTS_FILE are separate shops with separate state.
-      const id = entry.name
-        ? `sandbox-${entry.name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-")}`
-        : "sandbox";
-      return { ...entry, id, name: entry.name ?? "Sandbox", staffChatId };
-    }
-  }
+function account(entry: AccountEntry, staff: number): ConfiguredAccount {
+  const connector = connectorFor(entry.marketplace);
+  return {
+    ...entry,
+    id: connector.account(entry).id,
+    name: entry.name ?? connector.title,
+    staffChatId: entry.staffChatId ?? staff,
+  };
+}
+
+/** What to set: each marketplace's variables, the accounts file, then the simulated shop. */
+function noAccount(): string {
+  const real = connectors.filter((c) => !c.simulated).map((c) => c.setup);
+  const simulated = connectors.filter((c) => c.simulated).map((c) => c.setup);
+  const trying = simulated.length > 0 ? ` (or ${simulated.join(", or ")})` : "";
+  return `No marketplace account: set ${[...real, "ACCOUNTS_FILE"].join(", or ")}${trying}`;
 }
 
 function readAccountsFile(path: string, problems: string[]): AccountEntry[] {
@@ -338,14 +274,14 @@ function readAccountsFile(path: string, problems: string[]): AccountEntry[] {
     }
     return [];
   }
-  return parsed.data;
+  return parsed.data as AccountEntry[];
 }
 
 /** Every value that must never reach a log line or a staff message. */
 export function secretsOf(config: Config): string[] {
   return [
     config.telegram.token,
-    ...config.accounts.flatMap((a) => ("apiKey" in a ? [a.apiKey] : [])),
+    ...config.accounts.flatMap((a) => connectorFor(a.marketplace).account(a).secrets),
     ...(config.push ? [config.push.secret] : []),
   ];
 }

@@ -12,7 +12,7 @@ import {
 } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
-import type { StartTarget } from "../bridge/provider.ts";
+import { type StartTarget, startsChats } from "../bridge/provider.ts";
 import { startChat, startRefusal } from "../bridge/start-chat.ts";
 import type { Store } from "../bridge/store/index.ts";
 import { escapeHtml } from "../bridge/text.ts";
@@ -23,18 +23,6 @@ import { topicLink } from "./commands.ts";
 export type BotContext = ConversationFlavor<Context>;
 type Talk = Conversation<BotContext, Context>;
 
-const MARKETPLACE_ALIASES: Record<string, string> = {
-  ozon: "ozon",
-  озон: "ozon",
-  ym: "yandex",
-  yandex: "yandex",
-  яндекс: "yandex",
-  ям: "yandex",
-  market: "yandex",
-  маркет: "yandex",
-  sandbox: "sandbox",
-  песочница: "sandbox",
-};
 const RETURN_WORDS = new Set(["return", "возврат"]);
 const NUMBER_FORMATS: Record<StartTarget["kind"], { pattern: RegExp; example: string }> = {
   posting: { pattern: /^\d+-\d+(-\d+)?$/, example: "47873153-0052-1" },
@@ -44,8 +32,18 @@ const NUMBER_FORMATS: Record<StartTarget["kind"], { pattern: RegExp; example: st
 /** Bumped whenever the conversation's steps change: stored replay logs become invalid. */
 const VERSION = 1;
 
+/** What /new knows of a marketplace: its connector's names (app.ts passes the registry). */
+export interface MarketplaceNames {
+  readonly marketplace: string;
+  readonly title: string;
+  /** Lower-case words staff may type for it; the first is the one the bot suggests. */
+  readonly aliases: readonly string[];
+}
+
 export interface NewChatDeps {
   accounts: Account[];
+  /** Every marketplace the bridge knows, connected or not (/new ozon … says "not connected"). */
+  marketplaces: readonly MarketplaceNames[];
   store: Store;
   topics: Topics;
   texts: Texts;
@@ -99,6 +97,23 @@ export function newChat(deps: NewChatDeps): Composer<BotContext> {
 
 async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise<void> {
   const t = deps.texts;
+  const names = new Map<string, string>();
+  for (const m of deps.marketplaces) {
+    names.set(m.marketplace, m.marketplace);
+    for (const alias of m.aliases) names.set(alias.toLowerCase(), m.marketplace);
+  }
+  /** What staff can start a chat by on a marketplace; nothing when none of its accounts can. */
+  const kindsOf = (marketplace: string): StartTarget["kind"][] => {
+    const able = deps.accounts.find(
+      (a) => a.provider.marketplace === marketplace && startsChats(a.provider),
+    );
+    return able?.provider.capabilities.startChatBy ?? [];
+  };
+  const titleOf = (marketplace: string) =>
+    escapeHtml(deps.marketplaces.find((m) => m.marketplace === marketplace)?.title ?? marketplace);
+  const suggested = (marketplace: string) =>
+    deps.marketplaces.find((m) => m.marketplace === marketplace)?.aliases[0] ?? marketplace;
+  const parse = (text: string) => parseRequest(text, names, kindsOf);
   // ctx.match belongs to the outside context; inside, read the command's words from the text.
   const request = parse(ctx.msg?.text?.replace(/^\/\S+\s*/, "") ?? "");
   const staffId = ctx.from?.id;
@@ -121,10 +136,22 @@ async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise
   };
 
   const connected = [...new Set(deps.accounts.map((a) => a.provider.marketplace))];
+  const startable = connected.filter((m) => kindsOf(m).length > 0);
+  if (startable.length === 0) {
+    await html(ctx, t.newCannotStart(connected.map(titleOf).join(", ")));
+    return;
+  }
   let marketplace = request.marketplace;
-  while (!marketplace || !connected.includes(marketplace)) {
-    if (marketplace) await html(ctx, t.newNoMarketplace(escapeHtml(marketplace)));
-    const options = connected.map((m) => (m === "yandex" ? "ym" : m)).join(" / ");
+  while (!marketplace || !startable.includes(marketplace)) {
+    if (marketplace) {
+      await html(
+        ctx,
+        connected.includes(marketplace)
+          ? t.newCannotStart(titleOf(marketplace))
+          : t.newNoMarketplace(escapeHtml(marketplace)),
+      );
+    }
+    const options = startable.map(suggested).join(" / ");
     const answer = await ask(t.newAskMarketplace(options));
     if (answer === undefined) return;
     const parsed = parse(answer);
@@ -174,21 +201,25 @@ async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise
   );
 }
 
-/** `ozon 47873153-0052-1`, `ym 12345678`, `ym return 123`, or any prefix of it. */
-function parse(text: string): Request {
+/**
+ * `ozon 47873153-0052-1`, `ym 12345678`, `ym return 123`, or any prefix of it. A number counts
+ * only for a marketplace that can start chats here: it means nothing to another one.
+ */
+function parseRequest(
+  text: string,
+  names: ReadonlyMap<string, string>,
+  kindsOf: (marketplace: string) => StartTarget["kind"][],
+): Request {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  const marketplace = MARKETPLACE_ALIASES[words[0]?.toLowerCase() ?? ""];
+  const marketplace = names.get(words[0]?.toLowerCase() ?? "");
   if (!marketplace) return words[0] ? { marketplace: words[0] } : {};
-  const target = targetFrom(
-    words.slice(1),
-    marketplace === "ozon" ? ["posting"] : ["order", "return"],
-  );
+  const target = targetFrom(words.slice(1), kindsOf(marketplace));
   return target ? { marketplace, target } : { marketplace };
 }
 
 function targetFrom(words: string[], kinds: StartTarget["kind"][]): StartTarget | undefined {
   const [first, second] = words;
-  if (!first) return undefined;
+  if (!first || kinds.length === 0) return undefined;
   if (RETURN_WORDS.has(first.toLowerCase())) {
     return second ? { kind: "return", number: second } : undefined;
   }

@@ -1,6 +1,17 @@
 import type { Logger } from "../logger.ts";
 import type { MarketplaceProvider } from "./provider.ts";
 
+/** The six topic icon colours Telegram allows (createForumTopic's icon_color). */
+export const TOPIC_ICON_COLORS = {
+  blue: 0x6fb9f0,
+  yellow: 0xffd67e,
+  violet: 0xcb86db,
+  green: 0x8eee98,
+  pink: 0xff93b2,
+  red: 0xfb6f5f,
+} as const;
+export type TopicIconColor = (typeof TOPIC_ICON_COLORS)[keyof typeof TOPIC_ICON_COLORS];
+
 /** One connected marketplace account (shop or cabinet) and where its topics live. */
 export interface Account {
   /** Stable key in state. */
@@ -9,6 +20,8 @@ export interface Account {
   name: string;
   staffChatId: number;
   provider: MarketplaceProvider;
+  /** Its topics' icon colour: the marketplace's, so staff tell marketplaces apart at a glance. */
+  iconColor: TopicIconColor;
   /** Whether staff need the account name to tell shops apart. */
   showName: boolean;
   /** The bridge's log, with every line naming this account. */

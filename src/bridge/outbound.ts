@@ -8,7 +8,7 @@ import type { Echoes } from "./echoes.ts";
 import { errorText, refusalText } from "./errors.ts";
 import { KeyedGate } from "./gate.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
-import { ProviderError } from "./provider.ts";
+import { marksRead, ProviderError } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
 import { chatKey, type OutboundJob, type OutboundPart, type Store } from "./store/index.ts";
@@ -321,9 +321,11 @@ export class Outbound {
     } catch (error) {
       this.log.warn({ job: job.id, err: error }, "could not set the sent receipt");
     }
+    const provider = account.provider;
+    if (!marksRead(provider)) return;
     try {
       const cursor = await this.store.cursors.get(account.id, job.chatId);
-      await account.provider.markRead(job.chatId, cursor?.lastId);
+      await provider.markRead(job.chatId, cursor?.lastId);
     } catch (error) {
       this.log.warn({ job: job.id, err: error }, "could not mark the chat read");
     }

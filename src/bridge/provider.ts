@@ -1,5 +1,6 @@
-// The contract every marketplace connector implements. The bridge sees only these
-// normalized types, so a new marketplace is a new folder under src/providers/.
+// The contract every marketplace provider implements. The bridge sees only these normalized
+// types, so a new marketplace is a new folder under src/providers/ (its connector builds the
+// provider; see src/providers/connector.ts).
 
 /** Marketplace ids (chat, message) are decimal strings or UUIDs; never JS numbers. */
 export type Id = string;
@@ -87,7 +88,10 @@ export interface ProviderCapabilities {
   maxTextLength: number;
   /** Largest file one send accepts, in bytes. */
   maxFileBytes: number;
-  /** What staff can start a chat by. */
+  /**
+   * What staff can start a chat by; empty where only buyers open chats (the provider is then
+   * no `StartsChats`).
+   */
   startChatBy: StartTarget["kind"][];
   /** Hours after the buyer's last message within which the seller may still answer. */
   replyWindowHours?: number;
@@ -95,7 +99,33 @@ export interface ProviderCapabilities {
   listCallsPerHour?: number;
 }
 
-export interface MarketplaceProvider {
+// Abilities not every marketplace has. A provider that has one says so (`implements
+// MarketplaceProvider, MarksRead`); the bridge checks before it calls (`marksRead(provider)`,
+// `provider.chatDetails?.()`), so a marketplace without the ability has no method at all rather
+// than one that does nothing or throws.
+
+/** The marketplace keeps a read mark the shop sets (so its cabinet stops showing the chat). */
+export interface MarksRead {
+  /** Marks the chat read up to `upToId` (everything when omitted). */
+  markRead(chatId: Id, upToId?: Id): Promise<void>;
+}
+
+/** Staff can open a chat with a buyer (by what `capabilities.startChatBy` lists). */
+export interface StartsChats {
+  /** Starts (or finds) the chat about an order; returns its id. */
+  startChat(target: StartTarget): Promise<Id>;
+}
+
+/** The API tells a chat's order or return context beyond what its messages say. */
+export interface TellsChatDetails {
+  /** Order/return context of a chat. */
+  chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;
+}
+
+export interface MarketplaceProvider
+  extends Partial<MarksRead>,
+    Partial<StartsChats>,
+    Partial<TellsChatDetails> {
   /** "ozon" | "yandex" | …: used in state keys and topic headers. */
   readonly marketplace: string;
   /** Human name of the marketplace for staff. */
@@ -116,18 +146,25 @@ export interface MarketplaceProvider {
    * more is fine (a chat baselined only by a time needs every message after it).
    */
   recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
-  /** Order/return context of a chat, when the API offers one. */
-  chatDetails?(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;
 
   sendText(chatId: Id, text: string): Promise<void>;
   sendFile(chatId: Id, file: OutgoingFile): Promise<void>;
-  /** Starts (or finds) the chat about an order; returns its id. */
-  startChat(target: StartTarget): Promise<Id>;
-  /** Marks the chat read up to `upToId` (everything when omitted). */
-  markRead(chatId: Id, upToId?: Id): Promise<void>;
   download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile>;
   /** Releases connections on shutdown. */
   close?(): Promise<void>;
+}
+
+export function marksRead(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & MarksRead {
+  return typeof provider.markRead === "function";
+}
+
+/** A provider that can start chats by at least one kind of number. */
+export function startsChats(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & StartsChats {
+  return typeof provider.startChat === "function" && provider.capabilities.startChatBy.length > 0;
 }
 
 export type ProviderErrorKind =

@@ -35,6 +35,11 @@ export interface PushResult {
 /** Parses one marketplace's notification bodies and builds the replies it documents. */
 export interface PushParser {
   readonly marketplace: string;
+  /**
+   * Further path segments its endpoint also answers on (/push/<secret>/<marketplace>/<suffix>),
+   * for a marketplace that may append its method's name to the registered URL.
+   */
+  readonly pathSuffixes?: readonly string[];
   handle(body: unknown, now: Date): PushResult;
   /** The documented answer to a body that is not valid JSON. */
   malformed(now: Date, reason: string): PushReply;

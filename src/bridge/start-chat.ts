@@ -3,7 +3,7 @@
 
 import type { Account } from "./account.ts";
 import { refusalText } from "./errors.ts";
-import type { StartTarget } from "./provider.ts";
+import { ProviderError, type StartTarget, startsChats } from "./provider.ts";
 import type { TopicRecord } from "./store/index.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -13,7 +13,12 @@ export async function startChat(
   account: Account,
   target: StartTarget,
 ): Promise<TopicRecord> {
-  const chatId = await account.provider.startChat(target);
+  const provider = account.provider;
+  // /new asks first and says so in its own words; this is the guard behind it.
+  if (!startsChats(provider)) {
+    throw new ProviderError("invalid", `${provider.marketplaceTitle} cannot start chats`);
+  }
+  const chatId = await provider.startChat(target);
   const facts =
     target.kind === "return" ? { returnNumber: target.number } : { orderNumber: target.number };
   return topics.ensure(account, chatId, facts);

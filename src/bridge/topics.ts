@@ -13,9 +13,6 @@ import type { TelegramPort } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 
-/** Topic icon colours Telegram allows; the colour tells staff the marketplace at a glance. */
-const ICON_COLORS: Record<string, number> = { ozon: 0x6fb9f0, yandex: 0xffd67e, sandbox: 0x8eee98 };
-const DEFAULT_ICON_COLOR = 0xcb86db;
 const MAX_TITLE = 128;
 const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
 
@@ -187,9 +184,8 @@ export class Topics {
   ): Promise<TopicRecord> {
     const facts = { ...hint, ...(await this.details(account, chatId)) };
     const title = this.title(account, chatId, facts);
-    const color = ICON_COLORS[account.provider.marketplace] ?? DEFAULT_ICON_COLOR;
     const threadId = await this.queue.send(account.staffChatId, () =>
-      this.telegram.createTopic(account.staffChatId, title, color),
+      this.telegram.createTopic(account.staffChatId, title, account.iconColor),
     );
     let record: TopicRecord = {
       accountId: account.id,

@@ -14,9 +14,6 @@ import type { AllowList } from "./ip-allow-list.ts";
 /** Pushes are a few hundred bytes; anything near this is not a notification. */
 export const MAX_PUSH_BODY_BYTES = 1024 * 1024;
 
-// Yandex documents its method as "POST notification" but whether Market appends that to the
-// registered URL is not settled (CHAT-API-REFERENCE B.9.1), so both forms are served.
-const PATH_SUFFIXES: Record<string, readonly string[]> = { yandex: ["notification"] };
 const CLOSE_GRACE_MS = 3_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 // Far more than marketplaces and scrapers ever open at once, and far below the usual limit of
@@ -222,7 +219,10 @@ class RequestHandler {
     }
   }
 
-  /** /push/<secret>/<marketplace>[/<suffix>]; the secret is checked later, in constant time. */
+  /**
+   * /push/<secret>/<marketplace>[/<suffix>], a suffix only where its parser names it; the secret
+   * is checked later, in constant time.
+   */
   #pushTarget(path: string): PushTarget | undefined {
     if (this.#secretDigest === undefined) return undefined;
     const [empty, push, secretSegment, marketplace, suffix, ...rest] = path.split("/");
@@ -231,7 +231,7 @@ class RequestHandler {
     }
     const parser = marketplace === undefined ? undefined : this.#parsers.get(marketplace);
     if (!parser) return undefined;
-    if (suffix !== undefined && !PATH_SUFFIXES[parser.marketplace]?.includes(suffix)) {
+    if (suffix !== undefined && !parser.pathSuffixes?.includes(suffix)) {
       return undefined;
     }
     return { parser, secretSegment };

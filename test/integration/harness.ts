@@ -10,6 +10,7 @@ import { type RunningBridge, startBridge } from "../../src/app.ts";
 import type { Account } from "../../src/bridge/account.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Logger } from "../../src/logger.ts";
+import { ozon as ozonConnector } from "../../src/providers/ozon/connector.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
 import { FakeTelegram, type PostedMessage } from "../fakes/telegram.ts";
@@ -163,6 +164,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         name: "Ozon",
         staffChatId: STAFF,
         provider,
+        iconColor: ozonConnector.iconColor,
         showName: false,
         log: pino({ level: "silent" }),
       };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { Account } from "../../src/bridge/account.ts";
+import { type Account, TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
 import { Echoes } from "../../src/bridge/echoes.ts";
 import { type ChatRead, Inbound } from "../../src/bridge/inbound.ts";
 import type { MarketMessage, MarketplaceProvider } from "../../src/bridge/provider.ts";
@@ -71,6 +71,7 @@ async function setup(perMinute: number) {
     name: "Test",
     staffChatId: -1001,
     provider,
+    iconColor: TOPIC_ICON_COLORS.violet,
     showName: false,
     log: pino({ level: "silent" }),
   };

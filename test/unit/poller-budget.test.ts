@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { Account } from "../../src/bridge/account.ts";
+import { type Account, TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
 import { ChatSync } from "../../src/bridge/chat-sync.ts";
 import type { Inbound } from "../../src/bridge/inbound.ts";
 import { Poller } from "../../src/bridge/poller.ts";
@@ -84,6 +84,7 @@ async function pollQuietShop(options: {
     name: "A",
     staffChatId: -1001,
     provider,
+    iconColor: TOPIC_ICON_COLORS.violet,
     showName: false,
     log: pino({ level: "silent" }),
   };

@@ -87,6 +87,7 @@ export const en: Texts = {
     `That does not look like a number. Example: ${example}. Again or /cancel.`,
   newCancelled: "Cancelled.",
   newNoMarketplace: (name) => `${name} is not connected.`,
+  newCannotStart: (names) => `${names}: only a buyer can start a chat there.`,
   newStarted: (link, title) => `Chat started: <a href="${link}">${title}</a>`,
   newRefused: (reason) => `Chat not started: ${reason}`,
   startReasons: {

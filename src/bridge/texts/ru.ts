@@ -87,6 +87,7 @@ export const ru = {
     `Это не похоже на номер. Пример: ${example}. Ещё раз или /cancel.`,
   newCancelled: "Отменено.",
   newNoMarketplace: (name: string) => `Маркетплейс ${name} не подключён.`,
+  newCannotStart: (names: string) => `${names}: начать чат там может только покупатель.`,
   newStarted: (link: string, title: string) => `Чат начат: <a href="${link}">${title}</a>`,
   newRefused: (reason: string) => `Чат не начат: ${reason}`,
   startReasons: {

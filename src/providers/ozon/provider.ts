@@ -9,10 +9,12 @@ import {
   type Id,
   type MarketMessage,
   type MarketplaceProvider,
+  type MarksRead,
   type OutgoingFile,
   oldestFirst,
   type ProviderCapabilities,
   ProviderError,
+  type StartsChats,
   type StartTarget,
 } from "../../bridge/provider.ts";
 import { downloadAttachment, safeFileName } from "../files.ts";
@@ -33,7 +35,7 @@ const RECENT_MESSAGES = 50;
 const MAX_LIST_PAGES = 1000;
 const MAX_HISTORY_PAGES = 20;
 
-export class OzonProvider implements MarketplaceProvider {
+export class OzonProvider implements MarketplaceProvider, MarksRead, StartsChats {
   readonly marketplace = "ozon";
   readonly marketplaceTitle = "Ozon";
   readonly capabilities: ProviderCapabilities = {

@@ -19,11 +19,14 @@ import {
   type Id,
   type MarketMessage,
   type MarketplaceProvider,
+  type MarksRead,
   type OutgoingFile,
   type ProviderCapabilities,
   ProviderError,
   type SenderRole,
+  type StartsChats,
   type StartTarget,
+  type TellsChatDetails,
 } from "../../bridge/provider.ts";
 import { safeFileName } from "../files.ts";
 import {
@@ -87,7 +90,9 @@ interface SandboxChat {
   replyTimer: NodeJS.Timeout | undefined;
 }
 
-export class SandboxProvider implements MarketplaceProvider {
+export class SandboxProvider
+  implements MarketplaceProvider, MarksRead, StartsChats, TellsChatDetails
+{
   readonly marketplace = "sandbox";
   readonly marketplaceTitle: string;
   readonly capabilities: ProviderCapabilities = {

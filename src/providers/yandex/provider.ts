@@ -14,7 +14,9 @@ import {
   oldestFirst,
   type ProviderCapabilities,
   ProviderError,
+  type StartsChats,
   type StartTarget,
+  type TellsChatDetails,
 } from "../../bridge/provider.ts";
 import { downloadAttachment, safeFileName } from "../files.ts";
 import {
@@ -43,7 +45,11 @@ const MAX_RECENT_PAGES = 100;
 // The unread scope: chats that wait for the shop (NEW has no answer yet at all).
 const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
 
-export class YandexProvider implements MarketplaceProvider {
+/**
+ * Not `MarksRead`: Yandex has no method to mark a chat read; the shop's answer is what changes
+ * the chat's status.
+ */
+export class YandexProvider implements MarketplaceProvider, StartsChats, TellsChatDetails {
   readonly marketplace = "yandex";
   readonly marketplaceTitle = "Yandex Market";
   readonly capabilities: ProviderCapabilities = {
@@ -166,9 +172,6 @@ export class YandexProvider implements MarketplaceProvider {
     }
     return chatId;
   }
-
-  /** Yandex has no method to mark a chat read; the shop's answer is what changes the status. */
-  async markRead(_chatId: Id, _upToId?: Id): Promise<void> {}
 
   download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
     return downloadAttachment(this.#client, attachment, signal);

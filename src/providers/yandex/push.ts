@@ -25,6 +25,9 @@ class Malformed extends Error {}
 
 export const yandexPush: PushParser = {
   marketplace: "yandex",
+  // Yandex documents its method as "POST notification" but whether Market appends that to the
+  // registered URL is not settled (CHAT-API-REFERENCE B.9.1), so both forms are served.
+  pathSuffixes: ["notification"],
 
   handle(body: unknown, now: Date): PushResult {
     try {

@@ -1,0 +1,54 @@
+// Ozon Seller API: one account per Client-Id, settings OZON_* or ACCOUNTS_FILE entries
+// {"marketplace": "ozon", "clientId", "apiKey"}, pushes at /push/<secret>/ozon.
+
+import type { z } from "zod";
+import { TOPIC_ICON_COLORS } from "../../bridge/account.ts";
+import {
+  accountEntry,
+  type Connector,
+  digits,
+  httpUrl,
+  optionalDigits,
+  optionalSecret,
+  secretField,
+} from "../connector.ts";
+import { OZON_API_URL } from "./client.ts";
+import { OzonProvider } from "./provider.ts";
+import { ozonPush } from "./push.ts";
+
+const entry = accountEntry("ozon", {
+  clientId: digits("the numeric Client-Id"),
+  apiKey: secretField,
+  apiUrl: httpUrl(OZON_API_URL),
+});
+
+const env = {
+  OZON_CLIENT_ID: optionalDigits("the numeric Client-Id from the Ozon seller cabinet"),
+  OZON_API_KEY: optionalSecret,
+  OZON_API_URL: httpUrl(OZON_API_URL),
+};
+
+export const ozon: Connector<z.output<typeof entry>, typeof env> = {
+  marketplace: "ozon",
+  title: "Ozon",
+  iconColor: TOPIC_ICON_COLORS.blue,
+  aliases: ["ozon", "озон"],
+  env,
+  setup: "OZON_CLIENT_ID and OZON_API_KEY",
+  fromEnv(e, problems) {
+    if (!e.OZON_CLIENT_ID && !e.OZON_API_KEY) return undefined;
+    if (!e.OZON_CLIENT_ID) problems.push("OZON_CLIENT_ID: required when OZON_API_KEY is set");
+    if (!e.OZON_API_KEY) problems.push("OZON_API_KEY: required when OZON_CLIENT_ID is set");
+    if (!e.OZON_CLIENT_ID || !e.OZON_API_KEY) return undefined;
+    return {
+      marketplace: "ozon",
+      clientId: e.OZON_CLIENT_ID,
+      apiKey: e.OZON_API_KEY,
+      apiUrl: e.OZON_API_URL,
+    };
+  },
+  entry,
+  account: (a) => ({ id: `ozon-${a.clientId}`, secrets: [a.apiKey], pushKey: a.clientId }),
+  provider: (a) => new OzonProvider({ clientId: a.clientId, apiKey: a.apiKey, apiUrl: a.apiUrl }),
+  push: { parser: ozonPush, allowedIpsVariable: "OZON_PUSH_ALLOWED_IPS", readReceipts: true },
+};
