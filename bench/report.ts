@@ -66,12 +66,12 @@ Telegram; the fakes run in the bench's process, so it is the bridge's own. The d
 50 minutes at the real 20 posts a minute; what a waiting chat holds is the same, only for 30×
 longer. Before files were fetched in their post's turn (commit 47c9875), every changed chat
 downloaded its photo before it waited for the budget: the same run peaked at 1 910 MB (measured
-once, not by every run). Where the rest goes (measured once with \`bench/memory-probe.ts\`): the
-peak comes in the first seconds, when the 1 000 chats are read at once (V8 heap about 55 MB) and
-the first 20 photos go out in the first window; while draining, the heap holds about 30 MB and
-external memory about 20 MB. The rest above an idle bridge is glibc keeping freed 2 MB download
-and upload buffers in its heap (its mmap threshold rises after the first large buffer is freed). The same run with \`MALLOC_MMAP_THRESHOLD_=131072\` beside the start
-script's \`MALLOC_ARENA_MAX=2\` peaked at 138 MB (about 125 MB while draining).
+once, not by every run); seven runs after the change (c88dc7b) gave 155–224 MB. Where it goes (also
+measured once): the peak comes in the first seconds, when the 1 000 chats are read at once and
+the first 20 photos go out in the first window. The same run with a text message in place of
+each photo peaks at 157–166 MB; the photos add up to about 60 MB of download and upload buffers
+that are freed but not yet collected (V8 collects such memory in steps of about 64 MB), not a
+file per waiting chat.
 
 **Overhead** (\`bench/latency.ts\`), one message at a time over 10 chats with topics, after 50
 warm-up messages, in the bridge's process (the fakes share its event loop), \`DATA_DIR\` in the
