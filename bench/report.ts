@@ -66,7 +66,7 @@ Telegram; the fakes run in the bench's process, so it is the bridge's own. The d
 50 minutes at the real 20 posts a minute; what a waiting chat holds is the same, only for 30×
 longer. Before files were fetched in their post's turn (commit 47c9875), every changed chat
 downloaded its photo before it waited for the budget: the same run peaked at 1 910 MB (measured
-once, not by every run); seven runs after the change (c88dc7b) gave 155–224 MB. Where it goes (also
+once, not by every run); eight runs after the change (c88dc7b) gave 144–224 MB. Where it goes (also
 measured once): the peak comes in the first seconds, when the 1 000 chats are read at once and
 the first 20 photos go out in the first window. The same run with a text message in place of
 each photo peaks at 157–166 MB; the photos add up to about 60 MB of download and upload buffers
