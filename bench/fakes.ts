@@ -96,3 +96,25 @@ export function retryAfterInRealSeconds(telegram: FakeTelegram): void {
     finish.call(telegram, res, record, outcome);
   };
 }
+
+/**
+ * The fake keeps every uploaded file (its bytes and the call that brought them) so tests can
+ * look at them; a bench that uploads gigabytes needs none of it. This drops them once each
+ * call is answered, so the bench process holds only what is in transit.
+ */
+export function forgetUploads(telegram: FakeTelegram): void {
+  const target = telegram as unknown as {
+    files?: Map<string, unknown>;
+    filesByPath?: Map<string, unknown>;
+  };
+  const { files, filesByPath } = target;
+  if (!(files instanceof Map) || !(filesByPath instanceof Map)) {
+    throw new Error("bench: FakeTelegram keeps its files elsewhere now; update forgetUploads");
+  }
+  telegram.onCall((call) => {
+    if (call.files.length === 0) return;
+    call.files = [];
+    files.clear();
+    filesByPath.clear();
+  });
+}

@@ -19,7 +19,7 @@ import {
   until,
 } from "./common.ts";
 
-const ROOT = join(import.meta.dirname, "..");
+export const ROOT = join(import.meta.dirname, "..");
 
 export interface MemoryFigures {
   chats: number;
@@ -50,7 +50,7 @@ export interface ColdStartFigures {
   firstStart: { ms: number; idleRssMb: number };
 }
 
-function env(
+export function env(
   telegramUrl: string,
   ozonUrl: string,
   dataDir: string,
@@ -70,11 +70,27 @@ function env(
   };
 }
 
-function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
+export function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1];
   if (kb === undefined) throw new Error(`bench: no ${field} in /proc/${pid}/status`);
   return Number(kb) / 1024;
+}
+
+/**
+ * As every start after the first: an earlier start (one that stops at the missing
+ * configuration, having loaded every module) leaves Node's compile cache filled for these flags.
+ */
+export function fillCompileCache(compileCache: string, nodeOptions?: string): void {
+  spawnSync("sh", ["-c", START_SCRIPT], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_COMPILE_CACHE: compileCache,
+      ...(nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+    stdio: "ignore",
+  });
 }
 
 const MB = 1024 * 1024;
@@ -104,17 +120,7 @@ export async function memory(chats: number): Promise<MemoryFigures> {
   const dataDir = tempDir("memory");
   const compileCache = tempDir("compile-cache");
   const nodeOptions = `--expose-gc --import=${join(ROOT, "bench", "memory-probe.ts")}`;
-  // As every start after the first: an earlier start (here one that stops at the missing
-  // configuration) left Node's compile cache filled for these flags.
-  spawnSync("sh", ["-c", START_SCRIPT], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_COMPILE_CACHE: compileCache,
-      NODE_OPTIONS: nodeOptions,
-    },
-    stdio: "ignore",
-  });
+  fillCompileCache(compileCache, nodeOptions);
   const started = now();
   const bridgeEnv = {
     ...env(telegram.url, ozon.url, dataDir, compileCache),

@@ -6,7 +6,7 @@ export const METHOD = `## Reproducing
 \`\`\`sh
 npm ci
 npm run bench                      # everything, < 10 min; rewrites this file
-npm run bench -- idle              # one part only (idle, overhead, backlog, memory, cold, demo); prints, writes nothing
+npm run bench -- idle              # one part only (idle, overhead, backlog, files, memory, cold, demo); prints, writes nothing
 \`\`\`
 
 Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market);
@@ -51,6 +51,27 @@ sliding-window sender scores 100 %. *Messages per chat* counts every budgeted po
 copyMessage, createForumTopic) after the burst. *Longest wait* is the slowest chat's first burst
 message. Naive: reads every chat's history once and posts one \`sendMessage\` per buyer message,
 chat after chat, as fast as it can, sleeping only on 429 for \`retry_after\`.
+
+**Files under a backlog** (\`bench/files.ts\`). 1 000 Ozon chats whose topics exist (a first
+bridge, in-process with no budget in the way, sets them up and stops). While no bridge runs,
+each chat gets a buyer message with a 2 MB photo; every message links the same file in the fake
+Ozon (so the bench holds 2 MB, not 2 GB), and the bridge downloads each link on its own. The
+bridge then starts as its own process: the start script's command and memory settings, with
+Node's compile cache filled, but with \`bench/scaled-bridge.ts\` for entry in place of
+\`src/main.ts\` (the configuration from the environment, and \`startBridge\`'s \`sendQueue\`
+counting \`TELEGRAM_GROUP_MESSAGES_PER_MINUTE=20\` per 2 s window, the backlog bench's
+compression of time; the fake Telegram counts the same budget and forgets uploaded files once
+answered). *Peak RSS* is VmHWM from \`/proc/<pid>/status\` when the 1 000th photo reached
+Telegram; the fakes run in the bench's process, so it is the bridge's own. The drain takes
+50 minutes at the real 20 posts a minute; what a waiting chat holds is the same, only for 30×
+longer. Before files were fetched in their post's turn (commit 47c9875), every changed chat
+downloaded its photo before it waited for the budget: the same run peaked at 1 910 MB (measured
+once, not by every run); eight runs after the change (c88dc7b) gave 144–224 MB. Where it goes (also
+measured once): the peak comes in the first seconds, when the 1 000 chats are read at once and
+the first 20 photos go out in the first window. The same run with a text message in place of
+each photo peaks at 157–166 MB; the photos add up to about 60 MB of download and upload buffers
+that are freed but not yet collected (V8 collects such memory in steps of about 64 MB), not a
+file per waiting chat.
 
 **Overhead** (\`bench/latency.ts\`), one message at a time over 10 chats with topics, after 50
 warm-up messages, in the bridge's process (the fakes share its event loop), \`DATA_DIR\` in the

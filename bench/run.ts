@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type BacklogFigures, BUDGET, backlogBridge, backlogNaive } from "./backlog.ts";
 import { median, percentile, progress } from "./common.ts";
 import { demoRuns } from "./demo.ts";
+import { type FileBacklogFigures, fileBacklog } from "./files.ts";
 import { type IdleFigures, idleRun, VIRTUAL_CYCLE_MS } from "./idle.ts";
 import { overheadPoll, overheadPushAndStaff } from "./latency.ts";
 import {
@@ -19,7 +20,7 @@ import {
 } from "./process.ts";
 import { METHOD } from "./report.ts";
 
-const PARTS = ["idle", "overhead", "backlog", "memory", "cold", "demo"] as const;
+const PARTS = ["idle", "overhead", "backlog", "files", "memory", "cold", "demo"] as const;
 type Part = (typeof PARTS)[number];
 const CHAT_COUNTS = [100, 2000, 10_000];
 const OVERHEAD_MESSAGES = 1000;
@@ -181,6 +182,20 @@ function backlogRows(bridge: BacklogFigures, naive: BacklogFigures): void {
   );
 }
 
+function fileRows(f: FileBacklogFigures): void {
+  const budget = `${BUDGET.perWindow} posts / ${BUDGET.windowMs / 1000} s`;
+  row(
+    `Backlog of ${f.chats.toLocaleString("en")} changed chats with a ${f.photoMb} MB photo each, drained at ${budget}: peak RSS of the bridge process (RSS at the end)`,
+    `${mb(f.peakRssMb)} (${mb(f.rssMb)})`,
+    "< 200 MB",
+    verdict(f.peakRssMb < 200),
+  );
+  row(
+    `… restart → last photo in Telegram (${f.photos} photos); 429 answers`,
+    `${seconds(f.drainMs)}; ${f.count429}`,
+  );
+}
+
 function overheadRows(name: string, samples: number[]): void {
   const p99 = percentile(samples, 99);
   row(
@@ -326,6 +341,9 @@ async function main(): Promise<void> {
       const naive = await backlogNaive();
       backlogRows(bridge, naive);
     });
+  }
+  if (parts.has("files")) {
+    await step("files", async () => fileRows(await fileBacklog()));
   }
   if (parts.has("overhead")) {
     await step("overhead", async () => {

@@ -37,9 +37,19 @@ export interface ChatRead {
   covers?: Id[];
 }
 
+/**
+ * One Telegram message of a marketplace message. A file is only named here: it is fetched in
+ * its post's turn in the group's send queue, so a backlog waiting for the budget holds no files.
+ */
 type Post =
   | { type: "text"; html: string }
-  | { type: MediaKind; file: MediaFile; captionHtml?: string };
+  | { type: "file"; attachment: Attachment; caption?: Caption };
+
+/** The label and text a lone file carries, apart, so that a note can join the text. */
+interface Caption {
+  labelHtml: string;
+  body: string;
+}
 
 export class Inbound {
   private readonly store: Store;
@@ -156,7 +166,7 @@ export class Inbound {
   }
 
   private async post(account: Account, message: MarketMessage): Promise<void> {
-    const posts = await this.render(account, message);
+    const posts = this.render(account, message);
     const progressKey = `${account.id}:${message.chatId}:${message.id}`;
     const at = Date.parse(message.createdAt);
     const sentAt = Number.isNaN(at) ? Date.now() : at;
@@ -205,7 +215,7 @@ export class Inbound {
   ): Promise<TopicRecord> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.queue.send(topic.staffChatId, () => this.send(topic, post, silent));
+        await this.queue.send(topic.staffChatId, () => this.send(account, topic, post, silent));
         return topic;
       } catch (error) {
         if (attempt >= 2) throw error;
@@ -213,9 +223,6 @@ export class Inbound {
           topic = await this.topics.recreate(account, topic);
         } else if (isTelegramError(error, "topic_closed")) {
           await this.topics.reopen(topic);
-        } else if (isTelegramError(error, "rejected") && post.type === "photo") {
-          // Telegram refuses some images as photos (dimensions, format): a document still works.
-          post = { ...post, type: "document" };
         } else {
           throw error;
         }
@@ -223,46 +230,65 @@ export class Inbound {
     }
   }
 
-  private send(topic: TopicRecord, post: Post, silent: boolean): Promise<number> {
+  /**
+   * Runs in the post's turn in the group's send queue, so a group holds at most one fetched
+   * file at a time. A file that fails to download has used its slot all the same; a transient
+   * failure throws, and the retry continues with this post (the posts before it stay sent).
+   */
+  private async send(
+    account: Account,
+    topic: TopicRecord,
+    post: Post,
+    silent: boolean,
+  ): Promise<number> {
     const { staffChatId, threadId } = topic;
     if (post.type === "text") {
       return this.telegram.sendText(staffChatId, threadId, post.html, { silent });
     }
-    return this.telegram.sendMedia(staffChatId, threadId, post.type, post.file, post.captionHtml, {
-      silent,
-    });
+    const file = await this.download(account, post.attachment);
+    const caption = post.caption;
+    if ("note" in file) {
+      // The file's place gets a note in words; a lone file's caption goes with it.
+      const body = [caption?.body ?? "", file.note].filter(Boolean).join("\n\n");
+      const html = withLabel(caption?.labelHtml ?? "", body);
+      return this.telegram.sendText(staffChatId, threadId, html, { silent });
+    }
+    const captionHtml = caption && withLabel(caption.labelHtml, caption.body);
+    const sendAs = (kind: MediaKind) =>
+      this.telegram.sendMedia(staffChatId, threadId, kind, file, captionHtml, { silent });
+    const asPhoto = post.attachment.kind === "image" && file.bytes.byteLength <= PHOTO_LIMIT;
+    if (!asPhoto) return sendAs("document");
+    try {
+      return await sendAs("photo");
+    } catch (error) {
+      // Telegram refuses some images as photos (dimensions, format): a document still works.
+      // In the same turn, while the file is at hand: a refused send posted nothing.
+      if (!isTelegramError(error, "rejected")) throw error;
+      return sendAs("document");
+    }
   }
 
-  /** Downloads first, so that a transient failure posts nothing and the retry starts clean. */
-  private async render(account: Account, message: MarketMessage): Promise<Post[]> {
+  /** The posts of a message, in order: its text first, then its files, or one captioned file. */
+  private render(account: Account, message: MarketMessage): Post[] {
     const label = this.label(account, message);
-    const notes: string[] = [];
-    const media: Post[] = [];
-    for (const attachment of message.attachments) {
-      const file = await this.download(account, attachment, notes);
-      if (!file) continue;
-      const asPhoto = attachment.kind === "image" && file.bytes.byteLength <= PHOTO_LIMIT;
-      media.push({ type: asPhoto ? "photo" : "document", file });
-    }
-    const body = [message.text.trim(), ...notes].filter(Boolean).join("\n\n");
     const labelHtml = label ? `<i>${escapeHtml(label)}</i>` : "";
-    const captionHtml = [labelHtml, escapeHtml(body)].filter(Boolean).join("\n");
-
-    const first = media[0];
-    if (media.length === 1 && first && first.type !== "text" && captionFits(label, body)) {
-      return captionHtml ? [{ ...first, captionHtml }] : [first];
+    const body = message.text.trim();
+    const files = message.attachments.map((attachment): Post => ({ type: "file", attachment }));
+    const [lone] = message.attachments;
+    if (lone && files.length === 1 && captionFits(label, body)) {
+      const captioned = labelHtml || body ? { caption: { labelHtml, body } } : {};
+      return [{ type: "file", attachment: lone, ...captioned }];
     }
     const posts: Post[] = [];
     if (body) {
       const room = TEXT_LIMIT - (label ? label.length + 1 : 0);
       splitText(body, room).forEach((part, i) => {
-        const head = i === 0 && labelHtml ? `${labelHtml}\n` : "";
-        posts.push({ type: "text", html: head + escapeHtml(part) });
+        posts.push({ type: "text", html: withLabel(i === 0 ? labelHtml : "", part) });
       });
     } else if (labelHtml) {
       posts.push({ type: "text", html: labelHtml });
     }
-    return [...posts, ...media];
+    return [...posts, ...files];
   }
 
   private label(account: Account, message: MarketMessage): string {
@@ -276,8 +302,7 @@ export class Inbound {
   private async download(
     account: Account,
     attachment: Attachment,
-    notes: string[],
-  ): Promise<MediaFile | undefined> {
+  ): Promise<MediaFile | { note: string }> {
     try {
       const file = await account.provider.download(attachment);
       return { name: file.name || attachment.name, bytes: file.bytes };
@@ -289,8 +314,7 @@ export class Inbound {
         );
         // The error's own text names API addresses: staff get the reason in words.
         const reason = refusalText(error, this.texts.attachmentReasons);
-        notes.push(this.texts.attachmentUnavailable(attachment.name, reason));
-        return undefined;
+        return { note: this.texts.attachmentUnavailable(attachment.name, reason) };
       }
       throw error;
     }
@@ -315,4 +339,9 @@ function combine(messages: MarketMessage[]): MarketMessage {
 
 function captionFits(label: string, body: string): boolean {
   return label.length + 1 + body.length <= CAPTION_LIMIT;
+}
+
+/** Plain `text` as HTML under the sender's label (when there is one). */
+function withLabel(labelHtml: string, text: string): string {
+  return [labelHtml, escapeHtml(text)].filter(Boolean).join("\n");
 }
