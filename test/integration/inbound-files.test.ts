@@ -69,5 +69,8 @@ describe("inbound files: fetched in their post's turn", () => {
     const [text, ...rest] = h.buyerTexts(thread);
     expect(rest).toEqual([]);
     expect(text).toMatch(/^Акт во вложении\n\n📎 act\.pdf: the file could not be downloaded/);
+    // The reason in words; the API's own error names the file's address, which staff need not see.
+    expect(text).toContain("(the file is no longer on the marketplace)");
+    expect(text).not.toContain(ozon.url);
   });
 });
