@@ -13,9 +13,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
 import { STAFF, World } from "./world.ts";
 
-const canMount = process.getuid?.() === 0;
+/** Whether this machine lets the test mount a tmpfs (root, and a sandbox that allows mounts). */
+function canMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), "bridge-mount-probe-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stdio: "ignore" });
+    execFileSync("umount", [probe], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
 
-describe.skipIf(!canMount)("a full disk under DATA_DIR (tmpfs, needs root)", () => {
+describe.skipIf(!canMount())("a full disk under DATA_DIR (a tmpfs: needs root and mounts)", () => {
   const mountPoint = mkdtempSync(join(tmpdir(), "bridge-full-"));
   const filler = join(mountPoint, "filler");
   let world: World;
