@@ -62,7 +62,13 @@ export function stepCursor(state: EventCursorState, page: WbEventsPage): CursorS
     }
     fresh.push(event);
   }
-  const next = advance(state.next, page.next ?? newest);
+  // `next` as WB returned it; only when it has none (or an unusable one) the newest event's time,
+  // which is what the spec's example returns anyway (ref §6).
+  const returned =
+    page.next !== undefined && Number.isSafeInteger(page.next) && page.next > 0
+      ? page.next
+      : undefined;
+  const next = advance(state.next, returned ?? newest);
   const moved = next !== state.next;
   const done = page.totalEvents === 0 || page.events.length === 0 || (fresh.length === 0 && !moved);
   return {
