@@ -14,6 +14,7 @@ import {
   WbReplySignError,
   WildberriesClient,
   type WildberriesClientOptions,
+  wildberriesRetryAfterMs,
 } from "../../src/providers/wildberries/client.ts";
 import {
   drainEvents,
@@ -333,6 +334,16 @@ describe("rate limits", () => {
     expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(10_000);
   });
 
+  it("retries a read after a server error, and gives up after 3 attempts", async () => {
+    fake.failNext("getV1SellerChats", { status: 503 });
+    await client.chats();
+    expect(requestsOf("getV1SellerChats")).toHaveLength(2);
+    fake.failNext("getV1SellerEvents", { status: 502, times: 3 });
+    const error = await failure(client.events());
+    expect(error).toMatchObject({ kind: "transient", status: 502 });
+    expect(requestsOf("getV1SellerEvents")).toHaveLength(3);
+  });
+
   it("a 429 holds back every other request too", async () => {
     fake.failNext("getV1SellerChats", { status: 429, headers: { "x-ratelimit-retry": "5" } });
     const chats = client.chats();
@@ -354,6 +365,15 @@ describe("rate limits", () => {
     expect(local.kind).toBe("rate_limited");
     expect(local.message).toContain("client's own limit");
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it("reads X-Ratelimit-Retry, then Retry-After, within 1 s to 1 h", () => {
+    expect(wildberriesRetryAfterMs({ "x-ratelimit-retry": "7" })).toBe(7000);
+    expect(wildberriesRetryAfterMs({ "x-ratelimit-retry": "0" })).toBe(1000);
+    expect(wildberriesRetryAfterMs({ "x-ratelimit-retry": "1772441000" })).toBe(3_600_000);
+    expect(wildberriesRetryAfterMs({ "retry-after": "12" })).toBe(12_000);
+    expect(wildberriesRetryAfterMs({ "x-ratelimit-retry": "soon", "retry-after": "2" })).toBe(2000);
+    expect(wildberriesRetryAfterMs({})).toBeUndefined();
   });
 
   it("never retries a send, not even after a 429", async () => {
@@ -623,6 +643,18 @@ describe("sendMessage", () => {
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toContain("attachment too big");
     expect(fake.sentBySeller(chat)[0]?.files.map((f) => f.name)).toEqual(["small.png"]);
+  });
+
+  it("a send whose 200 answer is cut is a transient error with status 200 (maybe delivered)", async () => {
+    const chat = fake.addChat();
+    fake.truncateNext("postV1SellerMessage");
+    const error = await failure(
+      client.sendMessage({ replySign: fake.replySignOf(chat), text: "Здравствуйте" }),
+    );
+    expect(error).toMatchObject({ kind: "transient", status: 200 });
+    // WB took it: the bridge's "uncertain" path must look for the echo before sending again.
+    expect(fake.sentBySeller(chat).map((s) => s.text)).toEqual(["Здравствуйте"]);
+    expect(requestsOf("postV1SellerMessage")).toHaveLength(1);
   });
 
   it("a 400 of another kind stays a plain invalid error", async () => {

@@ -72,6 +72,7 @@ const SEND_TYPES: Record<string, string[]> = {
 const DEFAULT_MODERATION_RETRY_MS = 30_000;
 // An X-Ratelimit-Retry of 0 must still not make a tight loop.
 const MIN_RATE_LIMIT_WAIT_MS = 1_000;
+const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000;
 // A 5 MB upload (six of them) on a slow uplink outlasts the JSON deadline.
 const DEFAULT_UPLOAD_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -161,19 +162,24 @@ export function isReplySignError(error: unknown): error is WbReplySignError {
   return error instanceof WbReplySignError;
 }
 
-/** X-Ratelimit-Retry (seconds), as third-party clients read it (unverified, ref §3, §11.2). */
+/**
+ * The wait a 429 names: X-Ratelimit-Retry (seconds), as third-party WB clients read it, else a
+ * standard Retry-After. Neither is declared by the spec (ref §3, §11.2), so a value is taken
+ * only within [1 s, 1 h] (1 h is the longest period of WB's tables): a header meaning something
+ * else (an epoch time, say) must not park the client for years.
+ */
 export function wildberriesRetryAfterMs(
   headers: ResponseHeaders,
   now = Date.now(),
 ): number | undefined {
-  for (const name of ["x-ratelimit-retry", "x-ratelimit-reset"]) {
-    const value = headerValue(headers, name)?.trim();
-    if (value !== undefined && /^\d+(\.\d+)?$/.test(value)) {
-      return Math.max(MIN_RATE_LIMIT_WAIT_MS, Math.ceil(Number(value) * 1000));
-    }
-  }
-  const retryAfter = parseRetryAfter(headerValue(headers, "retry-after"), now);
-  return retryAfter === undefined ? undefined : Math.max(MIN_RATE_LIMIT_WAIT_MS, retryAfter);
+  const value = headerValue(headers, "x-ratelimit-retry")?.trim();
+  const ms =
+    value !== undefined && /^\d+(\.\d+)?$/.test(value)
+      ? Math.ceil(Number(value) * 1000)
+      : parseRetryAfter(headerValue(headers, "retry-after"), now);
+  return ms === undefined
+    ? undefined
+    : Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(MIN_RATE_LIMIT_WAIT_MS, ms));
 }
 
 /**
