@@ -9,7 +9,7 @@
 // (src/bridge/list-budget.ts) reads Date.now, so it is spent as in real hours of polling, not
 // thousands of cycles squeezed into one real hour.
 import { startBridge } from "../src/app.ts";
-import type { MarketplaceProvider } from "../src/bridge/provider.ts";
+import type { MarketplaceProvider, ReadsChats } from "../src/bridge/provider.ts";
 import { OzonProvider } from "../src/providers/ozon/provider.ts";
 import { YandexProvider } from "../src/providers/yandex/provider.ts";
 import { FakeOzon } from "../test/fakes/ozon.ts";
@@ -198,7 +198,7 @@ export async function idleRun(marketplace: Marketplace, chats: number): Promise<
 
   // The naive baseline on the same chats; its cycles are identical by construction, so fewer
   // of them are averaged at 10 000 chats to keep the run short.
-  const provider: MarketplaceProvider = ozon
+  const provider: MarketplaceProvider & ReadsChats = ozon
     ? new OzonProvider({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY, apiUrl: ozon.url })
     : new YandexProvider({
         apiKey: YANDEX_KEY,

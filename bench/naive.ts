@@ -5,7 +5,7 @@
 // same and only the strategy differs.
 
 import { forEachLimited } from "../src/bridge/gate.ts";
-import type { MarketMessage, MarketplaceProvider } from "../src/bridge/provider.ts";
+import type { MarketMessage, MarketplaceProvider, ReadsChats } from "../src/bridge/provider.ts";
 import { sleep } from "../src/bridge/sleep.ts";
 import { now, STAFF, TOKEN } from "./common.ts";
 
@@ -14,9 +14,9 @@ const PARALLEL = 4;
 
 export class NaivePoller {
   readonly cursors = new Map<string, string>();
-  private readonly provider: MarketplaceProvider;
+  private readonly provider: MarketplaceProvider & ReadsChats;
 
-  constructor(provider: MarketplaceProvider) {
+  constructor(provider: MarketplaceProvider & ReadsChats) {
     this.provider = provider;
   }
 

@@ -11,6 +11,7 @@ import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
+import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { Outbound } from "./bridge/outbound.ts";
@@ -122,7 +123,8 @@ export async function startBridge(
     log,
     metrics,
   });
-  const chats = new ChatSync({ store, inbound, topics, metrics });
+  const feeds = new FeedSync({ store, inbound });
+  const chats = new ChatSync({ store, inbound, feeds, topics, metrics });
   const outbound = new Outbound({
     accounts,
     store,
@@ -139,6 +141,7 @@ export async function startBridge(
     accounts,
     store,
     chats,
+    feeds,
     inbound,
     queue,
     metrics,

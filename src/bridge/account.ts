@@ -30,6 +30,17 @@ export interface Account {
   pushKey?: string;
 }
 
+/** An account whose provider has the ability `A` (see provider.ts). */
+export type AccountWith<A> = Account & { provider: MarketplaceProvider & A };
+
+/** The account, typed with the ability `has` checks for, or undefined without it. */
+export function withAbility<A>(
+  account: Account,
+  has: (provider: MarketplaceProvider) => provider is MarketplaceProvider & A,
+): AccountWith<A> | undefined {
+  return has(account.provider) ? (account as AccountWith<A>) : undefined;
+}
+
 export function accountLabel(account: Account): string {
   const title = account.provider.marketplaceTitle;
   return account.showName && account.name !== title ? `${title} · ${account.name}` : title;

@@ -3,12 +3,20 @@
 // and moves the cursor. Requests for a chat that is syncing coalesce into one more run after it.
 // A chat holds its fetched messages until they are posted; a group's budget drains slowly, so
 // only so many chats per group fetch ahead of it.
-import type { Account } from "./account.ts";
+import { type Account, type AccountWith, withAbility } from "./account.ts";
 import { errorText } from "./errors.ts";
+import type { FeedSync } from "./feed-sync.ts";
 import { Gate } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
-import { type Id, type MarketMessage, ProviderError } from "./provider.ts";
+import {
+  type Id,
+  type MarketMessage,
+  ProviderError,
+  type ReadsChats,
+  readsChats,
+  readsEventFeed,
+} from "./provider.ts";
 import { sleep } from "./sleep.ts";
 import { chatKey, type Store } from "./store/index.ts";
 import type { Topics } from "./topics.ts";
@@ -33,6 +41,8 @@ export interface SyncRequest {
   lastMessageId?: Id;
 }
 
+type ListAccount = AccountWith<ReadsChats>;
+
 interface Running {
   task: Promise<boolean>;
   /** The latest request that came in while the chat was syncing. */
@@ -42,6 +52,7 @@ interface Running {
 export class ChatSync {
   private readonly store: Store;
   private readonly inbound: Inbound;
+  private readonly feeds: FeedSync;
   private readonly topics: Topics;
   private readonly metrics: BridgeMetrics;
   private readonly running = new Map<string, Running>();
@@ -54,23 +65,35 @@ export class ChatSync {
   constructor(deps: {
     store: Store;
     inbound: Inbound;
+    feeds: FeedSync;
     topics: Topics;
     metrics?: BridgeMetrics;
     maxParallelFetches?: number;
   }) {
     this.store = deps.store;
     this.inbound = deps.inbound;
+    this.feeds = deps.feeds;
     this.topics = deps.topics;
     this.metrics = deps.metrics ?? noMetrics;
     this.fetches = new Gate(deps.maxParallelFetches ?? 4);
   }
 
-  /** Brings the chat up to date; resolves true when its last sync succeeded. */
+  /**
+   * Brings the chat up to date; resolves true when its last sync succeeded. On a marketplace
+   * with one event feed, that is a read of the account's feed.
+   */
   sync(
     account: Account,
     chatId: Id,
     request: SyncRequest = { firstSight: "all" },
   ): Promise<boolean> {
+    const feed = withAbility(account, readsEventFeed);
+    if (feed) {
+      request.fetched?.();
+      return this.feeds.sync(feed, this.stopping.signal);
+    }
+    const lists = withAbility(account, readsChats);
+    if (!lists) return Promise.resolve(false);
     const key = chatKey(account.id, chatId);
     const current = this.running.get(key);
     if (current) {
@@ -80,7 +103,7 @@ export class ChatSync {
     }
     const entry: Running = { task: Promise.resolve(false) };
     this.running.set(key, entry);
-    entry.task = this.syncWhileAsked(account, chatId, request, entry);
+    entry.task = this.syncWhileAsked(lists, chatId, request, entry);
     return entry.task;
   }
 
@@ -92,7 +115,7 @@ export class ChatSync {
   }
 
   private async syncWhileAsked(
-    account: Account,
+    account: ListAccount,
     chatId: Id,
     request: SyncRequest,
     entry: Running,
@@ -114,7 +137,7 @@ export class ChatSync {
     return ok;
   }
 
-  private async syncOnce(account: Account, chatId: Id, request: SyncRequest): Promise<boolean> {
+  private async syncOnce(account: ListAccount, chatId: Id, request: SyncRequest): Promise<boolean> {
     const key = chatKey(account.id, chatId);
     try {
       await this.aheadOf(account.staffChatId).run(
@@ -142,7 +165,7 @@ export class ChatSync {
     }
   }
 
-  private async fetchAndDeliver(account: Account, chatId: Id, request: SyncRequest) {
+  private async fetchAndDeliver(account: ListAccount, chatId: Id, request: SyncRequest) {
     const signal = this.stopping.signal;
     const cursor = await this.store.cursors.get(account.id, chatId);
     // State first: a buyer message delivered after it reopens a closed chat's topic.

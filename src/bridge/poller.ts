@@ -5,17 +5,28 @@
 // messages written in the marketplace cabinet and chats someone read there before we polled.
 // Only the first start lists every chat at once, to baseline them; after a restart, sweep
 // pages are read beside the unread call until one brings nothing new.
-import type { Account } from "./account.ts";
+import { type Account, type AccountWith, withAbility } from "./account.ts";
 import type { ChatSync, SyncRequest } from "./chat-sync.ts";
 import { errorText } from "./errors.ts";
+import type { FeedSync } from "./feed-sync.ts";
 import { forEachLimited } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
 import { ListBudget } from "./list-budget.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
-import { type ChatSummary, type Id, ProviderError } from "./provider.ts";
+import {
+  type ChatSummary,
+  type Id,
+  ProviderError,
+  type ReadsChats,
+  readsChats,
+  readsEventFeed,
+} from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
 import type { CursorRecord, Store } from "./store/index.ts";
+
+/** An account whose chats are listed and read one by one. */
+type ListAccount = AccountWith<ReadsChats>;
 
 export interface PollStatus {
   lastSuccessAt?: number;
@@ -28,6 +39,7 @@ export class Poller {
   private readonly accounts: Account[];
   private readonly store: Store;
   private readonly chats: ChatSync;
+  private readonly feeds: FeedSync;
   private readonly inbound: Inbound;
   private readonly queue: GroupSendQueue;
   private readonly metrics: BridgeMetrics;
@@ -54,6 +66,7 @@ export class Poller {
     accounts: Account[];
     store: Store;
     chats: ChatSync;
+    feeds: FeedSync;
     inbound: Inbound;
     queue: GroupSendQueue;
     metrics?: BridgeMetrics;
@@ -63,6 +76,7 @@ export class Poller {
     this.accounts = deps.accounts;
     this.store = deps.store;
     this.chats = deps.chats;
+    this.feeds = deps.feeds;
     this.inbound = deps.inbound;
     this.queue = deps.queue;
     this.metrics = deps.metrics ?? noMetrics;
@@ -101,8 +115,11 @@ export class Poller {
       }
       const started = performance.now();
       try {
+        const feed = withAbility(account, readsEventFeed);
+        const lists = withAbility(account, readsChats);
+        if (feed) await this.feeds.cycle(feed, signal);
         // Cycle 1 onwards, so a restart's second cycle reads the most recently active chats.
-        await this.cycle(account, (status.cycles - 1) % this.sweepEvery === 0);
+        else if (lists) await this.cycle(lists, (status.cycles - 1) % this.sweepEvery === 0);
         this.metrics.pollDuration(
           account.provider.marketplace,
           (performance.now() - started) / 1000,
@@ -127,7 +144,7 @@ export class Poller {
     }
   }
 
-  private async cycle(account: Account, sweepPage: boolean): Promise<void> {
+  private async cycle(account: ListAccount, sweepPage: boolean): Promise<void> {
     const baselined = await this.store.baselined(account.id);
     const budget = this.budgets.get(account.id);
     if (budget && !budget.allows(1)) {
@@ -206,12 +223,12 @@ export class Poller {
    * Tells the group's send queue that this chat is about to post, until its history is
    * fetched: a chat that sees many others coming merges its waiting texts from the start.
    */
-  private expectingPosts(account: Account, request: SyncRequest): SyncRequest {
+  private expectingPosts(account: ListAccount, request: SyncRequest): SyncRequest {
     return { ...request, fetched: this.queue.expect(account.staffChatId) };
   }
 
   /** One page of the account's running sweep; a finished sweep starts over from the newest. */
-  private async *nextSweepPage(account: Account): AsyncGenerator<ChatSummary[]> {
+  private async *nextSweepPage(account: ListAccount): AsyncGenerator<ChatSummary[]> {
     if (this.wholeSweeps.has(account.id)) {
       yield* this.wholeSweep(account);
       return;
@@ -255,7 +272,7 @@ export class Poller {
     }
   }
 
-  private async *wholeSweep(account: Account): AsyncGenerator<ChatSummary[]> {
+  private async *wholeSweep(account: ListAccount): AsyncGenerator<ChatSummary[]> {
     const waitCycles = this.wholeSweeps.get(account.id) ?? 0;
     const signal = this.stopController.signal;
     if (waitCycles > 0) {
@@ -272,7 +289,7 @@ export class Poller {
   }
 
   private async requestFor(
-    account: Account,
+    account: ListAccount,
     chat: ChatSummary,
     baselined: boolean,
   ): Promise<SyncRequest | undefined> {

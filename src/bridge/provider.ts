@@ -122,16 +122,11 @@ export interface TellsChatDetails {
   chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;
 }
 
-export interface MarketplaceProvider
-  extends Partial<MarksRead>,
-    Partial<StartsChats>,
-    Partial<TellsChatDetails> {
-  /** "ozon" | "yandex" | …: used in state keys and topic headers. */
-  readonly marketplace: string;
-  /** Human name of the marketplace for staff. */
-  readonly marketplaceTitle: string;
-  readonly capabilities: ProviderCapabilities;
-
+/**
+ * How new messages are found, one of two ways. Chats listed page by page, each read from its
+ * own cursor (Ozon, Yandex Market):
+ */
+export interface ReadsChats {
   /**
    * Chats page by page, one API call per page, newest activity first where the API allows.
    * `unread` asks only for chats with unread messages when the API can filter so (cheap
@@ -146,12 +141,57 @@ export interface MarketplaceProvider
    * more is fine (a chat baselined only by a time needs every message after it).
    */
   recentMessages(chatId: Id, signal?: AbortSignal): Promise<MarketMessage[]>;
+}
+
+/** One page of an account's event feed. */
+export interface FeedPage {
+  /** New messages of any chats, oldest first within each chat. */
+  messages: MarketMessage[];
+  /** Where the next read starts; stored only once these messages are delivered. */
+  cursor: string;
+  /** More pages wait behind this one. */
+  more: boolean;
+}
+
+/** … or one feed of every chat's new messages, read from one cursor per account (Wildberries). */
+export interface ReadsEventFeed {
+  /**
+   * The page after `cursor` (undefined: the feed's start, as far back as the marketplace keeps
+   * it). One API call; it may not skip a message, and may repeat one the caller has delivered
+   * (the chat's cursor filters it).
+   */
+  readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage>;
+}
+
+export interface MarketplaceProvider
+  extends Partial<ReadsChats>,
+    Partial<ReadsEventFeed>,
+    Partial<MarksRead>,
+    Partial<StartsChats>,
+    Partial<TellsChatDetails> {
+  /** "ozon" | "yandex" | …: used in state keys and topic headers. */
+  readonly marketplace: string;
+  /** Human name of the marketplace for staff. */
+  readonly marketplaceTitle: string;
+  readonly capabilities: ProviderCapabilities;
 
   sendText(chatId: Id, text: string): Promise<void>;
   sendFile(chatId: Id, file: OutgoingFile): Promise<void>;
   download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile>;
   /** Releases connections on shutdown. */
   close?(): Promise<void>;
+}
+
+export function readsChats(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & ReadsChats {
+  return typeof provider.listChats === "function";
+}
+
+export function readsEventFeed(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & ReadsEventFeed {
+  return typeof provider.readFeed === "function";
 }
 
 export function marksRead(

@@ -85,13 +85,15 @@ export function waitsForUs(topic: TopicRecord): boolean {
 
 /** One cheap call that needs the account's key; undefined when the marketplace accepted it. */
 export async function keyProblem(account: Account): Promise<string | undefined> {
-  const chats = account.provider.listChats("unread")[Symbol.asyncIterator]();
+  const provider = account.provider;
+  const chats = provider.listChats?.("unread")[Symbol.asyncIterator]();
   try {
-    await chats.next();
+    if (chats) await chats.next();
+    else await provider.readFeed?.(undefined);
     return undefined;
   } catch (error) {
     return errorText(error);
   } finally {
-    await chats.return?.();
+    await chats?.return?.();
   }
 }

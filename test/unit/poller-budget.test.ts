@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { type Account, TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
 import { ChatSync } from "../../src/bridge/chat-sync.ts";
+import { FeedSync } from "../../src/bridge/feed-sync.ts";
 import type { Inbound } from "../../src/bridge/inbound.ts";
 import { Poller } from "../../src/bridge/poller.ts";
 import {
@@ -92,11 +93,13 @@ async function pollQuietShop(options: {
     baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
       store.cursors.set(a.id, chatId, cursor),
   } as unknown as Inbound;
+  const feeds = new FeedSync({ store, inbound });
   const poller = new Poller({
     accounts: [account],
     store,
     // History reads are not counted here: a sync that reaches inbound fails, as before.
-    chats: new ChatSync({ store, inbound, topics: {} as Topics }),
+    chats: new ChatSync({ store, inbound, feeds, topics: {} as Topics }),
+    feeds,
     inbound,
     queue: new GroupSendQueue(20),
     intervalMs: 1,

@@ -31,6 +31,7 @@ const TABLES = [
   "done",
   "conv",
   "probe",
+  "feeds",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -227,6 +228,21 @@ export class Jobs {
   }
 }
 
+/** Per account: the cursor of its event feed (marketplaces with one feed for all chats). */
+class FeedCursors {
+  readonly #table: Table<string>;
+  constructor(table: Table<string>) {
+    this.#table = table;
+  }
+  get(accountId: string): Promise<string | undefined> {
+    return this.#table.get(accountId);
+  }
+  /** Written only once every message before `cursor` is in Telegram. */
+  set(accountId: string, cursor: string): Promise<void> {
+    return this.#table.set(accountId, cursor);
+  }
+}
+
 /** Per staff message (by group and message id). */
 class PerStaffMessage<T> {
   private readonly table: Table<T>;
@@ -249,6 +265,7 @@ export class Store {
   readonly topics: TopicMap;
   readonly cursors: Cursors;
   readonly jobs: Jobs;
+  readonly feeds: FeedCursors;
   /** Per chat: our sends not yet seen back in the chat's history. */
   readonly echoes: PerChat<EchoRecord[]>;
   /** Per chat: our messages awaiting the buyer's read receipt. */
@@ -271,6 +288,7 @@ export class Store {
     );
     this.cursors = new Cursors(engine.table("cursors"));
     this.jobs = new Jobs(engine.table("jobs"), engine.table("done"));
+    this.feeds = new FeedCursors(engine.table("feeds"));
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));

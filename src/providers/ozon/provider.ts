@@ -14,6 +14,7 @@ import {
   oldestFirst,
   type ProviderCapabilities,
   ProviderError,
+  type ReadsChats,
   type StartsChats,
   type StartTarget,
 } from "../../bridge/provider.ts";
@@ -35,7 +36,7 @@ const RECENT_MESSAGES = 50;
 const MAX_LIST_PAGES = 1000;
 const MAX_HISTORY_PAGES = 20;
 
-export class OzonProvider implements MarketplaceProvider, MarksRead, StartsChats {
+export class OzonProvider implements MarketplaceProvider, ReadsChats, MarksRead, StartsChats {
   readonly marketplace = "ozon";
   readonly marketplaceTitle = "Ozon";
   readonly capabilities: ProviderCapabilities = {

@@ -23,6 +23,7 @@ import {
   type OutgoingFile,
   type ProviderCapabilities,
   ProviderError,
+  type ReadsChats,
   type SenderRole,
   type StartsChats,
   type StartTarget,
@@ -91,7 +92,7 @@ interface SandboxChat {
 }
 
 export class SandboxProvider
-  implements MarketplaceProvider, MarksRead, StartsChats, TellsChatDetails
+  implements MarketplaceProvider, ReadsChats, MarksRead, StartsChats, TellsChatDetails
 {
   readonly marketplace = "sandbox";
   readonly marketplaceTitle: string;

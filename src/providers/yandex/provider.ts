@@ -14,6 +14,7 @@ import {
   oldestFirst,
   type ProviderCapabilities,
   ProviderError,
+  type ReadsChats,
   type StartsChats,
   type StartTarget,
   type TellsChatDetails,
@@ -49,7 +50,9 @@ const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
  * Not `MarksRead`: Yandex has no method to mark a chat read; the shop's answer is what changes
  * the chat's status.
  */
-export class YandexProvider implements MarketplaceProvider, StartsChats, TellsChatDetails {
+export class YandexProvider
+  implements MarketplaceProvider, ReadsChats, StartsChats, TellsChatDetails
+{
   readonly marketplace = "yandex";
   readonly marketplaceTitle = "Yandex Market";
   readonly capabilities: ProviderCapabilities = {
