@@ -50,6 +50,7 @@ export class Incidents implements SendObserver {
   watchState(store: Store, signal: AbortSignal): void {
     let probing = false;
     store.writes.onChange((failure) => {
+      if (signal.aborted) return;
       if (failure === undefined) {
         this.end("state", "state can be saved again", this.texts.stateRecovered);
         return;

@@ -50,6 +50,7 @@ const messageKey = (staffChatId: number, messageId: number) => `${staffChatId}:$
  */
 export class WriteHealth implements WriteObserver {
   #failure: string | undefined;
+  #closed = false;
   readonly #listeners: ((failure: string | undefined) => void)[] = [];
 
   /** Why writes fail, while they do. */
@@ -63,9 +64,15 @@ export class WriteHealth implements WriteObserver {
   }
 
   failed(error: unknown): void {
-    if (this.#failure !== undefined) return;
+    // A write that loses the race with a stop is not a disk that failed.
+    if (this.#failure !== undefined || this.#closed) return;
     this.#failure = errorText(error);
     for (const listener of this.#listeners) listener(this.#failure);
+  }
+
+  /** The store is closing: later failures are the stop's, not the disk's. */
+  close(): void {
+    this.#closed = true;
   }
 
   recovered(): void {
@@ -330,6 +337,7 @@ export class Store {
   }
 
   close(): Promise<void> {
+    this.writes.close();
     return this.#engine.close();
   }
 }

@@ -1,0 +1,88 @@
+// The typed repositories on a real SQLite file: what each promises about its writes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type OutboundJob, Store, type TopicRecord } from "../../src/bridge/store/index.ts";
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "bridge-store-"));
+  store = await Store.open(dir);
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const topic = (patch: Partial<TopicRecord> = {}): TopicRecord => ({
+  accountId: "ozon-1",
+  chatId: "c1",
+  staffChatId: -1001,
+  threadId: 7,
+  title: "Chat c1",
+  ...patch,
+});
+
+describe("topics", () => {
+  it("finds a chat by its thread and keeps the set of chats waiting for us", async () => {
+    await store.topics.save(topic({ waiting: "us", waitingSince: 1 }));
+    await store.topics.save(topic({ chatId: "c2", threadId: 8, waiting: "buyer" }));
+    expect(await store.topics.byThread(-1001, 7)).toEqual({ accountId: "ozon-1", chatId: "c1" });
+    expect((await store.topics.waiting()).map((t) => t.chatId)).toEqual(["c1"]);
+
+    await store.topics.save(topic({ waiting: "us", closed: true }));
+    expect(await store.topics.waiting()).toEqual([]);
+    await store.topics.forgetThread(-1001, 7);
+    expect(await store.topics.byThread(-1001, 7)).toBeUndefined();
+    expect((await store.topics.all()).length).toBe(2);
+  });
+});
+
+describe("jobs", () => {
+  const job: OutboundJob = {
+    id: "-1001:5",
+    staffChatId: -1001,
+    threadId: 7,
+    messageId: 5,
+    accountId: "ozon-1",
+    chatId: "c1",
+    parts: [{ type: "text", text: "hi" }],
+    done: 0,
+    attempts: 0,
+    createdAt: 1,
+  };
+
+  it("remembers a finished job, so a re-delivered update is not taken as new", async () => {
+    await store.jobs.save(job);
+    expect(await store.jobs.known(job.id)).toBe(true);
+    await store.jobs.finish(job.id);
+    expect(await store.jobs.pending()).toEqual([]);
+    expect(await store.jobs.known(job.id)).toBe(true);
+  });
+
+  it("forgets a dropped job", async () => {
+    await store.jobs.save(job);
+    await store.jobs.drop(job.id);
+    expect(await store.jobs.known(job.id)).toBe(false);
+  });
+});
+
+describe("a store closed by a stop", () => {
+  it("does not take its refused writes for a failing disk, and keeps a refused cursor readable", async () => {
+    const other = await Store.open(dir);
+    const changes: (string | undefined)[] = [];
+    other.writes.onChange((failure) => changes.push(failure));
+    await other.close();
+    await expect(
+      other.cursors.set("ozon-1", "c1", { lastId: "2", changeToken: "b" }),
+    ).rejects.toThrow();
+    expect(other.writes.failure).toBeUndefined();
+    expect(changes).toEqual([]);
+    // The message behind it is in Telegram: the chat must read the refused cursor, not an older one.
+    expect((await other.cursors.get("ozon-1", "c1"))?.lastId).toBe("2");
+  });
+});
