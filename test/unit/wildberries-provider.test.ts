@@ -54,6 +54,7 @@ function makeProvider(options: Partial<WildberriesProviderOptions> = {}): Wildbe
     limiter: createWbLimiter("personal", { now: clock.now, sleep: clock.sleep }),
     retry: { baseDelayMs: 1, maxDelayMs: 10_000 },
     now: clock.now,
+    sleep: clock.sleep,
     ...options,
   });
   providers.push(made);
@@ -150,8 +151,13 @@ describe("WildberriesProvider", () => {
     expect(parseCursor(first.cursor).next).toBeGreaterThan(0);
 
     // A restart: a new provider from the stored cursor sees nothing old, then only the new.
+    // Its first request waits until WB's window of the previous one's last read is over.
+    const lastRead = parseCursor(first.cursor).readAt ?? 0;
+    const requestsBefore = fake.requests.length;
     const again = makeProvider();
     expect((await readAll(again, first.cursor)).messages).toEqual([]);
+    const firstAgain = fake.requests[requestsBefore]?.at.getTime() ?? 0;
+    expect(firstAgain - lastRead).toBeGreaterThanOrEqual(10_000);
     fake.buyerWrites(chat, "Спасибо!");
     const later = await readAll(again, first.cursor);
     expect(later.messages.map((m) => m.text)).toEqual(["Спасибо!"]);

@@ -22,6 +22,7 @@ import {
   type ReadsEventFeed,
   type TellsChatDetails,
 } from "../../bridge/provider.ts";
+import { sleep } from "../../bridge/sleep.ts";
 import { downloadAttachment } from "../files.ts";
 import {
   isReplySignError,
@@ -33,8 +34,10 @@ import {
   type WildberriesClientOptions,
 } from "./client.ts";
 import { type EventCursorState, initialCursor, stepCursor } from "./cursor.ts";
+import type { RateLimiter } from "./limiter.ts";
+import { bucketsFor, STANDARD_ROW, sharedWbLimiter, type WbOperation } from "./limits.ts";
 import { mapChat, mapEvent, type WbEventFacts, type WbGoodCard } from "./mapping.ts";
-import type { WbTokenInfo } from "./token.ts";
+import { bareToken, readWbToken, type WbTokenInfo } from "./token.ts";
 
 export type WildberriesProviderOptions = WildberriesClientOptions;
 
@@ -54,6 +57,19 @@ const MIN_LIST_INTERVAL_MS = 10_000;
  * a handful at most; the stored string stays small.
  */
 const STORED_SEEN_IDS = 200;
+/**
+ * An idle feed (the last read found nothing more) is read again no sooner than this, however
+ * short POLL_INTERVAL_SECONDS is: polling alone then takes at most half of WB's 10 requests per
+ * 10 s, and sends, downloads and list reads keep the rest.
+ */
+const MIN_IDLE_FEED_INTERVAL_MS = 2_000;
+/**
+ * A restart within WB's window: the previous process's requests still count there, and this
+ * process's limiter has not seen them. The stored cursor says when the previous process last
+ * read the feed; nothing leaves before that plus one window and the limiter's margin.
+ */
+const RESTART_HOLD_MS = STANDARD_ROW.periodMs + 1_000;
+const ALL_OPERATIONS: WbOperation[] = ["chats", "events", "message", "download"];
 const ACCEPTED_FILES = "Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB";
 
 export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails {
@@ -74,10 +90,20 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
   #listedAt: number | undefined;
   /** Files WB still moderates: download address → when to ask again (ms). */
   readonly #moderated = new Map<string, number>();
+  readonly #limiter: RateLimiter;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** When the last feed read that found the feed drained started (ms). */
+  #idleReadAt: number | undefined;
+  /** The first feed read of this process has looked at the stored cursor's time. */
+  #resumed = false;
 
-  constructor(options: WildberriesProviderOptions) {
-    this.#client = new WildberriesClient(options);
+  constructor(options: WildberriesProviderOptions & { sleep?: typeof sleep }) {
+    const token = bareToken(options.token);
+    // The client's limiter, made here so the provider can hold it back after a restart.
+    this.#limiter = options.limiter ?? sharedWbLimiter(token, readWbToken(token).type);
+    this.#client = new WildberriesClient({ ...options, limiter: this.#limiter });
     this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? sleep;
   }
 
   /** What the token's claims say (never the token). */
@@ -91,8 +117,20 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
 
   async readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage> {
     const state = parseCursor(cursor);
+    if (!this.#resumed) {
+      this.#resumed = true;
+      this.#holdAfterRestart(state.readAt);
+    }
+    const idleSince = this.#idleReadAt;
+    if (idleSince !== undefined) {
+      const wait = idleSince + MIN_IDLE_FEED_INTERVAL_MS - this.#now();
+      if (wait > 0) await this.#sleep(wait, signal);
+      signal?.throwIfAborted();
+    }
+    const readAt = this.#now();
     const page = await this.#client.events(state.next, signal);
     const step = stepCursor(state, page);
+    this.#idleReadAt = step.done ? readAt : undefined;
     const messages: MarketMessage[] = [];
     for (const raw of step.fresh) {
       const facts = mapEvent(raw, (id) => this.#client.downloadUrl(id));
@@ -101,7 +139,17 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
       if (!facts.hasContent) continue;
       messages.push(this.#message(facts));
     }
-    return { messages, cursor: serializeCursor(step.state), more: !step.done };
+    return { messages, cursor: serializeCursor(step.state, readAt), more: !step.done };
+  }
+
+  /** A cursor stored less than a window ago: the previous process's requests still count. */
+  #holdAfterRestart(lastReadAt: number | undefined): void {
+    if (lastReadAt === undefined) return;
+    const hold = lastReadAt + RESTART_HOLD_MS - this.#now();
+    if (hold <= 0 || hold > RESTART_HOLD_MS) return;
+    const type = this.tokenInfo.type;
+    const buckets = new Set(ALL_OPERATIONS.flatMap((op) => bucketsFor(op, type)));
+    this.#limiter.pause([...buckets], hold);
   }
 
   async chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails> {
@@ -274,8 +322,11 @@ function labelOf(event: WbEventFacts, chat: ChatFacts | undefined): string {
   }
 }
 
-/** The stored feed cursor: `{next, seen}` as JSON; anything unreadable starts over. */
-export function parseCursor(cursor: string | undefined): EventCursorState {
+/** The cursor state and when its page was read (ms), for the restart hold. */
+export type StoredCursor = EventCursorState & { readAt?: number };
+
+/** The stored feed cursor: `{next, seen, at}` as JSON; anything unreadable starts over. */
+export function parseCursor(cursor: string | undefined): StoredCursor {
   if (cursor === undefined || cursor === "") return initialCursor();
   try {
     const value: unknown = JSON.parse(cursor);
@@ -285,17 +336,21 @@ export function parseCursor(cursor: string | undefined): EventCursorState {
     const seen = Array.isArray(record.seen)
       ? record.seen.filter((id): id is string => typeof id === "string")
       : [];
-    return typeof next === "number" && Number.isSafeInteger(next) && next > 0
-      ? { next, seen }
-      : { seen };
+    const at = record.at;
+    return {
+      ...(typeof next === "number" && Number.isSafeInteger(next) && next > 0 ? { next } : {}),
+      seen,
+      ...(typeof at === "number" && Number.isFinite(at) ? { readAt: at } : {}),
+    };
   } catch {
     return initialCursor();
   }
 }
 
-export function serializeCursor(state: EventCursorState): string {
+export function serializeCursor(state: EventCursorState, readAt?: number): string {
   return JSON.stringify({
     ...(state.next === undefined ? {} : { next: state.next }),
     seen: state.seen.slice(-STORED_SEEN_IDS),
+    ...(readAt === undefined ? {} : { at: readAt }),
   });
 }
