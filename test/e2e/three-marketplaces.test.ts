@@ -100,8 +100,12 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
     const photo = posts[1]?.message.photo?.at(-1) ?? posts[1]?.message.document;
     expect(photo).toBeDefined();
     expect(telegram.fileBytes(photo?.file_id ?? "")?.equals(JPEG)).toBe(true);
-    // The order card names the product.
-    expect(telegram.textsIn(STAFF, threadId).some((t) => t.includes("246813579"))).toBe(true);
+    // The order card names the product, its size and price, and links its page.
+    const card = postsIn(threadId).find((p) => p.message.text?.includes("246813579"));
+    expect(card?.message.text).toMatch(/246813579 · 42 · 2490 RUB/);
+    expect(JSON.stringify(card?.params)).toContain(
+      "https://www.wildberries.ru/catalog/246813579/detail.aspx",
+    );
   });
 
   it("sends staff text and a PDF to WB with identical bytes and the chat's replySign", async () => {

@@ -177,12 +177,21 @@ describe("WildberriesProvider", () => {
   });
 
   it("tells the chat's buyer and order from the chat list, read once", async () => {
-    const chat = fake.addChat({ clientName: "Олег", goodCard: { rid: "r-77", nmID: 555 } });
+    const chat = fake.addChat({
+      clientName: "Олег",
+      goodCard: { rid: "r-77", nmID: 555, size: "L", price: 1990, priceCurrency: "RUB" },
+    });
     const provider = makeProvider();
     expect(await provider.chatDetails(chat)).toEqual({
       chatId: chat,
       buyerName: "Олег",
       orderNumber: "r-77",
+      product: {
+        sku: "555",
+        size: "L",
+        price: "1990 RUB",
+        url: "https://www.wildberries.ru/catalog/555/detail.aspx",
+      },
     });
     await provider.sendText(chat, "Здравствуйте");
     expect(fake.countByOperation("getV1SellerChats")).toBe(1);

@@ -17,6 +17,7 @@ import {
   type MarketMessage,
   type MarketplaceProvider,
   type OutgoingFile,
+  type ProductFacts,
   type ProviderCapabilities,
   ProviderError,
   type ReadsEventFeed,
@@ -70,6 +71,8 @@ const MIN_IDLE_FEED_INTERVAL_MS = 2_000;
  */
 const RESTART_HOLD_MS = STANDARD_ROW.periodMs + 1_000;
 const ALL_OPERATIONS: WbOperation[] = ["chats", "events", "message", "download"];
+/** Where a WB article's public page lives: /catalog/<nmID>/detail.aspx. */
+const PRODUCT_PAGE_URL = "https://www.wildberries.ru/catalog";
 const ACCEPTED_FILES = "Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB";
 
 export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails {
@@ -158,10 +161,12 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
       await this.#readList({ unless: "recent", signal });
     }
     const chat = this.#chats.get(chatId);
+    const product = chat?.goodCard && productOf(chat.goodCard);
     return {
       chatId,
       ...(chat?.clientName ? { buyerName: chat.clientName } : {}),
       ...(chat?.goodCard?.rid ? { orderNumber: chat.goodCard.rid } : {}),
+      ...(product ? { product } : {}),
     };
   }
 
@@ -309,6 +314,23 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
       ...(sku === undefined ? {} : { sku }),
     };
   }
+}
+
+/**
+ * The goodCard as the order card shows it: the article linked to its public page, the size
+ * ("0" is WB's "no size"), the price as WB states it (its unit is undocumented, ref §11.13; the
+ * example reads as whole rubles).
+ */
+export function productOf(card: WbGoodCard): ProductFacts | undefined {
+  if (card.nmId === undefined) return undefined;
+  return {
+    sku: card.nmId,
+    url: `${PRODUCT_PAGE_URL}/${encodeURIComponent(card.nmId)}/detail.aspx`,
+    ...(card.size && card.size !== "0" ? { size: card.size } : {}),
+    ...(card.price === undefined
+      ? {}
+      : { price: `${card.price}${card.priceCurrency ? ` ${card.priceCurrency}` : ""}` }),
+  };
 }
 
 function labelOf(event: WbEventFacts, chat: ChatFacts | undefined): string {
