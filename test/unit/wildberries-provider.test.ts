@@ -3,8 +3,10 @@
 // 10 s windows pass in half a second while the fake still counts by them.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { type MarketMessage, ProviderError } from "../../src/bridge/provider.ts";
 import { sleep } from "../../src/bridge/sleep.ts";
+import { wildberries } from "../../src/providers/wildberries/connector.ts";
 import { createWbLimiter } from "../../src/providers/wildberries/limits.ts";
 import {
   parseCursor,
@@ -286,5 +288,41 @@ describe("WildberriesProvider", () => {
     expect((await failure(provider.sendText(chat, "я".repeat(1001)))).kind).toBe("invalid");
     expect((await failure(provider.sendText("1:no-such-chat", "Привет"))).kind).toBe("not_found");
     expect(fake.countByOperation("postV1SellerMessage")).toBe(0);
+  });
+});
+
+describe("the Wildberries connector", () => {
+  const entry = (token: string) => ({
+    marketplace: "wildberries" as const,
+    token,
+    apiUrl: "https://buyer-chat-api.wildberries.ru",
+  });
+
+  it("keys the account by the seller the token names, else by a hash, and hides the token", () => {
+    expect(wildberries.account(entry(TOKEN))).toEqual({
+      id: "wildberries-764bb5eb-b610-427d-b167-904935fde848",
+      secrets: [TOKEN],
+    });
+    const plain = wildberries.account(entry("Bearer not-a-jwt-token"));
+    expect(plain.id).toMatch(/^wildberries-[0-9a-f]{12}$/);
+    expect(plain.id).toBe(wildberries.account(entry("not-a-jwt-token")).id);
+    expect(plain.secrets).toEqual(["Bearer not-a-jwt-token", "not-a-jwt-token"]);
+  });
+
+  it("reads WB_API_TOKEN and WB_API_URL, and warns of a token that cannot serve the chat", () => {
+    const problems: string[] = [];
+    const parsed = z.object(wildberries.env).parse({ WB_API_TOKEN: TOKEN });
+    expect(wildberries.fromEnv(parsed, problems)).toEqual(entry(TOKEN));
+    expect(wildberries.fromEnv(z.object(wildberries.env).parse({}), problems)).toBeUndefined();
+    expect(problems).toEqual([]);
+    expect(wildberries.aliases).toEqual(["wb", "вб", "wildberries"]);
+    const basic = jwt({ acc: 1, s: 2 ** 1, exp: 1_600_000_000 });
+    const warnings = wildberries.warnings?.(entry(basic)) ?? [];
+    expect(warnings.join("\n")).toMatch(/expired/);
+    expect(warnings.join("\n")).toMatch(/Чат с покупателями/);
+    expect(warnings.join("\n")).toMatch(/basic token/);
+    expect(warnings.join("\n")).not.toContain(basic);
+    const good = jwt({ acc: 3, s: 2 ** 9, exp: Math.floor(Date.now() / 1000) + 86_400 });
+    expect(wildberries.warnings?.(entry(good))).toEqual([]);
   });
 });

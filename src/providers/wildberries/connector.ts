@@ -45,7 +45,11 @@ export const wildberries: Connector<z.output<typeof entry>, typeof env> = {
     return { marketplace: "wildberries", token: e.WB_API_TOKEN, apiUrl: e.WB_API_URL };
   },
   entry,
-  account: (a) => ({ id: `wildberries-${accountKey(a.token)}`, secrets: [a.token] }),
+  // The token as configured and as sent (without a pasted "Bearer "): neither may be logged.
+  account: (a) => ({
+    id: `wildberries-${accountKey(a.token)}`,
+    secrets: [...new Set([a.token, bareToken(a.token)])],
+  }),
   provider: (a) => new WildberriesProvider({ token: a.token, apiUrl: a.apiUrl }),
   warnings: (a) => tokenProblems(readWbToken(a.token)),
 };
