@@ -53,9 +53,12 @@ export interface RunningBridge {
 function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Account {
   const connector = connectorFor(config.marketplace);
   const { pushKey } = connector.account(config);
+  const accountLog = log.child({ account: config.id });
+  const problems = connector.warnings?.(config) ?? [];
+  if (problems.length > 0) accountLog.warn({ problems }, "the account's credentials have problems");
   return {
     id: config.id,
-    log: log.child({ account: config.id }),
+    log: accountLog,
     name: config.name,
     staffChatId: config.staffChatId,
     provider: connector.provider(config),

@@ -56,11 +56,23 @@ export interface ChatSummary {
   updatedAt?: number;
 }
 
+/** The product a chat is about, for the order card. */
+export interface ProductFacts {
+  /** Marketplace SKU (article). */
+  sku: string;
+  size?: string;
+  /** Price as the marketplace states it, with its currency ("2490 RUB"). */
+  price?: string;
+  /** The product's public page. */
+  url?: string;
+}
+
 export interface ChatDetails {
   chatId: Id;
   orderNumber?: string;
   returnNumber?: string;
   buyerName?: string;
+  product?: ProductFacts;
   /** A dispute (arbitration) is running. */
   disputed?: boolean;
   closed?: boolean;

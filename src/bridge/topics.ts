@@ -6,7 +6,7 @@
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
 import { KeyedGate } from "./gate.ts";
-import type { Id } from "./provider.ts";
+import type { Id, ProductFacts } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { chatKey, type Store, type TopicRecord } from "./store/index.ts";
 import type { TelegramPort } from "./telegram.ts";
@@ -19,7 +19,7 @@ const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
 /** What a topic's name and order card say about the chat. */
 export type TopicFacts = Pick<
   TopicRecord,
-  "orderNumber" | "returnNumber" | "buyerName" | "sku" | "disputed"
+  "orderNumber" | "returnNumber" | "buyerName" | "sku" | "product" | "disputed"
 >;
 
 /** Who the conversation waits for, and whether it is over. */
@@ -210,6 +210,7 @@ export class Topics {
         ...(d.orderNumber ? { orderNumber: d.orderNumber } : {}),
         ...(d.returnNumber ? { returnNumber: d.returnNumber } : {}),
         ...(d.buyerName ? { buyerName: d.buyerName } : {}),
+        ...(d.product ? { sku: d.product.sku, product: d.product } : {}),
         ...(d.disputed ? { disputed: true } : {}),
       };
     } catch (error) {
@@ -277,7 +278,7 @@ export class Topics {
       ...(topic.orderNumber ? [`${t.headerOrder}: ${code(topic.orderNumber)}`] : []),
       ...(topic.returnNumber ? [`${t.headerReturn}: ${code(topic.returnNumber)}`] : []),
       ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
-      ...(topic.sku ? [`${t.headerSku}: ${code(topic.sku)}`] : []),
+      ...(topic.sku ? [`${t.headerSku}: ${productLine(topic.sku, topic.product)}`] : []),
       ...(topic.disputed ? [t.headerDispute] : []),
       `${t.headerChat}: ${code(topic.chatId)}`,
     ].join("\n");
@@ -302,12 +303,26 @@ export class Topics {
 }
 
 function factsOf(topic: TopicRecord): TopicFacts {
-  const { orderNumber, returnNumber, buyerName, sku, disputed } = topic;
+  const { orderNumber, returnNumber, buyerName, sku, product, disputed } = topic;
   return {
     ...(orderNumber ? { orderNumber } : {}),
     ...(returnNumber ? { returnNumber } : {}),
     ...(buyerName ? { buyerName } : {}),
     ...(sku ? { sku } : {}),
+    ...(product ? { product } : {}),
     ...(disputed ? { disputed } : {}),
   };
+}
+
+/** The SKU (linked to the product's page when known), then its size and price. */
+function productLine(sku: string, product: ProductFacts | undefined): string {
+  const code = `<code>${escapeHtml(sku)}</code>`;
+  const facts = product?.sku === sku ? product : undefined;
+  const linked = facts?.url
+    ? `<a href="${escapeHtml(facts.url).replace(/"/g, "&quot;")}">${code}</a>`
+    : code;
+  return [linked, facts?.size, facts?.price]
+    .filter(Boolean)
+    .map((part, i) => (i === 0 ? part : escapeHtml(part as string)))
+    .join(" · ");
 }

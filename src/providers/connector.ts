@@ -85,6 +85,8 @@ export interface Connector<
   readonly entry: z.ZodType<Entry>;
   account(entry: Entry): AccountFacts;
   provider(account: ConfiguredAccount<Entry>): MarketplaceProvider;
+  /** What is known at start to go wrong with the account (an expired key), logged once. */
+  warnings?(entry: Entry): string[];
 
   readonly push?: ConnectorPush;
 }

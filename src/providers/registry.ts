@@ -5,9 +5,10 @@
 import type { Connector } from "./connector.ts";
 import { ozon } from "./ozon/connector.ts";
 import { sandbox } from "./sandbox/connector.ts";
+import { wildberries } from "./wildberries/connector.ts";
 import { yandex } from "./yandex/connector.ts";
 
-export const connectors: readonly Connector[] = [ozon, yandex, sandbox];
+export const connectors: readonly Connector[] = [ozon, yandex, wildberries, sandbox];
 
 /** The push endpoints: each marketplace that has one, with its parser and allow-list variable. */
 export const pushEndpoints = connectors.flatMap((c) =>

@@ -1,26 +1,39 @@
-// Runs the fake Telegram Bot API and the fake Ozon Seller API on fixed 127.0.0.1 ports, with one
-// buyer chat (a question and a photo) waiting, so the bridge can be tried against them by hand:
-// `npm start` or the container (host network). Nothing reaches the real services.
+// Runs the fake Telegram Bot API, the fake Ozon Seller API and the fake Wildberries buyers chat
+// API on fixed 127.0.0.1 ports, with one buyer chat in each (a question and a photo) waiting, so
+// the bridge can be tried against them by hand: `npm start` or the container (host network).
+// Nothing reaches the real services.
 //
 //   npm run fakes          then start the bridge with the env it prints
 //
 // It logs what the bridge does as plain lines (topics, posts, receipts, what reached the buyer)
 // and serves a small inspection API on the inspection port:
 //   GET  /state       JSON: topics, the bot's texts per topic, what the seller sent to the buyer
-//   POST /staff-says  body = text: a staff member writes it into the seeded chat's topic
-// Ports: FAKE_TELEGRAM_PORT (18081), FAKE_OZON_PORT (18082), FAKE_INSPECT_PORT (18083).
+//   POST /staff-says  body = text: a staff member writes it into the seeded Ozon chat's topic
+//   POST /staff-says-wb  the same in the seeded Wildberries chat's topic
+// Ports: FAKE_TELEGRAM_PORT (18081), FAKE_OZON_PORT (18082), FAKE_INSPECT_PORT (18083),
+// FAKE_WB_PORT (18084).
 // Stops on SIGTERM / SIGINT.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { connect, createServer as createTcpServer, type Server } from "node:net";
 import { FakeOzon } from "../fakes/ozon.ts";
 import { FakeTelegram } from "../fakes/telegram.ts";
+import { FakeWildberries } from "../fakes/wildberries.ts";
 
 const TOKEN = "123456789:fake-token-for-serve-fakes";
 const STAFF_CHAT_ID = -1001234567890;
 const OZON_CLIENT_ID = "424242";
 const OZON_API_KEY = "fake-ozon-api-key";
 const POSTING = "47873153-0052-1";
+/** A personal WB token with the buyers chat category (claims only; the fake checks nothing else). */
+const WB_TOKEN = [
+  { alg: "ES256", typ: "JWT" },
+  { acc: 3, exp: Math.floor(Date.now() / 1000) + 180 * 24 * 3600, s: 2 ** 9, sid: "fake-seller" },
+  "fake-signature",
+]
+  .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+  .join(".");
+const WB_ORDER = "5c0ffee5d00d4b1e";
 const PHOTO = readFileSync(
   new URL("../../src/providers/sandbox/assets/parcel.png", import.meta.url),
 );
@@ -29,6 +42,7 @@ const ports = {
   telegram: port("FAKE_TELEGRAM_PORT", 18081),
   ozon: port("FAKE_OZON_PORT", 18082),
   inspect: port("FAKE_INSPECT_PORT", 18083),
+  wildberries: port("FAKE_WB_PORT", 18084),
 };
 
 function port(variable: string, fallback: number): number {
@@ -79,6 +93,16 @@ ozon.buyerWrites(chatId, "Здравствуйте! Коробка пришла 
 });
 ozon.buyerSendsImage(chatId, PHOTO, "png", { orderNumber: POSTING });
 
+// Fixed port for Wildberries too: the bridge is started with its address.
+const wb = new FakeWildberries({ token: WB_TOKEN });
+await wb.start(ports.wildberries);
+const wbChat = wb.addChat({
+  clientName: "Ирина",
+  goodCard: { nmID: 175842963, rid: WB_ORDER, size: "M", price: 1490 },
+});
+wb.buyerWrites(wbChat, "Добрый день! Пришёл не тот цвет, вот фото.");
+wb.buyerSendsImage(wbChat, PHOTO);
+
 const threadOf = (call: { params: Record<string, unknown> }) =>
   call.params.message_thread_id === undefined
     ? "General"
@@ -111,16 +135,23 @@ telegram.onCall((call) => {
 
 // What the bridge sent to the buyer shows up in the fake's state; report each once.
 let reported = 0;
+let wbReported = 0;
 const sentWatch = setInterval(() => {
   const sent = ozon.sentBySeller(chatId);
   for (const item of sent.slice(reported)) {
     say(`seller → buyer (Ozon chat ${chatId}): ${item.kind === "text" ? item.text : item.name}`);
   }
   reported = sent.length;
+  const wbSent = wb.sentBySeller(wbChat);
+  for (const item of wbSent.slice(wbReported)) {
+    const what = [item.text, ...item.files.map((f) => f.name)].filter(Boolean).join(" + ");
+    say(`seller → buyer (Wildberries chat ${wbChat}): ${what}`);
+  }
+  wbReported = wbSent.length;
 }, 250);
 
-function seededTopic(): number | undefined {
-  return telegram.topics(STAFF_CHAT_ID).find((t) => t.name.includes(POSTING) && !t.deleted)?.id;
+function seededTopic(order = POSTING): number | undefined {
+  return telegram.topics(STAFF_CHAT_ID).find((t) => t.name.includes(order) && !t.deleted)?.id;
 }
 
 function state() {
@@ -133,6 +164,11 @@ function state() {
     sentToBuyer: ozon
       .sentBySeller(chatId)
       .map((s) => (s.kind === "text" ? s : { kind: s.kind, name: s.name, size: s.bytes.length })),
+    wildberriesChatId: wbChat,
+    sentToWildberriesBuyer: wb.sentBySeller(wbChat).map((s) => ({
+      text: s.text,
+      files: s.files.map((f) => ({ name: f.name, size: f.bytes.length })),
+    })),
     reactions: telegram.reactions,
   };
 }
@@ -143,14 +179,15 @@ const inspect = createServer((req, res) => {
     res.end(`${JSON.stringify(body, null, 2)}\n`);
   };
   if (req.method === "GET" && req.url === "/state") return reply(200, state());
-  if (req.method === "POST" && req.url === "/staff-says") {
+  if (req.method === "POST" && (req.url === "/staff-says" || req.url === "/staff-says-wb")) {
+    const order = req.url === "/staff-says-wb" ? WB_ORDER : POSTING;
     let text = "";
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => {
       text += chunk;
     });
     req.on("end", () => {
-      const threadId = seededTopic();
+      const threadId = seededTopic(order);
       if (threadId === undefined) return reply(409, { error: "no topic for the seeded chat yet" });
       const message = telegram.staffSends({ threadId, text: text.trim() || "Здравствуйте!" });
       say(`staff → topic ${threadId}: ${message.text}`);
@@ -158,13 +195,13 @@ const inspect = createServer((req, res) => {
     });
     return;
   }
-  reply(404, { error: "GET /state or POST /staff-says" });
+  reply(404, { error: "GET /state, POST /staff-says or POST /staff-says-wb" });
 });
 
 const relays = [await relay(ports.telegram, telegram.url)];
 await listen(inspect, ports.inspect);
 
-say("fake Telegram and fake Ozon are up; start the bridge with:");
+say("fake Telegram, fake Ozon and fake Wildberries are up; start the bridge with:");
 process.stdout.write(
   [
     `TELEGRAM_BOT_TOKEN=${TOKEN}`,
@@ -173,13 +210,17 @@ process.stdout.write(
     `OZON_CLIENT_ID=${OZON_CLIENT_ID}`,
     `OZON_API_KEY=${OZON_API_KEY}`,
     `OZON_API_URL=http://127.0.0.1:${ports.ozon}`,
+    `WB_API_TOKEN=${WB_TOKEN}`,
+    `WB_API_URL=http://127.0.0.1:${ports.wildberries}`,
     "POLL_INTERVAL_SECONDS=1",
     "",
   ].join("\n"),
 );
 say(`buyer chat ${chatId} (posting ${POSTING}) waits with a question and a photo`);
+say(`Wildberries chat ${wbChat} (order ${WB_ORDER}) waits with a question and a photo`);
 say(`inspect: curl http://127.0.0.1:${ports.inspect}/state`);
 say(`reply as staff: curl -d 'text' http://127.0.0.1:${ports.inspect}/staff-says`);
+say(`reply on Wildberries: curl -d 'text' http://127.0.0.1:${ports.inspect}/staff-says-wb`);
 
 let stopping = false;
 async function shutdown(): Promise<void> {
@@ -192,6 +233,7 @@ async function shutdown(): Promise<void> {
   inspect.closeAllConnections();
   await telegram.stop();
   await ozon.stop();
+  await wb.stop();
   say("stopped");
   process.exit(0);
 }

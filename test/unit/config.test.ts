@@ -140,7 +140,7 @@ describe("loadConfig", () => {
       file,
       JSON.stringify([
         { marketplace: "ozon", clientId: "abc", apiKey: "secret-one" },
-        { marketplace: "wildberries", apiKey: "secret-two" },
+        { marketplace: "avito", apiKey: "secret-two" },
         { marketplace: "yandex", businessId: "5" },
       ]),
     );

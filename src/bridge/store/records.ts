@@ -1,5 +1,5 @@
 // What the bridge keeps between runs, record by record.
-import type { Id } from "../provider.ts";
+import type { Id, ProductFacts } from "../provider.ts";
 
 export interface TopicRecord {
   accountId: string;
@@ -12,6 +12,8 @@ export interface TopicRecord {
   buyerName?: string;
   /** Product SKU the buyer asks about, when the marketplace tells it. */
   sku?: string;
+  /** Size, price and page of that product, when the marketplace tells them. */
+  product?: ProductFacts;
   disputed?: boolean;
   /** Who the conversation waits for: "us" when the buyer wrote last. */
   waiting?: "us" | "buyer";
