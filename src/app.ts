@@ -252,6 +252,21 @@ export async function startBridge(
     });
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
+  // Files the marketplace was still checking: asked for again at the poll's pace, one round at
+  // a time.
+  const accountsById = new Map(accounts.map((a) => [a.id, a]));
+  let checkingDeferred = false;
+  const deferredTimer = setInterval(() => {
+    if (checkingDeferred) return;
+    checkingDeferred = true;
+    inbound
+      .retryDeferred(accountsById)
+      .catch((error: unknown) => log.warn({ err: error }, "held-back files check failed"))
+      .finally(() => {
+        checkingDeferred = false;
+      });
+  }, config.pollIntervalMs);
+  deferredTimer.unref();
   const done = polling.start({
     allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
     drop_pending_updates: false,
@@ -267,6 +282,7 @@ export async function startBridge(
     stopped ??= (async () => {
       stopping.abort();
       clearInterval(reminderTimer);
+      clearInterval(deferredTimer);
       // Staff messages already fetched are stored as jobs before anything closes; then the
       // inbound side stops before a post could go out whose cursor would find the state closed.
       await polling.stop().catch((error: unknown) => {

@@ -43,7 +43,13 @@ export interface ChatRead {
  */
 type Post =
   | { type: "text"; html: string }
-  | { type: "file"; attachment: Attachment; caption?: Caption };
+  | {
+      type: "file";
+      attachment: Attachment;
+      caption?: Caption;
+      /** Posted later, once the marketplace finished checking it (see retryDeferred). */
+      deferred?: boolean;
+    };
 
 /** The label and text a lone file carries, apart, so that a note can join the text. */
 interface Caption {
@@ -206,6 +212,36 @@ export class Inbound {
     });
   }
 
+  /**
+   * Posts the held-back files whose wait is over into their chats' topics, each once: the
+   * record goes only after Telegram took the file (or the note that it cannot be had).
+   */
+  async retryDeferred(accounts: ReadonlyMap<string, Account>, now = Date.now()): Promise<void> {
+    for (const file of await this.store.deferred.due(now)) {
+      const account = accounts.get(file.accountId);
+      const topic = account && (await this.topics.get(account, file.chatId));
+      if (!account || !topic) {
+        await this.store.deferred.remove(file);
+        continue;
+      }
+      const post: Post = { type: "file", attachment: file.attachment, deferred: true };
+      try {
+        await this.sendWithRecovery(account, topic, post, false);
+        await this.store.deferred.remove(file);
+      } catch (error) {
+        const pending = error instanceof ProviderError && error.kind === "pending";
+        if (!pending) {
+          account.log.warn(
+            { chatId: file.chatId, file: file.attachment.name, err: error },
+            "a held-back file could not be posted yet",
+          );
+        }
+        const wait = (pending && error.retryAfterMs) || DEFERRED_RETRY_MS;
+        await this.store.deferred.postpone(file, Date.now() + wait);
+      }
+    }
+  }
+
   /** Sends one post; a deleted topic is recreated and a closed one reopened, then it retries. */
   private async sendWithRecovery(
     account: Account,
@@ -245,8 +281,24 @@ export class Inbound {
     if (post.type === "text") {
       return this.telegram.sendText(staffChatId, threadId, post.html, { silent });
     }
-    const file = await this.download(account, post.attachment);
+    const file = await this.download(account, post.attachment, post.deferred ?? false);
     const caption = post.caption;
+    if ("pendingMs" in file) {
+      // Still being checked: the text goes on now, the file follows when it is ready.
+      const notBefore = Date.now() + file.pendingMs;
+      const held = { accountId: account.id, chatId: topic.chatId, attachment: post.attachment };
+      await this.store.deferred.add({ ...held, notBefore });
+      const note = this.texts.attachmentPending(post.attachment.name);
+      const body = [caption?.body ?? "", note].filter(Boolean).join("\n\n");
+      return this.telegram.sendText(
+        staffChatId,
+        threadId,
+        withLabel(caption?.labelHtml ?? "", body),
+        {
+          silent,
+        },
+      );
+    }
     if ("note" in file) {
       // The file's place gets a note in words; a lone file's caption goes with it.
       const body = [caption?.body ?? "", file.note].filter(Boolean).join("\n\n");
@@ -298,15 +350,23 @@ export class Inbound {
     return "";
   }
 
-  /** A file that cannot be had (gone, too large) becomes a note; a transient failure throws. */
+  /**
+   * A file that cannot be had (gone, too large) becomes a note; one still being checked says
+   * how long to wait (or throws, when it was already waited for); a transient failure throws.
+   */
   private async download(
     account: Account,
     attachment: Attachment,
-  ): Promise<MediaFile | { note: string }> {
+    deferred: boolean,
+  ): Promise<MediaFile | { note: string } | { pendingMs: number }> {
     try {
       const file = await account.provider.download(attachment);
       return { name: file.name || attachment.name, bytes: file.bytes };
     } catch (error) {
+      if (error instanceof ProviderError && error.kind === "pending") {
+        if (deferred) throw error;
+        return { pendingMs: error.retryAfterMs ?? DEFERRED_RETRY_MS };
+      }
       if (error instanceof ProviderError && !error.retryable) {
         account.log.warn(
           { kind: error.kind, file: attachment.name, err: error },
@@ -320,6 +380,9 @@ export class Inbound {
     }
   }
 }
+
+/** How long a held-back file waits when the marketplace names no time, or a retry failed. */
+const DEFERRED_RETRY_MS = 60_000;
 
 const MERGE_SEPARATOR = "\n\n";
 /** Room left in one Telegram message after the sender's label. */

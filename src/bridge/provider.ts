@@ -230,7 +230,9 @@ export type ProviderErrorKind =
   /** The request itself is wrong (too long, bad file); retrying cannot help. */
   | "invalid"
   /** Network, timeout, 5xx: retrying may help. */
-  | "transient";
+  | "transient"
+  /** Not ready yet (a buyer's file still in moderation); `retryAfterMs` says when to ask again. */
+  | "pending";
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;

@@ -255,7 +255,7 @@ describe("WildberriesProvider", () => {
     if (!attachment) throw new Error("no attachment");
 
     const pending = await failure(provider.download(attachment));
-    expect(pending.kind).toBe("transient");
+    expect(pending.kind).toBe("pending");
     expect(pending.retryAfterMs).toBe(2000);
     const downloads = () => fake.countByOperation("getV1SellerDownloadId");
     expect(downloads()).toBe(1);

@@ -7,6 +7,7 @@ import type { Id } from "../provider.ts";
 import type {
   AccountState,
   CursorRecord,
+  DeferredFile,
   EchoRecord,
   OutboundJob,
   SentRecord,
@@ -32,6 +33,7 @@ const TABLES = [
   "conv",
   "probe",
   "feeds",
+  "deferred",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -250,6 +252,33 @@ class FeedCursors {
   }
 }
 
+/** Buyers' files still being checked by the marketplace, posted when they are ready. */
+class DeferredFiles {
+  readonly #table: Table<DeferredFile>;
+  constructor(table: Table<DeferredFile>) {
+    this.#table = table;
+  }
+  /** Keyed by where the file was: a message read again does not defer it twice. */
+  add(file: DeferredFile): Promise<void> {
+    return this.#table.set(deferredKey(file), file);
+  }
+  async due(now: number): Promise<DeferredFile[]> {
+    const due: DeferredFile[] = [];
+    for await (const [, file] of this.#table.entries()) if (file.notBefore <= now) due.push(file);
+    return due;
+  }
+  postpone(file: DeferredFile, notBefore: number): Promise<void> {
+    return this.#table.set(deferredKey(file), { ...file, notBefore });
+  }
+  /** Posted (or given up): gone. */
+  remove(file: DeferredFile): Promise<void> {
+    return this.#table.delete(deferredKey(file));
+  }
+}
+
+const deferredKey = (file: DeferredFile) =>
+  `${chatKey(file.accountId, file.chatId)}:${file.attachment.url}`;
+
 /** Per staff message (by group and message id). */
 class PerStaffMessage<T> {
   private readonly table: Table<T>;
@@ -273,6 +302,7 @@ export class Store {
   readonly cursors: Cursors;
   readonly jobs: Jobs;
   readonly feeds: FeedCursors;
+  readonly deferred: DeferredFiles;
   /** Per chat: our sends not yet seen back in the chat's history. */
   readonly echoes: PerChat<EchoRecord[]>;
   /** Per chat: our messages awaiting the buyer's read receipt. */
@@ -296,6 +326,7 @@ export class Store {
     this.cursors = new Cursors(engine.table("cursors"));
     this.jobs = new Jobs(engine.table("jobs"), engine.table("done"));
     this.feeds = new FeedCursors(engine.table("feeds"));
+    this.deferred = new DeferredFiles(engine.table("deferred"));
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));

@@ -1,5 +1,5 @@
 // What the bridge keeps between runs, record by record.
-import type { Id, ProductFacts } from "../provider.ts";
+import type { Attachment, Id, ProductFacts } from "../provider.ts";
 
 export interface TopicRecord {
   accountId: string;
@@ -83,6 +83,15 @@ export interface EchoRecord {
   staff?: StaffMessageRef;
   /** The marketplace message that consumed it, kept until a newer message consumes another. */
   consumedBy?: Id;
+}
+
+/** A buyer's file the marketplace was still checking when its message was posted. */
+export interface DeferredFile {
+  accountId: string;
+  chatId: Id;
+  attachment: Attachment;
+  /** When to ask for it again (ms). */
+  notBefore: number;
 }
 
 export interface StaffEdit {

@@ -19,6 +19,8 @@ export const en: Texts = {
   systemLabel: (where, who) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name, reason) =>
     `📎 ${name}: the file could not be downloaded (${reason}). Open the chat in the marketplace cabinet.`,
+  attachmentPending: (name) =>
+    `📎 ${name}: the marketplace is still checking this file; it will appear here once it has.`,
   attachmentReasons: {
     invalid: () => "the file is too large or damaged",
     not_found: () => "the file is no longer on the marketplace",

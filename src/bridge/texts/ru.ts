@@ -19,6 +19,8 @@ export const ru = {
   systemLabel: (where: string, who: string) => `ℹ️ ${where} · ${who}:`,
   attachmentUnavailable: (name: string, reason: string) =>
     `📎 ${name}: не удалось загрузить файл (${reason}). Откройте чат в кабинете маркетплейса.`,
+  attachmentPending: (name: string) =>
+    `📎 ${name}: маркетплейс ещё проверяет файл; он появится здесь, когда проверка закончится.`,
   attachmentReasons: {
     invalid: () => "файл слишком большой или повреждён",
     not_found: () => "файла больше нет на маркетплейсе",

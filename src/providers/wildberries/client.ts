@@ -429,7 +429,7 @@ export class WildberriesClient {
   /**
    * This client as a FileSource (src/providers/files.ts) for the bridge's downloadAttachment: it
    * fetches only addresses made by downloadUrl (never the events' basket `url`s, ref §11.11), and
-   * a file still under moderation is a "transient" ProviderError carrying retryAfterMs.
+   * a file still under moderation is a "pending" ProviderError carrying retryAfterMs.
    */
   asFileSource(): FileSource {
     return {
@@ -441,7 +441,7 @@ export class WildberriesClient {
         const file = await this.download(id, { maxBytes, ...(signal ? { signal } : {}) });
         if (file.state === "pending") {
           throw new ProviderError(
-            "transient",
+            "pending",
             `${API_NAME}: the file is still under WB moderation (${file.moderationState}); try again in ${Math.ceil(file.retryAfterMs / 1000)} s`,
             { status: 202, retryAfterMs: file.retryAfterMs },
           );

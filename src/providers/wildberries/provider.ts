@@ -194,7 +194,7 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
   }
 
   /**
-   * The file through the documented download. Under moderation (202): a transient error with
+   * The file through the documented download. Under moderation (202): a "pending" error with
    * the wait WB named, and no request until that wait is over. Refused by moderation (451): a
    * "forbidden" error, which the bridge turns into a note in the topic.
    */
@@ -202,7 +202,7 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
     const until = this.#moderated.get(attachment.url);
     const now = this.#now();
     if (until !== undefined && until > now) {
-      throw new ProviderError("transient", "Wildberries: the file is still under moderation", {
+      throw new ProviderError("pending", "Wildberries: the file is still under moderation", {
         status: 202,
         retryAfterMs: until - now,
       });
