@@ -431,13 +431,13 @@ describe("downloads", () => {
     expect(later.state).toBe("ready");
   });
 
-  it("202 through the FileSource is a transient error carrying retryAfterMs", async () => {
+  it("202 through the FileSource is a pending error carrying retryAfterMs", async () => {
     const chat = fake.addChat();
     const file = fake.buyerSendsImage(chat, JPEG, { moderation: "pending" });
     const error = await failure(
       client.asFileSource().download(client.downloadUrl(file.downloadID), MIB),
     );
-    expect(error).toMatchObject({ kind: "transient", retryAfterMs: 30_000 });
+    expect(error).toMatchObject({ kind: "pending", retryAfterMs: 30_000 });
     expect(error.message).toContain("moderation");
   });
 

@@ -244,7 +244,7 @@ describe("WildberriesProvider", () => {
     expect(file?.bytes.equals(PDF)).toBe(true);
   });
 
-  it("downloads a file in moderation later: 202 is transient, no request until the wait is over", async () => {
+  it("downloads a file in moderation later: 202 is pending, no request until the wait is over", async () => {
     await fake.stop();
     await startFake({ retrySeconds: 2 });
     const chat = fake.addChat();
@@ -260,7 +260,7 @@ describe("WildberriesProvider", () => {
     const downloads = () => fake.countByOperation("getV1SellerDownloadId");
     expect(downloads()).toBe(1);
     const early = await failure(provider.download(attachment));
-    expect(early.kind).toBe("transient");
+    expect(early.kind).toBe("pending");
     expect(downloads()).toBe(1);
 
     await sleep(2100 / SPEED + 20);
