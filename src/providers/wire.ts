@@ -1,5 +1,10 @@
 // Reading values out of marketplace JSON, which changes spellings without notice.
 
+/** A string with something in it; undefined for anything else. */
+export function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,7 @@
 // encodings (number ↔ string) without notice.
 
 import type { ChatSummary, MarketMessage, SenderRole } from "../../bridge/provider.ts";
-import { idValue, isRecord } from "../wire.ts";
+import { idValue, isRecord, nonEmptyString } from "../wire.ts";
 import { parseOzonMarkdown } from "./markdown.ts";
 
 // Cyrillic letters that look Latin; the docs themselves spell "Сustomer" with a Cyrillic С.
@@ -46,10 +46,6 @@ export function normalizeEnum(value: unknown): string {
 function count(value: unknown): number {
   const n = typeof value === "string" ? Number(value) : value;
   return typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0;
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 /** One /v3/chat/list item, nested `{chat: {…}, …}` (v3) or flat (seen in real v2 answers). */

@@ -24,7 +24,7 @@ import {
   type ResponseHeaders,
   type RetryPolicy,
 } from "../http.ts";
-import { isRecord } from "../wire.ts";
+import { isRecord, nonEmptyString } from "../wire.ts";
 import type { RateLimiter } from "./limiter.ts";
 import {
   bucketsFor,
@@ -327,8 +327,8 @@ export class WildberriesClient {
       events: Array.isArray(result.events) ? result.events : [],
       next: positiveInteger(result.next),
       totalEvents: count(result.totalEvents),
-      oldestEventTime: nonEmpty(result.oldestEventTime),
-      newestEventTime: nonEmpty(result.newestEventTime),
+      oldestEventTime: nonEmptyString(result.oldestEventTime),
+      newestEventTime: nonEmptyString(result.newestEventTime),
       errors: stringList(envelope.errors),
     };
   }
@@ -369,8 +369,8 @@ export class WildberriesClient {
     const envelope = isRecord(body) ? body : {};
     const result = isRecord(envelope.result) ? envelope.result : {};
     return {
-      chatId: nonEmpty(result.chatID),
-      sign: nonEmpty(result.sign),
+      chatId: nonEmptyString(result.chatID),
+      sign: nonEmptyString(result.sign),
       addTime: positiveInteger(result.addTime),
       errors: stringList(envelope.errors),
     };
@@ -592,7 +592,7 @@ function pendingOf(file: DownloadedBytes): WbDownload | undefined {
       Number.isFinite(seconds) && seconds > 0
         ? Math.ceil(seconds * 1000)
         : DEFAULT_MODERATION_RETRY_MS,
-    moderationState: nonEmpty(record.moderationState) ?? "pending",
+    moderationState: nonEmptyString(record.moderationState) ?? "pending",
   };
 }
 
@@ -603,10 +603,6 @@ function expectRecord(value: unknown, label: string): Record<string, unknown> {
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function positiveInteger(value: unknown): number | undefined {

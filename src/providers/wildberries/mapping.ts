@@ -14,7 +14,7 @@
 
 import { createHash } from "node:crypto";
 import type { Attachment, ChatSummary, MarketMessage, SenderRole } from "../../bridge/provider.ts";
-import { idValue, isRecord } from "../wire.ts";
+import { idValue, isRecord, nonEmptyString } from "../wire.ts";
 
 /** `Listing` ("goodCard"): the order and product a chat is about. */
 export interface WbGoodCard {
@@ -87,10 +87,6 @@ const BUYER_SOURCES = new Set(["rusite", "global", "ios", "android"]);
 const MS_THRESHOLD = 100_000_000_000;
 const TIEBREAK_DIGITS = 6;
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
 /**
  * A WB "Unix timestamp" in ms. The request's `next` is ms by the spec's words, the response
  * values only by example (ref §11.5): a value of seconds size is taken as seconds.
@@ -119,12 +115,12 @@ export function mapGoodCard(raw: unknown): WbGoodCard | undefined {
   const card: WbGoodCard = {};
   const nmId = idValue(raw.nmID);
   if (nmId !== undefined && nmId !== "0") card.nmId = nmId;
-  const size = text(raw.size);
+  const size = nonEmptyString(raw.size);
   if (size !== undefined) card.size = size;
   if (typeof raw.price === "number" && Number.isFinite(raw.price)) card.price = raw.price;
-  const currency = text(raw.priceCurrency);
+  const currency = nonEmptyString(raw.priceCurrency);
   if (currency !== undefined) card.priceCurrency = currency;
-  const rid = text(raw.rid);
+  const rid = nonEmptyString(raw.rid);
   if (rid !== undefined) card.rid = rid;
   return Object.keys(card).length > 0 ? card : undefined;
 }
@@ -132,12 +128,12 @@ export function mapGoodCard(raw: unknown): WbGoodCard | undefined {
 /** One `Chat` of GET /chats; undefined without a chatID. */
 export function mapChat(raw: unknown): WbChatFacts | undefined {
   if (!isRecord(raw)) return undefined;
-  const chatId = text(raw.chatID);
+  const chatId = nonEmptyString(raw.chatID);
   if (chatId === undefined) return undefined;
   const chat: WbChatFacts = { chatId };
-  const replySign = text(raw.replySign);
+  const replySign = nonEmptyString(raw.replySign);
   if (replySign !== undefined) chat.replySign = replySign;
-  const clientName = text(raw.clientName);
+  const clientName = nonEmptyString(raw.clientName);
   if (clientName !== undefined) chat.clientName = clientName;
   const goodCard = mapGoodCard(raw.goodCard);
   if (goodCard !== undefined) chat.goodCard = goodCard;
@@ -187,17 +183,17 @@ function mapFiles(raw: unknown, kind: "image" | "file"): WbFileFacts[] {
   const files: WbFileFacts[] = [];
   for (const item of raw) {
     if (!isRecord(item)) continue;
-    const downloadId = text(item.downloadID);
+    const downloadId = nonEmptyString(item.downloadID);
     // Without a downloadID the documented download cannot fetch it (ref §9): nothing to pass on.
     if (downloadId === undefined) continue;
-    const basketUrl = text(item.url);
+    const basketUrl = nonEmptyString(item.url);
     const file: WbFileFacts = {
       downloadId,
       kind,
       // Images carry no name (ref §9): the basket link's file name, if it has one.
-      name: text(item.name) ?? basketName(basketUrl) ?? "",
+      name: nonEmptyString(item.name) ?? basketName(basketUrl) ?? "",
     };
-    const contentType = text(item.contentType);
+    const contentType = nonEmptyString(item.contentType);
     if (contentType !== undefined) file.contentType = contentType;
     if (typeof item.size === "number" && Number.isSafeInteger(item.size) && item.size >= 0) {
       file.size = item.size;
@@ -228,18 +224,18 @@ export function mapEvent(
   downloadUrl: (downloadId: string) => string,
 ): WbEventFacts | undefined {
   if (!isRecord(raw)) return undefined;
-  const eventId = text(raw.eventID);
-  const chatId = text(raw.chatID);
+  const eventId = nonEmptyString(raw.eventID);
+  const chatId = nonEmptyString(raw.chatID);
   // addTime (UTC, whole seconds) when addTimestamp is missing.
   const parsed = typeof raw.addTime === "string" ? Date.parse(raw.addTime) : Number.NaN;
   const at = timestampMs(raw.addTimestamp) ?? (Number.isNaN(parsed) ? undefined : parsed);
-  const eventType = text(raw.eventType) ?? "message";
+  const eventType = nonEmptyString(raw.eventType) ?? "message";
   if (eventId === undefined || chatId === undefined || at === undefined || at <= 0) {
     return undefined;
   }
   if (eventType !== "message") return undefined;
-  const sender = text(raw.sender);
-  const source = text(raw.source);
+  const sender = nonEmptyString(raw.sender);
+  const source = nonEmptyString(raw.source);
   const origin = originOf(sender, source);
   const body = isRecord(raw.message) ? raw.message : {};
   const attachments = isRecord(body.attachments) ? body.attachments : {};
@@ -268,9 +264,9 @@ export function mapEvent(
     hasContent: messageText.trim() !== "" || files.length > 0,
     message,
   };
-  const replySign = text(raw.replySign);
+  const replySign = nonEmptyString(raw.replySign);
   if (replySign !== undefined) facts.replySign = replySign;
-  const clientName = text(raw.clientName);
+  const clientName = nonEmptyString(raw.clientName);
   if (clientName !== undefined) facts.clientName = clientName;
   if (goodCard !== undefined) facts.goodCard = goodCard;
   if (source !== undefined) facts.source = source;

@@ -10,7 +10,7 @@ import type {
   MarketMessage,
   SenderRole,
 } from "../../bridge/provider.ts";
-import { idValue, isRecord } from "../wire.ts";
+import { idValue, isRecord, nonEmptyString } from "../wire.ts";
 
 const BUYER_CHAT_TYPES = new Set(["CHAT", "ARBITRAGE"]);
 const BUYER_CONTEXT_TYPES = new Set(["ORDER", "RETURN", "DIRECT"]);
@@ -28,10 +28,6 @@ export function positiveId(value: unknown): string | undefined {
 /** Upper-case enum spelling; "" for anything that is not a string. */
 function enumValue(value: unknown): string {
   return typeof value === "string" ? value.trim().toUpperCase() : "";
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 /**
