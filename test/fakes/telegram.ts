@@ -807,15 +807,7 @@ export class FakeTelegram {
       service: true,
       content: { left_chat_member: this.botUser },
     });
-    this.pushUpdate({
-      my_chat_member: {
-        chat: chat.chat,
-        from,
-        date: this.unixNow(),
-        old_chat_member: old,
-        new_chat_member: this.botMember(chat),
-      },
-    } as UpdateInput);
+    this.botMemberChanged(chat, from, old);
   }
 
   /**
@@ -834,15 +826,7 @@ export class FakeTelegram {
     chat.botKicked = false;
     chat.botLeft = false;
     chat.botRights = rights === false ? null : { ...FULL_ADMIN_RIGHTS, ...rights };
-    this.pushUpdate({
-      my_chat_member: {
-        chat: chat.chat,
-        from,
-        date: this.unixNow(),
-        old_chat_member: old,
-        new_chat_member: this.botMember(chat),
-      },
-    } as UpdateInput);
+    this.botMemberChanged(chat, from, old);
     const stored = this.post(chat, {
       from,
       byBot: false,
@@ -1409,6 +1393,19 @@ export class FakeTelegram {
     const pinned = pinnedId === undefined ? undefined : chat.messages.get(pinnedId);
     if (pinned && !pinned.deleted) info.pinned_message = withoutReply(pinned.message);
     return info;
+  }
+
+  /** The my_chat_member update a change of the bot's membership brings. */
+  private botMemberChanged(chat: ChatState, from: User, old: ChatMember): void {
+    this.pushUpdate({
+      my_chat_member: {
+        chat: chat.chat,
+        from,
+        date: this.unixNow(),
+        old_chat_member: old,
+        new_chat_member: this.botMember(chat),
+      },
+    } as UpdateInput);
   }
 
   private botMember(chat: ChatState): ChatMember {
