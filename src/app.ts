@@ -14,6 +14,7 @@ import { errorText } from "./bridge/errors.ts";
 import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
+import { KeyNotices } from "./bridge/key-notices.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
 import { PushReceiver } from "./bridge/push.ts";
@@ -22,6 +23,7 @@ import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
+import { escapeHtml } from "./bridge/text.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
@@ -140,6 +142,22 @@ export async function startBridge(
     metrics,
     syncChat: (account, chatId) => chats.sync(account, chatId),
   });
+  const keyNotices = new KeyNotices({
+    accounts,
+    store,
+    texts,
+    log,
+    post: async (staffChatId, text) => {
+      await queue.send(staffChatId, () =>
+        telegram.sendText(staffChatId, undefined, escapeHtml(text)),
+      );
+    },
+  });
+  const checkKeys = () => {
+    keyNotices.tick(Date.now()).catch((error: unknown) => {
+      log.warn({ err: error }, "API key check failed");
+    });
+  };
   const poller = new Poller({
     accounts,
     store,
@@ -148,6 +166,13 @@ export async function startBridge(
     inbound,
     queue,
     metrics,
+    observer: {
+      pollResult: (account, error) => {
+        incidents.pollResult(account, error);
+        // A marketplace may reveal a key's kind only by how it refuses (a throttled key).
+        if (error !== undefined) checkKeys();
+      },
+    },
     intervalMs: config.pollIntervalMs,
   });
   const push = new PushReceiver({
@@ -246,10 +271,12 @@ export async function startBridge(
   incidents.watchState(store, stopping.signal);
   await outbound.resume();
   poller.start();
+  checkKeys();
   const reminderTimer = setInterval(() => {
     reminders.tick(Date.now()).catch((error: unknown) => {
       log.warn({ err: error }, "reminder check failed");
     });
+    checkKeys();
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
   // Files the marketplace was still checking: asked for again at the poll's pace, one round at

@@ -2,6 +2,8 @@
 // where the command was typed (grammY adds the topic only for real topic messages).
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
+import { daysLeft, EXPIRY_NOTICE_MS } from "../bridge/key-notices.ts";
+import { tellsKeyFacts } from "../bridge/provider.ts";
 import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
 import type { Store } from "../bridge/store/index.ts";
 import { escapeHtml } from "../bridge/text.ts";
@@ -85,6 +87,7 @@ export function commands(deps: CommandDeps): Composer<Context> {
       const what = t.doctorKey(escapeHtml(account.name));
       lines.push(
         problem ? t.doctorFail(what, t.doctorKeyFix(escapeHtml(problem))) : t.doctorOk(what),
+        ...keyFactLines(account, t, Date.now()),
       );
     }
     lines.push(
@@ -118,6 +121,35 @@ export async function registerCommands(api: Api, staffChatIds: Set<number>, log:
       }
     }
   }
+}
+
+/** What the key says about itself: its expiry, and a kind too slow for a chat. */
+function keyFactLines(account: Account, t: Texts, now: number): string[] {
+  const provider = account.provider;
+  if (!tellsKeyFacts(provider)) return [];
+  const { expiresAt, throttled } = provider.keyFacts();
+  const name = escapeHtml(account.name);
+  const lines: string[] = [];
+  if (expiresAt !== undefined) {
+    const date = t.date(expiresAt);
+    const days = daysLeft(expiresAt, now);
+    lines.push(
+      expiresAt <= now
+        ? t.doctorFail(t.doctorKeyExpired(name, date), t.doctorKeyRenew)
+        : expiresAt - now <= EXPIRY_NOTICE_MS
+          ? t.doctorFail(t.doctorKeyExpiry(name, date, days), t.doctorKeyRenew)
+          : t.doctorOk(t.doctorKeyExpiry(name, date, days)),
+    );
+  }
+  if (throttled) {
+    const why = t.keyThrottled(
+      throttled.callsPerHour,
+      throttled.suspected,
+      throttled.instead[t.language],
+    );
+    lines.push(t.doctorFail(t.doctorKeyThrottled(name), escapeHtml(why)));
+  }
+  return lines;
 }
 
 /** The marketplace chat behind the topic the command was typed in. */

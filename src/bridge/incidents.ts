@@ -2,7 +2,10 @@
 // once: one error line and one message in the General topic when they start, one line and one
 // message when they end, and /healthz names them meanwhile. Never the same complaint per poll.
 import type { Logger } from "../logger.ts";
+import type { Account } from "./account.ts";
 import { errorText } from "./errors.ts";
+import type { PollObserver } from "./poller.ts";
+import { ProviderError } from "./provider.ts";
 import type { SendObserver } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
 import type { Store } from "./store/index.ts";
@@ -16,7 +19,7 @@ const PROBE_MAX_MS = 60_000;
 /** How often posts that go through during a rights incident may trigger a check of the rights. */
 const RIGHTS_CHECK_EVERY_MS = 10_000;
 
-export class Incidents implements SendObserver {
+export class Incidents implements SendObserver, PollObserver {
   private readonly open = new Map<string, string>();
   /** When the rights of a group under an incident were last checked, and checks under way. */
   private readonly checkedAt = new Map<string, number>();
@@ -93,6 +96,33 @@ export class Incidents implements SendObserver {
     }
   }
 
+  /**
+   * Watches polling: a key the marketplace refuses (revoked, expired, lacking a right) is an
+   * incident of its account, told in its group; the next cycle that goes through ends it.
+   * Other failures (network, 5xx) pass by themselves and stay in /status and the log.
+   */
+  pollResult(account: Account, error: unknown): void {
+    const key = `key:${account.id}`;
+    if (error === undefined) {
+      this.end(
+        key,
+        "the marketplace accepts the key again",
+        this.texts.keyRecovered(account.name),
+        [account.staffChatId],
+      );
+    } else if (
+      error instanceof ProviderError &&
+      (error.kind === "auth" || error.kind === "forbidden")
+    ) {
+      this.begin(
+        key,
+        `${account.id}: the marketplace refuses the key: ${errorText(error)}`,
+        this.texts.keyRefused(account.name, errorText(error)),
+        [account.staffChatId],
+      );
+    }
+  }
+
   /** Checks the group's rights once the last check is long enough ago (one check at a time). */
   private checkRights(staffChatId: number, key: string): void {
     if (this.checking.has(key)) return;
@@ -115,11 +145,11 @@ export class Incidents implements SendObserver {
     }, wait).unref();
   }
 
-  private begin(key: string, reason: string, message?: string): void {
+  private begin(key: string, reason: string, message?: string, groups = this.groups): void {
     if (this.open.has(key)) return;
     this.open.set(key, reason);
     this.log.error({ incident: key }, reason);
-    if (message) this.announce(message, this.groups);
+    if (message) this.announce(message, groups);
   }
 
   private end(key: string, line: string, message: string, groups = this.groups): void {

@@ -34,6 +34,11 @@ export interface PollStatus {
   cycles: number;
 }
 
+/** Hears how each cycle of an account ended: undefined when it went through. */
+export interface PollObserver {
+  pollResult(account: Account, error: unknown): void;
+}
+
 export class Poller {
   readonly status = new Map<string, PollStatus>();
   private readonly accounts: Account[];
@@ -48,6 +53,7 @@ export class Poller {
   /** Accounts just started: sweep pages are read beside every cycle until one brings nothing. */
   private readonly catchingUp = new Set<string>();
   private readonly budgets = new Map<string, ListBudget>();
+  private readonly observer: PollObserver | undefined;
   /** Per account: the sweep in progress, read one page per sweep cycle. */
   private readonly sweeps = new Map<
     string,
@@ -70,9 +76,11 @@ export class Poller {
     inbound: Inbound;
     queue: GroupSendQueue;
     metrics?: BridgeMetrics;
+    observer?: PollObserver;
     intervalMs: number;
     sweepEvery?: number;
   }) {
+    this.observer = deps.observer;
     this.accounts = deps.accounts;
     this.store = deps.store;
     this.chats = deps.chats;
@@ -127,8 +135,10 @@ export class Poller {
         if (status.lastError) account.log.info("polling recovered");
         status.lastSuccessAt = Date.now();
         status.lastError = undefined;
+        this.observer?.pollResult(account, undefined);
       } catch (error) {
         if (signal.aborted) break;
+        this.observer?.pollResult(account, error);
         const message = errorText(error);
         this.metrics.failure(
           account.provider.marketplace,

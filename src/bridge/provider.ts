@@ -175,12 +175,43 @@ export interface ReadsEventFeed {
   readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage>;
 }
 
+/** A text in each language the bot speaks to staff. */
+export interface Localized {
+  ru: string;
+  en: string;
+}
+
+/**
+ * What an API key says about itself, learned from the key (a JWT's claims) or from how the
+ * marketplace has answered so far. Never found by a call, and never containing the key.
+ */
+export interface KeyFacts {
+  /** When the key stops working (ms since the epoch). */
+  expiresAt?: number;
+  /** The key is of a kind the marketplace throttles too hard for a live chat. */
+  throttled?: {
+    /** Calls an hour the marketplace allows such a key on the chat methods. */
+    callsPerHour: number;
+    /** Inferred from rate-limit answers rather than read from the key. */
+    suspected: boolean;
+    /** What key to create instead, and where. */
+    instead: Localized;
+  };
+}
+
+/** A marketplace whose keys expire or come in kinds too slow for a chat, and say so. */
+export interface TellsKeyFacts {
+  /** Cheap and synchronous: called by /doctor and once a minute by the notices. */
+  keyFacts(): KeyFacts;
+}
+
 export interface MarketplaceProvider
   extends Partial<ReadsChats>,
     Partial<ReadsEventFeed>,
     Partial<MarksRead>,
     Partial<StartsChats>,
-    Partial<TellsChatDetails> {
+    Partial<TellsChatDetails>,
+    Partial<TellsKeyFacts> {
   /** "ozon" | "yandex" | …: used in state keys and topic headers. */
   readonly marketplace: string;
   /** Human name of the marketplace for staff. */
@@ -217,6 +248,12 @@ export function startsChats(
   provider: MarketplaceProvider,
 ): provider is MarketplaceProvider & StartsChats {
   return typeof provider.startChat === "function" && provider.capabilities.startChatBy.length > 0;
+}
+
+export function tellsKeyFacts(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & TellsKeyFacts {
+  return typeof provider.keyFacts === "function";
 }
 
 export type ProviderErrorKind =

@@ -552,6 +552,8 @@ export class FakeWildberries extends FakeServer<WbKey> {
   readonly contractViolations: ContractViolation[] = [];
 
   readonly #tokens = new Map<string, StoredToken>();
+  /** Tokens the seller revoked in the portal: WB answers them 401 like any unknown token. */
+  readonly #revoked = new Set<string>();
   readonly #now: () => Date;
   readonly #bearer: "reject" | "accept";
   readonly #rateLimits: boolean;
@@ -609,6 +611,12 @@ export class FakeWildberries extends FakeServer<WbKey> {
   }
 
   // --- test-side world -----------------------------------------------------------------------
+
+  /** The seller revokes (or, with false, a test restores) a token. */
+  revokeToken(token: string, revoked = true): void {
+    if (revoked) this.#revoked.add(token);
+    else this.#revoked.delete(token);
+  }
 
   /** A chat in the seller's account; no events until someone writes. Returns its chatID. */
   addChat(options: ChatOptions = {}): string {
@@ -1121,7 +1129,7 @@ export class FakeWildberries extends FakeServer<WbKey> {
   #authenticate(req: IncomingMessage, now: number): { token: StoredToken } | Outcome {
     let value = req.headers.authorization ?? "";
     if (this.#bearer === "accept") value = value.replace(/^bearer\s+/i, "");
-    const token = value === "" ? undefined : this.#tokens.get(value);
+    const token = value === "" || this.#revoked.has(value) ? undefined : this.#tokens.get(value);
     if (token === undefined) {
       return problem(
         401,

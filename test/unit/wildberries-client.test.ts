@@ -49,6 +49,8 @@ const TOKEN = jwt(CLAIMS);
 const CONTENT_TOKEN = jwt({ ...CLAIMS, s: 2 ** 1, sid: "content" });
 const EXPIRED_TOKEN = jwt({ ...CLAIMS, exp: T0 / 1000 - 3600, sid: "expired" });
 const BASIC_TOKEN = jwt({ ...CLAIMS, acc: 1, for: undefined, sid: "basic" });
+/** A basic token whose claims do not tell its type: only WB's answers can. */
+const UNTYPED_BASIC_TOKEN = jwt({ ...CLAIMS, acc: undefined, sid: "untyped" });
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 7)]);
 const PNG = Buffer.concat([
@@ -82,6 +84,7 @@ async function startFake(options: Partial<FakeWildberriesOptions> = {}): Promise
       { token: CONTENT_TOKEN, categories: ["content"] },
       { token: EXPIRED_TOKEN, categories: [] },
       { token: BASIC_TOKEN, type: "basic" },
+      { token: UNTYPED_BASIC_TOKEN, type: "basic" },
     ],
     now: () => new Date(clock.now()),
     ...options,
@@ -386,6 +389,34 @@ describe("rate limits", () => {
     expect(error).toMatchObject({ kind: "rate_limited", retryAfterMs: 1000 });
     expect(requestsOf("postV1SellerMessage")).toHaveLength(1);
     expect(fake.sentBySeller(chat)).toEqual([]);
+  });
+
+  it("a basic token whose claims do not say so is recognised by three 429s in a row", async () => {
+    const untyped = makeClient({ token: UNTYPED_BASIC_TOKEN });
+    expect(untyped.tokenInfo.type).toBe("unknown");
+    await untyped.events();
+    expect(untyped.throttledLikeBasic).toBe(false);
+    // No wait header (none is declared): three tries 10 s apart, every one refused.
+    const error = await failure(untyped.events());
+    expect(error.kind).toBe("rate_limited");
+    expect(requestsOf("getV1SellerEvents")).toHaveLength(4);
+    expect(untyped.throttledLikeBasic).toBe(true);
+  });
+
+  it("a 429 naming a wait of an hour marks the token basic-like at once", async () => {
+    await startFake({ retryHeader: true });
+    const untyped = makeClient({ token: UNTYPED_BASIC_TOKEN });
+    await untyped.events();
+    await failure(untyped.events());
+    expect(requestsOf("getV1SellerEvents")).toHaveLength(2);
+    expect(untyped.throttledLikeBasic).toBe(true);
+  });
+
+  it("a personal token answered 429 now and then stays a personal token", async () => {
+    fake.failNext("getV1SellerEvents", { status: 429, times: 2 });
+    await client.events();
+    expect(requestsOf("getV1SellerEvents")).toHaveLength(3);
+    expect(client.throttledLikeBasic).toBe(false);
   });
 
   it("a basic token gets one chat list per hour: the second is refused locally", async () => {

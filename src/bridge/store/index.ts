@@ -34,6 +34,7 @@ const TABLES = [
   "probe",
   "feeds",
   "deferred",
+  "notices",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -311,6 +312,8 @@ export class Store {
   readonly edits: PerStaffMessage<StaffEdit>;
   /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
   readonly conversations: Table<unknown>;
+  /** Warnings told to staff (by account and kind), each kept for as long as it stays told. */
+  readonly notices: Table<number>;
   readonly #accounts: Table<AccountState>;
   readonly #probes: Table<string>;
   readonly #engine: Engine;
@@ -331,6 +334,7 @@ export class Store {
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));
     this.conversations = engine.table("conv");
+    this.notices = engine.table("notices");
     this.#accounts = engine.table("accounts");
     this.#probes = engine.table("probe");
   }

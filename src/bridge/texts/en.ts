@@ -1,6 +1,14 @@
 import type { Texts } from "./ru.ts";
 
 export const en: Texts = {
+  language: "en",
+  date: (ms) =>
+    new Intl.DateTimeFormat("en-GB", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone: "Europe/Moscow",
+    }).format(ms),
   chatSubject: (shortId) => `Chat ${shortId}`,
   returnSubject: (number) => `Return ${number}`,
   headerTitle: "🛒 New buyer chat",
@@ -72,6 +80,14 @@ export const en: Texts = {
   stateFailing: (reason) =>
     `🚨 The bot cannot save its state (disk full?): ${reason}. Buyer messages are not relayed until writes work again, and staff replies are not sent. Free some disk space on the server.`,
   stateRecovered: "✅ State can be saved again: relaying continues.",
+  keyNotice: (name, text) => `⚠️ API key "${name}": ${text}`,
+  keyExpires: (date, days) =>
+    `expires on ${date} (${days} ${days === 1 ? "day" : "days"} left). Create a new key in the marketplace's seller portal and put it in the bot's settings, or buyer messages stop arriving.`,
+  keyThrottled: (perHour, suspected, instead) =>
+    `${suspected ? "judging by the marketplace's answers, this is a key" : "this is a key"} limited to ${perHour} request an hour on the chat methods: too few for a live chat. ${instead}`,
+  keyRefused: (name, detail) =>
+    `🚨 The marketplace does not accept the API key "${name}": ${detail}. This shop's buyer messages do not arrive and replies are not sent until the key is replaced.`,
+  keyRecovered: (name) => `✅ The API key "${name}" is accepted again: buyer messages are relayed.`,
   rightsRecovered:
     "✅ The bot's rights in the group are back: buyer messages reach their topics again.",
   onlyStaffGroup: "This bot works only in its shop's staff group.",
@@ -157,6 +173,12 @@ export const en: Texts = {
   doctorPinFix: "give the bot the Pin Messages right",
   doctorKey: (name) => `${name} API key`,
   doctorKeyFix: (detail) => `the marketplace answered: ${detail}. Check the key and its rights`,
+  doctorKeyExpiry: (name, date, days) =>
+    `API key ${name} is valid until ${date} (${days} days left)`,
+  doctorKeyExpired: (name, date) => `API key ${name} expired on ${date}`,
+  doctorKeyRenew:
+    "create a new key in the marketplace's seller portal and put it in the bot's settings",
+  doctorKeyThrottled: (name) => `API key ${name}: its type`,
   doctorPush: "push notifications",
   doctorPushFix: "not enabled: set PUSH_SECRET and register the URLs (see README)",
   ago: (minutes) =>

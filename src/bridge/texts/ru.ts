@@ -1,6 +1,15 @@
 // Staff-facing texts in Russian (the default). Values are HTML-safe templates: callers pass
 // already escaped fragments where a function takes text.
 export const ru = {
+  language: "ru" as "ru" | "en",
+  /** A day in the staff's words (Moscow time until the bot knows the staff's zone). */
+  date: (ms: number) =>
+    new Intl.DateTimeFormat("ru-RU", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone: "Europe/Moscow",
+    }).format(ms),
   chatSubject: (shortId: string) => `Чат ${shortId}`,
   returnSubject: (number: string) => `Возврат ${number}`,
   headerTitle: "🛒 Новый чат с покупателем",
@@ -72,6 +81,15 @@ export const ru = {
   stateFailing: (reason: string) =>
     `🚨 Бот не может сохранить своё состояние (диск заполнен?): ${reason}. Сообщения покупателей не пересылаются, пока запись не заработает; ответы сотрудников не отправляются. Освободите место на диске сервера.`,
   stateRecovered: "✅ Запись состояния снова работает: пересылка сообщений продолжается.",
+  keyNotice: (name: string, text: string) => `⚠️ Ключ API «${name}»: ${text}`,
+  keyExpires: (date: string, days: number) =>
+    `истекает ${date} (осталось дней: ${days}). Создайте новый ключ в кабинете маркетплейса и замените его в настройках бота, иначе сообщения покупателей перестанут приходить.`,
+  keyThrottled: (perHour: number, suspected: boolean, instead: string) =>
+    `${suspected ? "судя по ответам маркетплейса, это ключ" : "это ключ"} с лимитом ${perHour} запрос в час к методам чата: для живого чата этого мало. ${instead}`,
+  keyRefused: (name: string, detail: string) =>
+    `🚨 Маркетплейс не принимает ключ API «${name}»: ${detail}. Сообщения покупателей этого магазина не приходят, ответы не отправляются, пока ключ не заменят.`,
+  keyRecovered: (name: string) =>
+    `✅ Ключ API «${name}» снова принимается: сообщения покупателей пересылаются.`,
   rightsRecovered:
     "✅ Права бота в группе восстановлены: сообщения покупателей снова пересылаются в темы.",
   onlyStaffGroup: "Этот бот работает только в группе поддержки своего магазина.",
@@ -157,6 +175,11 @@ export const ru = {
   doctorPinFix: "дайте боту право «Закреплять сообщения»",
   doctorKey: (name: string) => `ключ API ${name}`,
   doctorKeyFix: (detail: string) => `маркетплейс ответил: ${detail}. Проверьте ключ и его права`,
+  doctorKeyExpiry: (name: string, date: string, days: number) =>
+    `ключ API ${name} действует до ${date} (осталось дней: ${days})`,
+  doctorKeyExpired: (name: string, date: string) => `ключ API ${name} истёк ${date}`,
+  doctorKeyRenew: "создайте новый ключ в кабинете маркетплейса и замените его в настройках бота",
+  doctorKeyThrottled: (name: string) => `тип ключа API ${name}`,
   doctorPush: "push-уведомления",
   doctorPushFix: "не включены: задайте PUSH_SECRET и зарегистрируйте адреса (см. README)",
   ago: (minutes: number) =>

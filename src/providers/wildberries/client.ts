@@ -73,6 +73,13 @@ const DEFAULT_MODERATION_RETRY_MS = 30_000;
 // An X-Ratelimit-Retry of 0 must still not make a tight loop.
 const MIN_RATE_LIMIT_WAIT_MS = 1_000;
 const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000;
+/**
+ * How a basic token (one call an hour per chat method) shows itself when its claims do not say
+ * so: a 429 naming a wait this long (a personal token's waits are seconds), or this many 429s in
+ * a row although every request waited for the limiter and every named pause.
+ */
+const BASIC_LIKE_WAIT_MS = 10 * 60 * 1000;
+const BASIC_LIKE_RUN = 3;
 // A 5 MB upload (six of them) on a slow uplink outlasts the JSON deadline.
 const DEFAULT_UPLOAD_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -256,6 +263,9 @@ export class WildberriesClient {
   readonly #retry: RetryPolicy;
   readonly #uploadTimeoutMs: number;
   readonly #now: () => number;
+  /** 429s since the last answer that was not one. */
+  #rateLimitedRun = 0;
+  #basicLike = false;
 
   constructor(options: WildberriesClientOptions) {
     const token = bareToken(options.token);
@@ -285,6 +295,14 @@ export class WildberriesClient {
 
   close(): Promise<void> {
     return this.#http.close();
+  }
+
+  /**
+   * WB has answered as it answers a basic token (see BASIC_LIKE_WAIT_MS). Stays true: a token's
+   * type does not change while the process runs.
+   */
+  get throttledLikeBasic(): boolean {
+    return this.#basicLike;
   }
 
   /** GET /api/v1/seller/chats: every chat of the seller, no paging (ref §5.1). */
@@ -470,10 +488,19 @@ export class WildberriesClient {
     for (let attempt = 1; ; attempt++) {
       await this.#limiter.acquire(bucketsFor(operation, type), signal);
       try {
-        return await run();
+        const result = await run();
+        this.#rateLimitedRun = 0;
+        return result;
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
+        this.#rateLimitedRun = error.kind === "rate_limited" ? this.#rateLimitedRun + 1 : 0;
         if (error.kind === "rate_limited") {
+          if (
+            (error.retryAfterMs ?? 0) >= BASIC_LIKE_WAIT_MS ||
+            this.#rateLimitedRun >= BASIC_LIKE_RUN
+          ) {
+            this.#basicLike = true;
+          }
           // Someone else spends this account's budget too: hold every request back, not only
           // the next attempt of this one.
           const wait = error.retryAfterMs ?? fallbackRetryMs(type);

@@ -14,6 +14,7 @@ import {
   type DownloadedFile,
   type FeedPage,
   type Id,
+  type KeyFacts,
   type MarketMessage,
   type MarketplaceProvider,
   type OutgoingFile,
@@ -22,6 +23,7 @@ import {
   ProviderError,
   type ReadsEventFeed,
   type TellsChatDetails,
+  type TellsKeyFacts,
 } from "../../bridge/provider.ts";
 import { sleep } from "../../bridge/sleep.ts";
 import { downloadAttachment } from "../files.ts";
@@ -73,9 +75,17 @@ const RESTART_HOLD_MS = STANDARD_ROW.periodMs + 1_000;
 const ALL_OPERATIONS: WbOperation[] = ["chats", "events", "message", "download"];
 /** Where a WB article's public page lives: /catalog/<nmID>/detail.aspx. */
 const PRODUCT_PAGE_URL = "https://www.wildberries.ru/catalog";
+/** What a basic token is allowed on the chat methods (ref §3), and what to use instead. */
+const BASIC_CALLS_PER_HOUR = 1;
+const PERSONAL_TOKEN = {
+  ru: "Создайте персональный токен с категорией «Чат с покупателями» (кабинет продавца → Настройки → Доступ к API) и замените им этот.",
+  en: "Create a Personal token with the Buyers chat (Чат с покупателями) category (seller portal → Settings → API access) and use it instead.",
+};
 const ACCEPTED_FILES = "Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB";
 
-export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails {
+export class WildberriesProvider
+  implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails, TellsKeyFacts
+{
   readonly marketplace = "wildberries";
   readonly marketplaceTitle = "Wildberries";
   readonly capabilities: ProviderCapabilities = {
@@ -116,6 +126,25 @@ export class WildberriesProvider implements MarketplaceProvider, ReadsEventFeed,
 
   async close(): Promise<void> {
     await this.#client.close();
+  }
+
+  /** WB tokens expire (180 days) and a basic one gets one call an hour: both read from the claims. */
+  keyFacts(): KeyFacts {
+    const info = this.#client.tokenInfo;
+    const claimed = info.type === "basic";
+    const basic = claimed || this.#client.throttledLikeBasic;
+    return {
+      ...(info.expiresAt === undefined ? {} : { expiresAt: info.expiresAt.getTime() }),
+      ...(basic
+        ? {
+            throttled: {
+              callsPerHour: BASIC_CALLS_PER_HOUR,
+              suspected: !claimed,
+              instead: PERSONAL_TOKEN,
+            },
+          }
+        : {}),
+    };
   }
 
   async readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage> {
