@@ -6,7 +6,7 @@
 // A connector declares its settings (environment variables and ACCOUNTS_FILE fields, validated,
 // with its own error lines), how an account is named and keyed, how to build its provider,
 // how staff see it, and its push endpoint when it has one. What a marketplace can do
-// (capabilities, and the optional abilities MarksRead, StartsChats, TellsChatDetails) is
+// (capabilities, and optional abilities such as MarksRead, StartsChats, TellsKeyFacts) is
 // declared by the provider it builds: see src/bridge/provider.ts.
 
 import { z } from "zod";
