@@ -145,18 +145,22 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
     expect(photos()).toHaveLength(1);
   });
 
-  it("sends staff text and a PDF to WB with identical bytes and the chat's replySign", async () => {
+  it("sends staff text, a photo and a PDF to WB with identical bytes and the chat's replySign", async () => {
     telegram.staffSends({ threadId, text: "Да, берите на размер больше." });
+    const photoBytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(20_000)]);
+    const photo = telegram.addFile(photoBytes, { name: "photo.jpg", mime: "image/jpeg" });
+    telegram.staffSends({ threadId, photo });
     const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n", "latin1"), randomBytes(100_000)]);
     const doc = telegram.addFile(pdf, { name: "таблица размеров.pdf", mime: "application/pdf" });
     const docMessage = telegram.staffSends({ threadId, document: doc });
     const sent = await waitFor(() => {
       const all = wb.sentBySeller(chat);
-      return all.length >= 2 ? all : undefined;
+      return all.length >= 3 ? all : undefined;
     });
     expect(sent[0]?.text).toBe("Да, берите на размер больше.");
-    expect(sent[1]?.files[0]?.name).toBe("таблица размеров.pdf");
-    expect(sent[1]?.files[0]?.bytes.equals(pdf)).toBe(true);
+    expect(sent[1]?.files[0]?.bytes.equals(photoBytes)).toBe(true);
+    expect(sent[2]?.files[0]?.name).toBe("таблица размеров.pdf");
+    expect(sent[2]?.files[0]?.bytes.equals(pdf)).toBe(true);
     for (const s of sent) expect(s.replySign).toBe(wb.replySignOf(chat));
     await waitFor(() => telegram.reactions.find((r) => r.messageId === docMessage.message_id));
   });
@@ -241,6 +245,33 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
       postsIn(yandexTopic.id).some((p) => p.message.text === "Вопрос по Маркету"),
     );
   });
+
+  it("relays a burst of 40 new WB chats, each with a photo, within 10 requests in any 10 s", async () => {
+    const chats = Array.from({ length: 40 }, (_, i) => {
+      const id = wb.addChat({ clientName: `Покупатель ${i}` });
+      wb.buyerWrites(id, `Вопрос номер ${i}`);
+      wb.buyerSendsImage(id, Buffer.concat([JPEG.subarray(0, 4), randomBytes(1000)]));
+      return id;
+    });
+    const names = chats.map((_, i) => `Покупатель ${i}`);
+    const topics = await waitFor(
+      () => {
+        const found = telegram.topics(STAFF).filter((t) => names.some((n) => t.name.includes(n)));
+        return found.length >= 40 ? found : undefined;
+      },
+      { timeoutMs: 90_000, message: "40 topics" },
+    );
+    // Every chat's photo too: 40 downloads on top of the feed and list reads.
+    await waitFor(
+      () =>
+        topics.every((t) => postsIn(t.id).some((p) => p.message.photo || p.message.document))
+          ? true
+          : undefined,
+      { timeoutMs: 90_000, message: "40 photos" },
+    );
+    expect(wb.maxRequestsIn10s()).toBeLessThanOrEqual(10);
+    expect(wb.count429).toBe(0);
+  }, 200_000);
 
   it("explains that Wildberries does not let a seller start a chat", async () => {
     telegram.staffSends({ text: "/new wb 12345" });
