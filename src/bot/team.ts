@@ -29,6 +29,7 @@ export function team(deps: TeamDeps): Composer<Context> {
   });
 
   composer.command("assign", async (ctx) => {
+    if (!(await locate(deps, ctx))) return html(ctx, t.onlyInTopic);
     const username = ctx.match.trim().replace(/^@/, "");
     const chat = ctx.chat?.id;
     if (username && chat !== undefined) {
