@@ -6,6 +6,7 @@ import { createBot } from "./bot/bot.ts";
 import { commands, registerCommands } from "./bot/commands.ts";
 import { type BotContext, newChat } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
+import { team } from "./bot/team.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
@@ -98,6 +99,7 @@ export async function startBridge(
     // Updates flow only after bot.start(), when these exist.
     outbound: () => outbound,
     features: () => features,
+    staffSeen: (staffChatId, user) => store.staff.seen(staffChatId, user),
     texts,
     notePrefix: config.notePrefix,
     log,
@@ -201,9 +203,9 @@ export async function startBridge(
     log,
     reminderMinutes: config.reminderMinutes,
     onDuty: config.onDuty,
-    send: async (topic, html) => {
+    send: async (topic, html, buttons) => {
       await queue.send(topic.staffChatId, () =>
-        telegram.sendText(topic.staffChatId, topic.threadId, html),
+        telegram.sendText(topic.staffChatId, topic.threadId, html, { buttons }),
       );
     },
   });
@@ -219,6 +221,7 @@ export async function startBridge(
       notePrefix: config.notePrefix,
       pushEnabled: config.push !== undefined,
     }),
+    team({ accounts, store, topics, texts }),
   );
 
   let http: RunningHttpServer;

@@ -5,11 +5,13 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, type Composer, InlineKeyboard } from "grammy";
 import { errorText } from "../bridge/errors.ts";
 import type { Outbound } from "../bridge/outbound.ts";
+import type { StaffUser } from "../bridge/store/index.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
 import type { BotContext } from "./new-chat.ts";
 import { Polling } from "./polling.ts";
 import { toStaffMessage } from "./staff-message.ts";
+import { userOf } from "./team.ts";
 
 export interface BotDeps {
   token: string;
@@ -19,6 +21,8 @@ export interface BotDeps {
   outbound: () => Outbound;
   /** Commands and conversations, installed after the relay so they never see buyer replies. */
   features: () => Composer<BotContext>;
+  /** Remembers who writes in a group, so /assign @username can name them. */
+  staffSeen: (staffChatId: number, user: StaffUser) => Promise<void>;
   texts: Texts;
   /** A staff message starting with this stays in Telegram (a note for colleagues). */
   notePrefix: string;
@@ -75,6 +79,17 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
     await ctx.api.leaveChat(chat.id).catch((error: unknown) => {
       deps.log.warn({ chatId: chat.id, err: error }, "could not leave the chat");
     });
+  });
+
+  bot.use(async (ctx, next) => {
+    const chatId = ctx.chat?.id;
+    if (chatId !== undefined && ctx.from && !ctx.from.is_bot) {
+      // Awaited, so a following /assign sees it; a failed write costs only that lookup.
+      await deps.staffSeen(chatId, userOf(ctx.from)).catch((error: unknown) => {
+        deps.log.warn({ err: error }, "could not remember a staff member");
+      });
+    }
+    return next();
   });
 
   // The relay first: a message in a buyer's topic is for the buyer, never a command's answer.

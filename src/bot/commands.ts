@@ -1,5 +1,6 @@
-// Staff commands in the group: /help, /status, /find, /close, /reopen, /doctor. Replies go
-// where the command was typed (grammY adds the topic only for real topic messages).
+// Staff commands in the group: /help, /status, /find, /close, /reopen, /doctor (/take, /assign
+// and /unassign are in team.ts). Replies go where the command was typed (grammY adds the topic
+// only for real topic messages).
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
 import { daysLeft, EXPIRY_NOTICE_MS } from "../bridge/key-notices.ts";
@@ -11,7 +12,20 @@ import { type Texts, textsFor } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
 import type { Logger } from "../logger.ts";
 
-export const COMMANDS = ["help", "new", "status", "find", "close", "reopen", "doctor"] as const;
+export const COMMANDS = [
+  "help",
+  "new",
+  "status",
+  "find",
+  "take",
+  "assign",
+  "unassign",
+  "close",
+  "reopen",
+  "doctor",
+] as const;
+/** /find lists at most this many topics, then says how many more matched. */
+const FIND_LIMIT = 10;
 
 export interface CommandDeps {
   accounts: Account[];
@@ -55,13 +69,16 @@ export function commands(deps: CommandDeps): Composer<Context> {
   });
 
   composer.command("find", async (ctx) => {
-    const number = ctx.match.trim();
-    if (!number || ctx.chat === undefined) return html(ctx, t.findUsage);
-    const found = await deps.status.find(ctx.chat.id, number);
-    if (found.length === 0) return html(ctx, t.findNone(escapeHtml(number)));
-    const links = found.map((topic) =>
-      t.findFound(escapeHtml(topic.title), topicLink(topic.staffChatId, topic.threadId)),
-    );
+    const query = ctx.match.trim();
+    if (!query || ctx.chat === undefined) return html(ctx, t.findUsage);
+    const found = await deps.status.find(ctx.chat.id, query);
+    if (found.length === 0) return html(ctx, t.findNone(escapeHtml(query)));
+    const links = found
+      .slice(0, FIND_LIMIT)
+      .map((topic) =>
+        t.findFound(escapeHtml(topic.title), topicLink(topic.staffChatId, topic.threadId)),
+      );
+    if (found.length > FIND_LIMIT) links.push(t.findMore(found.length - FIND_LIMIT));
     await html(ctx, links.join("\n"));
   });
 
@@ -152,8 +169,8 @@ function keyFactLines(account: Account, t: Texts, now: number): string[] {
   return lines;
 }
 
-/** The marketplace chat behind the topic the command was typed in. */
-async function locate(deps: CommandDeps, ctx: Context) {
+/** The marketplace chat behind the topic the command was typed (or the button tapped) in. */
+export async function locate(deps: Pick<CommandDeps, "accounts" | "store">, ctx: Context) {
   const message = ctx.msg;
   if (!message?.is_topic_message || message.message_thread_id === undefined) return undefined;
   const thread = await deps.store.topics.byThread(message.chat.id, message.message_thread_id);

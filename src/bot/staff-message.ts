@@ -2,6 +2,7 @@
 import type { Message } from "grammy/types";
 import { withExtension } from "../bridge/files.ts";
 import type { StaffMessage } from "../bridge/outbound.ts";
+import { senderOf } from "./team.ts";
 
 /** Content a marketplace cannot take. A venue also carries `location`, so it comes first. */
 const UNSUPPORTED = [
@@ -94,7 +95,9 @@ export function toStaffMessage(message: Message): StaffMessage | undefined {
   // Bots are not staff; an admin writing anonymously is (Telegram shows the group as sender).
   if (message.from?.is_bot && message.sender_chat?.id !== message.chat.id) return undefined;
   if (SERVICE.some((key) => key in message)) return undefined;
+  const sender = senderOf(message);
   const base = {
+    ...(sender ? { sender } : {}),
     staffChatId: message.chat.id,
     threadId: message.message_thread_id,
     messageId: message.message_id,

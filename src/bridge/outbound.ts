@@ -11,7 +11,13 @@ import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { marksRead, ProviderError } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
-import { chatKey, type OutboundJob, type OutboundPart, type Store } from "./store/index.ts";
+import {
+  chatKey,
+  type OutboundJob,
+  type OutboundPart,
+  type StaffUser,
+  type Store,
+} from "./store/index.ts";
 import { isTelegramError, TelegramError, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -38,6 +44,8 @@ export interface StaffMessage {
   editedAt?: number;
   /** Set for content a marketplace cannot take (sticker, voice, poll…): a key of texts.kinds. */
   unsupported?: string;
+  /** Who wrote it (recorded with the answer; the first to reach the buyer owns the chat). */
+  sender?: StaffUser;
 }
 
 export class Outbound {
@@ -139,6 +147,7 @@ export class Outbound {
         accountId: account.id,
         chatId: thread.chatId,
         parts,
+        ...(message.sender ? { sender: message.sender } : {}),
       });
     } catch (error) {
       // Not stored, so not sent: staff must know, or the buyer waits for nothing.
@@ -160,6 +169,7 @@ export class Outbound {
       threadId: message.threadId,
       text: message.text,
       version: message.editedAt ?? 0,
+      ...(message.sender ? { sender: message.sender } : {}),
     });
     return true;
   }
@@ -170,7 +180,13 @@ export class Outbound {
     if (!edit) return false;
     await this.store.edits.delete(staffChatId, messageId);
     await this.handleStaffMessage(
-      { staffChatId, threadId: edit.threadId, messageId, text: edit.text },
+      {
+        staffChatId,
+        threadId: edit.threadId,
+        messageId,
+        text: edit.text,
+        ...(edit.sender ? { sender: edit.sender } : {}),
+      },
       `${staffChatId}:${messageId}:edit:${edit.version}`,
     );
     return true;
@@ -251,6 +267,10 @@ export class Outbound {
           await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
           job.done++;
           job.uncertain = false;
+          // The message reached the buyer: who sent it is recorded before the progress, so a
+          // crash in between repeats the part and the record (which ignores a second copy),
+          // never loses the record.
+          if (job.done === 1) await this.record(() => this.attribute(job));
           await this.record(() => this.store.jobs.save(job));
         }
         break;
@@ -265,6 +285,17 @@ export class Outbound {
     this.metrics.messageOut(account.provider.marketplace);
     account.log.info({ chatId: job.chatId, parts: job.parts.length }, "staff message sent");
     await this.afterSuccess(account, job);
+  }
+
+  private async attribute(job: OutboundJob): Promise<void> {
+    if (!job.sender) return;
+    await this.store.answers.add(job.accountId, job.chatId, {
+      jobId: job.id,
+      messageId: job.messageId,
+      at: Date.now(),
+      userId: job.sender.userId,
+      name: job.sender.name,
+    });
   }
 
   private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
@@ -312,7 +343,7 @@ export class Outbound {
 
   private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
     try {
-      await this.topics.weAnswered(account, job.chatId);
+      await this.topics.weAnswered(account, job.chatId, job.sender);
     } catch (error) {
       this.log.warn({ job: job.id, err: error }, "could not update the topic status");
     }

@@ -1,10 +1,13 @@
 // Reminders in a topic when a buyer has waited too long: once after REMINDER_MINUTES, and on
 // marketplaces with a reply window (Ozon: 48 hours), once more when less than 4 hours remain.
-// Each threshold fires once per wait; a staff answer starts the count again.
+// Each threshold fires once per wait; a staff answer starts the count again. The chat's owner
+// is mentioned first (a link that notifies), then whoever is on duty; a button takes the chat.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { mention, takeButton } from "./ownership.ts";
 import { waitsForUs } from "./status.ts";
 import type { TopicRecord } from "./store/index.ts";
+import type { InlineButton } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -21,7 +24,11 @@ export class Reminders {
   private readonly log: Logger;
   private readonly afterMs: number;
   private readonly mentions: string;
-  private readonly send: (topic: TopicRecord, html: string) => Promise<void>;
+  private readonly send: (
+    topic: TopicRecord,
+    html: string,
+    buttons: InlineButton[],
+  ) => Promise<void>;
 
   constructor(deps: {
     accounts: Account[];
@@ -31,7 +38,7 @@ export class Reminders {
     reminderMinutes: number;
     onDuty: string[];
     /** Posts loudly in the topic: a reminder is meant to ring. */
-    send: (topic: TopicRecord, html: string) => Promise<void>;
+    send: (topic: TopicRecord, html: string, buttons: InlineButton[]) => Promise<void>;
   }) {
     this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
     this.topics = deps.topics;
@@ -55,7 +62,10 @@ export class Reminders {
       const due = this.due(account, topic, now - topic.waitingSince);
       if (!due) continue;
       try {
-        await this.send(topic, [due.text, this.mentions].filter(Boolean).join("\n"));
+        const who = [topic.owner && mention(topic.owner), this.mentions].filter(Boolean).join(" ");
+        await this.send(topic, [due.text, who].filter(Boolean).join("\n"), [
+          takeButton(this.texts),
+        ]);
         await this.topics.update(account, topic.chatId, {
           reminded: [...(topic.reminded ?? []), due.key],
         });

@@ -64,18 +64,35 @@ export class BridgeStatus {
     return { accounts, budget };
   }
 
-  /** Topics whose order, posting or return number matches (exactly, else as a prefix). */
-  async find(staffChatId: number, number: string): Promise<TopicRecord[]> {
-    const wanted = number.trim().toLowerCase();
+  /**
+   * Topics of a group for /find: `@username` gives the chats that person owns; otherwise a chat
+   * id or an order, posting or return number that matches exactly, else a number starting with
+   * the query or a buyer's name containing it (any case).
+   */
+  async find(staffChatId: number, query: string): Promise<TopicRecord[]> {
+    const wanted = query.trim().toLowerCase();
     const mine = (await this.topics.all()).filter((t) => t.staffChatId === staffChatId);
+    if (wanted.startsWith("@")) {
+      const username = wanted.slice(1);
+      const known = await this.store.staff.byUsername(staffChatId, username);
+      return mine.filter(
+        ({ owner }) =>
+          owner && (owner.userId === known?.userId || owner.username?.toLowerCase() === username),
+      );
+    }
     const numbers = (t: TopicRecord) =>
       [t.orderNumber, t.returnNumber]
         .filter((n): n is string => Boolean(n))
         .map((n) => n.toLowerCase());
-    const exact = mine.filter((t) => numbers(t).includes(wanted));
-    return exact.length > 0
-      ? exact
-      : mine.filter((t) => numbers(t).some((n) => n.startsWith(wanted)));
+    const exact = mine.filter(
+      (t) => t.chatId.toLowerCase() === wanted || numbers(t).includes(wanted),
+    );
+    if (exact.length > 0) return exact;
+    return mine.filter(
+      (t) =>
+        numbers(t).some((n) => n.startsWith(wanted)) ||
+        Boolean(t.buyerName?.toLowerCase().includes(wanted)),
+    );
   }
 }
 

@@ -5,6 +5,14 @@ export interface SendOptions {
   silent?: boolean;
   /** Reply to this message (e.g. a failure reason under the staff message). */
   replyTo?: number;
+  /** One row of inline buttons under the message. */
+  buttons?: InlineButton[];
+}
+
+/** An inline button; a tap comes back to the bot as a callback query with `data`. */
+export interface InlineButton {
+  text: string;
+  data: string;
 }
 
 export interface MediaFile {
@@ -25,7 +33,13 @@ export interface TelegramPort {
   renameTopic(staffChatId: number, threadId: number, name: string): Promise<void>;
   reopenTopic(staffChatId: number, threadId: number): Promise<void>;
   closeTopic(staffChatId: number, threadId: number): Promise<void>;
-  editText(staffChatId: number, messageId: number, html: string): Promise<void>;
+  /** Telegram drops a message's buttons on an edit that does not repeat them. */
+  editText(
+    staffChatId: number,
+    messageId: number,
+    html: string,
+    buttons?: InlineButton[],
+  ): Promise<void>;
   pin(staffChatId: number, messageId: number): Promise<void>;
   /** `html` uses Telegram's HTML parse mode; returns the new message id. */
   sendText(

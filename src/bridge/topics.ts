@@ -6,9 +6,10 @@
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
 import { KeyedGate } from "./gate.ts";
+import { mention, takeButton } from "./ownership.ts";
 import type { Id, ProductFacts } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import { chatKey, type Store, type TopicRecord } from "./store/index.ts";
+import { chatKey, type StaffUser, type Store, type TopicRecord } from "./store/index.ts";
 import type { TelegramPort } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -22,8 +23,11 @@ export type TopicFacts = Pick<
   "orderNumber" | "returnNumber" | "buyerName" | "sku" | "product" | "disputed"
 >;
 
-/** Who the conversation waits for, and whether it is over. */
-export type TopicState = Pick<TopicRecord, "waiting" | "closed" | "waitingSince" | "reminded">;
+/** Who the conversation waits for, whether it is over, and who leads it. */
+export type TopicState = Pick<
+  TopicRecord,
+  "waiting" | "closed" | "waitingSince" | "reminded" | "owner"
+>;
 
 export class Topics {
   private readonly inFlight = new Map<string, Promise<TopicRecord>>();
@@ -78,7 +82,8 @@ export class Topics {
         { chatId: stale.chatId, threadId: stale.threadId },
         "topic was deleted in Telegram; creating it again",
       );
-      return this.create(account, stale.chatId, factsOf(stale), true);
+      const owner = stale.owner ? { owner: stale.owner } : {};
+      return this.create(account, stale.chatId, { ...factsOf(stale), ...owner }, true);
     });
   }
 
@@ -116,12 +121,21 @@ export class Topics {
     });
   }
 
-  /** We answered (from Telegram or the cabinet): the chat waits for the buyer. */
-  weAnswered(account: Account, chatId: Id): Promise<TopicRecord | undefined> {
-    return this.update(account, chatId, {
-      waiting: "buyer",
-      waitingSince: undefined,
-      reminded: [],
+  /**
+   * We answered (from Telegram or the cabinet): the chat waits for the buyer. The first staff
+   * member whose answer reached the buyer becomes the owner, unless the chat has one.
+   */
+  weAnswered(account: Account, chatId: Id, sender?: StaffUser): Promise<TopicRecord | undefined> {
+    return this.serial.run(chatKey(account.id, chatId), async () => {
+      const topic = await this.get(account, chatId);
+      if (!topic) return undefined;
+      const claims = sender !== undefined && sender.userId > 0 && !topic.owner;
+      return this.apply(account, topic, {
+        waiting: "buyer",
+        waitingSince: undefined,
+        reminded: [],
+        ...(claims ? { owner: sender } : {}),
+      });
     });
   }
 
@@ -244,7 +258,7 @@ export class Topics {
     if (next.cardMessageId !== undefined && card !== this.card(account, topic, false)) {
       const messageId = next.cardMessageId;
       await this.queue.send(staffChatId, () =>
-        this.telegram.editText(staffChatId, messageId, card),
+        this.telegram.editText(staffChatId, messageId, card, [takeButton(this.texts)]),
       );
     }
     await this.store.topics.save(next);
@@ -280,6 +294,7 @@ export class Topics {
       ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
       ...(topic.sku ? [`${t.headerSku}: ${productLine(topic.sku, topic.product)}`] : []),
       ...(topic.disputed ? [t.headerDispute] : []),
+      `${t.headerOwner}: ${topic.owner ? mention(topic.owner) : t.headerNoOwner}`,
       `${t.headerChat}: ${code(topic.chatId)}`,
     ].join("\n");
   }
@@ -288,7 +303,10 @@ export class Topics {
     const { staffChatId, threadId } = topic;
     const html = this.card(account, topic, recreated);
     const cardMessageId = await this.queue.send(staffChatId, () =>
-      this.telegram.sendText(staffChatId, threadId, html, { silent: true }),
+      this.telegram.sendText(staffChatId, threadId, html, {
+        silent: true,
+        buttons: [takeButton(this.texts)],
+      }),
     );
     const record = { ...topic, cardMessageId };
     await this.store.topics.save(record);

@@ -13,7 +13,18 @@ describe("staff commands", () => {
   it("registers its command menu in both languages", async () => {
     expect(
       h.telegram.commands({ type: "chat", chat_id: STAFF }, "ru").map((c) => c.command),
-    ).toEqual(["help", "new", "status", "find", "close", "reopen", "doctor"]);
+    ).toEqual([
+      "help",
+      "new",
+      "status",
+      "find",
+      "take",
+      "assign",
+      "unassign",
+      "close",
+      "reopen",
+      "doctor",
+    ]);
     expect(h.telegram.commands({ type: "chat", chat_id: STAFF }, "en")[2]?.description).toBe(
       "Bridge status",
     );
@@ -46,7 +57,7 @@ describe("staff commands", () => {
       .find((e) => e.type === "text_link");
     expect(link && "url" in link && link.url).toBe(`https://t.me/c/1234567890/${thread}`);
     h.telegram.staffSends({ text: "/find 000" });
-    await answer((t) => t === "No topic with number 000.");
+    await answer((t) => t === "No topic found for “000”.");
   });
 
   it("/close and /reopen act on the topic they are typed in", async () => {

@@ -58,6 +58,8 @@ export interface Harness {
 export interface HarnessOptions {
   pollIntervalMs?: number;
   groupMessagesPerMinute?: number;
+  /** More environment (another marketplace's account), read when the bridge starts. */
+  env?: () => Record<string, string>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -83,6 +85,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       LOG_LEVEL: "silent",
       BOT_LANGUAGE: "en",
       HTTP_PORT: "0",
+      ...options.env?.(),
     }),
     // Faster than the 1 s the environment allows.
     pollIntervalMs: options.pollIntervalMs ?? 200,

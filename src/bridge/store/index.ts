@@ -6,12 +6,14 @@ import { errorText } from "../errors.ts";
 import type { Id } from "../provider.ts";
 import type {
   AccountState,
+  AnswerRecord,
   CursorRecord,
   DeferredFile,
   EchoRecord,
   OutboundJob,
   SentRecord,
   StaffEdit,
+  StaffUser,
   ThreadRecord,
   TopicRecord,
 } from "./records.ts";
@@ -35,6 +37,8 @@ const TABLES = [
   "feeds",
   "deferred",
   "notices",
+  "answers",
+  "staff",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -280,6 +284,45 @@ class DeferredFiles {
 const deferredKey = (file: DeferredFile) =>
   `${chatKey(file.accountId, file.chatId)}:${file.attachment.url}`;
 
+/**
+ * Per chat: who sent each staff message that reached the buyer. Appended inside the chat's
+ * outbound lane (one job at a time per chat), so read-then-write cannot lose an entry.
+ */
+class Answers extends PerChat<AnswerRecord[]> {
+  /** Idempotent per job: a job resumed after a crash may finish twice. */
+  async add(accountId: string, chatId: Id, answer: AnswerRecord): Promise<void> {
+    const answers = (await this.get(accountId, chatId)) ?? [];
+    if (answers.some((a) => a.jobId === answer.jobId)) return;
+    await this.set(accountId, chatId, [...answers, answer]);
+  }
+}
+
+/**
+ * Staff seen in each group, by username: a bot cannot resolve @username to a user id, so
+ * /assign @username and /find @username look here. Written only when something changed.
+ */
+class StaffDirectory {
+  readonly #table: Table<StaffUser>;
+  readonly #written = new Map<string, string>();
+  constructor(table: Table<StaffUser>) {
+    this.#table = table;
+  }
+  async seen(staffChatId: number, user: StaffUser): Promise<void> {
+    if (!user.username) return;
+    const key = staffKey(staffChatId, user.username);
+    const value = JSON.stringify(user);
+    if (this.#written.get(key) === value) return;
+    await this.#table.set(key, user);
+    this.#written.set(key, value);
+  }
+  byUsername(staffChatId: number, username: string): Promise<StaffUser | undefined> {
+    return this.#table.get(staffKey(staffChatId, username));
+  }
+}
+
+const staffKey = (staffChatId: number, username: string) =>
+  `${staffChatId}:${username.replace(/^@/, "").toLowerCase()}`;
+
 /** Per staff message (by group and message id). */
 class PerStaffMessage<T> {
   private readonly table: Table<T>;
@@ -310,6 +353,8 @@ export class Store {
   readonly sent: PerChat<SentRecord[]>;
   /** Corrected texts of edited staff messages, waiting for a tap on "send". */
   readonly edits: PerStaffMessage<StaffEdit>;
+  readonly answers: Answers;
+  readonly staff: StaffDirectory;
   /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
   readonly conversations: Table<unknown>;
   /** Warnings told to staff (by account and kind), each kept for as long as it stays told. */
@@ -333,6 +378,8 @@ export class Store {
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));
+    this.answers = new Answers(engine.table("answers"));
+    this.staff = new StaffDirectory(engine.table("staff"));
     this.conversations = engine.table("conv");
     this.notices = engine.table("notices");
     this.#accounts = engine.table("accounts");

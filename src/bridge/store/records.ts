@@ -24,6 +24,27 @@ export interface TopicRecord {
   reminded?: string[];
   /** The pinned order card, edited when the facts change. */
   cardMessageId?: number;
+  /** The staff member who leads the chat: shown in the card, mentioned first by reminders. */
+  owner?: StaffUser;
+}
+
+/** A staff member as Telegram names them (an anonymous admin: the group's id and title). */
+export interface StaffUser {
+  userId: number;
+  name: string;
+  username?: string;
+}
+
+/** Who sent a staff message that reached the buyer, and when (for /export and statistics). */
+export interface AnswerRecord {
+  /** The outbound job: a job finished again after a crash is not recorded twice. */
+  jobId: string;
+  /** The staff message in Telegram. */
+  messageId: number;
+  /** When the marketplace accepted its first part (ms). */
+  at: number;
+  userId: number;
+  name: string;
 }
 
 export interface ThreadRecord {
@@ -65,6 +86,8 @@ export interface OutboundJob {
   accountId: string;
   chatId: Id;
   parts: OutboundPart[];
+  /** Who wrote it; absent on jobs stored before senders were recorded. */
+  sender?: StaffUser;
   /** Parts already accepted by the marketplace. */
   done: number;
   /** The last attempt at part `done` failed in a way that may have delivered it anyway. */
@@ -97,6 +120,7 @@ export interface DeferredFile {
 export interface StaffEdit {
   threadId: number;
   text: string;
+  sender?: StaffUser;
   /** Telegram's edit_date: each edit can be sent once. */
   version: number;
 }
