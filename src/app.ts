@@ -7,6 +7,7 @@ import { commands, registerCommands } from "./bot/commands.ts";
 import { type BotContext, newChat } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
+import { templateCommands, templateShortcut } from "./bot/templates.ts";
 import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
@@ -22,6 +23,7 @@ import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
+import { QuickReplies } from "./bridge/templates.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
@@ -95,6 +97,7 @@ export async function startBridge(
     staffChatIds,
     // Updates flow only after bot.start(), when these exist.
     outbound: () => outbound,
+    templateShortcut: () => shortcut,
     features: () => features,
     texts,
     notePrefix: config.notePrefix,
@@ -182,6 +185,13 @@ export async function startBridge(
       );
     },
   });
+  const templates = {
+    templates: new QuickReplies({ store, accounts }),
+    store,
+    outbound: () => outbound,
+    texts,
+  };
+  const shortcut = templateShortcut(templates);
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
   const features = new Composer<BotContext>(
     newChat({ accounts, marketplaces: connectors, store, topics, texts }),
@@ -194,6 +204,7 @@ export async function startBridge(
       notePrefix: config.notePrefix,
       pushEnabled: config.push !== undefined,
     }),
+    templateCommands(templates),
   );
 
   let http: RunningHttpServer;

@@ -9,7 +9,17 @@ import { type Texts, textsFor } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
 import type { Logger } from "../logger.ts";
 
-export const COMMANDS = ["help", "new", "status", "find", "close", "reopen", "doctor"] as const;
+export const COMMANDS = [
+  "help",
+  "new",
+  "status",
+  "find",
+  "close",
+  "reopen",
+  "doctor",
+  "template",
+  "templates",
+] as const;
 
 export interface CommandDeps {
   accounts: Account[];

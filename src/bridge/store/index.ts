@@ -12,10 +12,12 @@ import type {
   OutboundJob,
   SentRecord,
   StaffEdit,
+  TemplatePreview,
   ThreadRecord,
   TopicRecord,
 } from "./records.ts";
 import { type Engine, openSqlite, type Table, type WriteObserver } from "./table.ts";
+import { Templates } from "./templates.ts";
 
 export type * from "./records.ts";
 
@@ -34,6 +36,8 @@ const TABLES = [
   "probe",
   "feeds",
   "deferred",
+  "templates",
+  "previews",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -309,6 +313,9 @@ export class Store {
   readonly sent: PerChat<SentRecord[]>;
   /** Corrected texts of edited staff messages, waiting for a tap on "send". */
   readonly edits: PerStaffMessage<StaffEdit>;
+  readonly templates: Templates;
+  /** Template previews in topics, by the preview message, until sent or cancelled. */
+  readonly previews: PerStaffMessage<TemplatePreview>;
   /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
   readonly conversations: Table<unknown>;
   readonly #accounts: Table<AccountState>;
@@ -330,6 +337,8 @@ export class Store {
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));
+    this.templates = new Templates(engine.table("templates"));
+    this.previews = new PerStaffMessage(engine.table("previews"));
     this.conversations = engine.table("conv");
     this.#accounts = engine.table("accounts");
     this.#probes = engine.table("probe");
