@@ -85,8 +85,10 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
   bot.on("message", async (ctx, next) => {
     const staff = toStaffMessage(ctx.message);
     if (!staff || isCommand(staff.text)) return next();
-    if (staff.text?.trimStart().startsWith(deps.notePrefix)) return;
-    if (await deps.templateShortcut()(ctx, staff)) return;
+    const note = staff.text?.trimStart().startsWith(deps.notePrefix) ?? false;
+    // Before notes: with "!" as the note prefix, "!name" of a template still sends it.
+    if (await deps.templateShortcut()(ctx, staff, note)) return;
+    if (note) return;
     if (!(await deps.outbound().handleStaffMessage(staff))) await next();
   });
 

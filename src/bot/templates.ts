@@ -19,8 +19,8 @@ import type { Texts } from "../bridge/texts/index.ts";
 const SHOW = "tpl:";
 const SEND = "tpl-send";
 const CANCEL = "tpl-cancel";
-/** How much of each template the list shows beside its name. */
-const LIST_EXCERPT = 60;
+/** How much of each template the list shows beside its name: 50 lines stay within 4096 characters. */
+const LIST_EXCERPT = 40;
 
 export interface TemplateDeps {
   templates: QuickReplies;
@@ -29,15 +29,22 @@ export interface TemplateDeps {
   texts: Texts;
 }
 
-/** The relay's hook for a staff message in a topic: true when it was a template call it handled. */
-export type TemplateShortcut = (ctx: Context, staff: StaffMessage) => Promise<boolean>;
+/**
+ * The relay's hook for a staff message in a topic: true when it was a template call it handled.
+ * `note`: the message starts with the note prefix, so a call of no template is a note.
+ */
+export type TemplateShortcut = (
+  ctx: Context,
+  staff: StaffMessage,
+  note: boolean,
+) => Promise<boolean>;
 
 /**
  * "!name" in a buyer's topic sends the template as if staff had typed its text (same job, same
  * receipt on their message), or replies why not; the call itself never reaches the buyer.
  */
 export function templateShortcut(deps: TemplateDeps): TemplateShortcut {
-  return async (ctx, staff) => {
+  return async (ctx, staff, note) => {
     const name = staff.file ? undefined : templateCall(staff.text);
     if (name === undefined) return false;
     // An anonymous admin writes as the group: there is no staff name for {staff}.
@@ -48,7 +55,7 @@ export function templateShortcut(deps: TemplateDeps): TemplateShortcut {
       name,
       sender && staffName(sender),
     );
-    if (filled.kind === "notBuyerChat") return false;
+    if (filled.kind === "notBuyerChat" || (note && filled.kind === "unknown")) return false;
     if (filled.kind === "ready") {
       return deps.outbound().handleStaffMessage({ ...staff, text: filled.text });
     }

@@ -58,6 +58,7 @@ export interface Harness {
 export interface HarnessOptions {
   pollIntervalMs?: number;
   groupMessagesPerMinute?: number;
+  notePrefix?: string;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -83,6 +84,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       LOG_LEVEL: "silent",
       BOT_LANGUAGE: "en",
       HTTP_PORT: "0",
+      ...(options.notePrefix !== undefined ? { NOTE_PREFIX: options.notePrefix } : {}),
     }),
     // Faster than the 1 s the environment allows.
     pollIntervalMs: options.pollIntervalMs ?? 200,

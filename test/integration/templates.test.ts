@@ -75,7 +75,7 @@ describe("quick replies", () => {
     expect(list.text).toBe(
       [
         "Reply templates (2)",
-        "• return_1 — Возврат оформляется в приложении в разделе «Заказы»",
+        "• return_1 — Возврат оформляется в приложении в разд…",
         "• доставка — Заказ {order} отправлен",
         "",
         "In a buyer topic: !name sends at once, a button shows it first.",
@@ -116,6 +116,19 @@ describe("quick replies", () => {
     expect(buttonsOf(await command("/templates"))).toEqual([
       { text: longest, data: `tpl:${longest}` },
     ]);
+  });
+
+  it("holds 50 templates of the longest names and texts, all listed in one message", async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `${"я".repeat(27)}${100 + i}`);
+    for (const name of names) await command(`/template add ${name} ${"а".repeat(3000)}`);
+    expect((await command(`/template add ещё_один текст`)).text).toBe(
+      "The group already has 50 templates: delete one you no longer need (/template del name).",
+    );
+    // Replacing one is still allowed.
+    expect((await command(`/template add ${names[0]} короче`)).text).toMatch(/replaced/);
+    const list = await command("/templates");
+    expect(list.text?.split("\n")).toHaveLength(53);
+    expect(buttonsOf(list).map((b) => b.data)).toEqual(names.map((n) => `tpl:${n}`));
   });
 
   it("!доставка sends the filled template once, with 👍 on the staff's message", async () => {
@@ -243,6 +256,32 @@ describe("quick replies", () => {
     await waitFor(() => h.telegram.reactions.find((r) => r.messageId === call.message_id));
     expect(sellerTexts(chat)).toEqual([
       "Ваш заказ 77777777-0003 уже в пути. Anna Staff, магазин Ozon",
+    ]);
+  });
+});
+
+describe('quick replies with "!" as the note prefix', () => {
+  const h = useHarness({ start: true, notePrefix: "!" });
+
+  it("!name of a template sends it; any other ! message stays a note", async () => {
+    const added = h.telegram.staffSends({ text: "/template add спасибо Спасибо за заказ!" });
+    await waitFor(() =>
+      h.telegram.messagesIn(STAFF, "general").find((m) => m.message.message_id > added.message_id),
+    );
+    const { chat, thread } = await h.openChat("вопрос");
+    h.telegram.staffSends({ threadId: thread, text: "!срочно" });
+    h.telegram.staffSends({ threadId: thread, text: "!клиент уже звонил" });
+    const call = h.telegram.staffSends({ threadId: thread, text: "!Спасибо" });
+    await waitFor(() => h.telegram.reactions.find((r) => r.messageId === call.message_id));
+    h.telegram.staffSends({ threadId: thread, text: "до свидания" });
+    await waitFor(() => h.ozon.sentBySeller(chat).length === 2);
+    expect(h.ozon.sentBySeller(chat).map((s) => s.kind === "text" && s.text)).toEqual([
+      "Спасибо за заказ!",
+      "до свидания",
+    ]);
+    // The notes got no answer: the topic holds only the buyer's question.
+    expect(h.telegram.textsIn(STAFF, thread).filter((t) => !t.startsWith("🛒"))).toEqual([
+      "вопрос",
     ]);
   });
 });
