@@ -8,6 +8,7 @@ import { type BotContext, newChat } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { team } from "./bot/team.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
+import { templateCommands, templateShortcut } from "./bot/templates.ts";
 import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
@@ -24,6 +25,7 @@ import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
+import { QuickReplies } from "./bridge/templates.ts";
 import { escapeHtml } from "./bridge/text.ts";
 import { textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
@@ -98,6 +100,7 @@ export async function startBridge(
     staffChatIds,
     // Updates flow only after bot.start(), when these exist.
     outbound: () => outbound,
+    templateShortcut: () => shortcut,
     features: () => features,
     staffSeen: (staffChatId, user) => store.staff.seen(staffChatId, user),
     texts,
@@ -209,6 +212,13 @@ export async function startBridge(
       );
     },
   });
+  const templates = {
+    templates: new QuickReplies({ store, accounts }),
+    store,
+    outbound: () => outbound,
+    texts,
+  };
+  const shortcut = templateShortcut(templates);
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
   const features = new Composer<BotContext>(
     newChat({ accounts, marketplaces: connectors, store, topics, texts }),
@@ -222,6 +232,7 @@ export async function startBridge(
       pushEnabled: config.push !== undefined,
     }),
     team({ accounts, store, topics, texts }),
+    templateCommands(templates),
   );
 
   let http: RunningHttpServer;

@@ -6,12 +6,14 @@ import { Bot, type Composer, InlineKeyboard } from "grammy";
 import { errorText } from "../bridge/errors.ts";
 import type { Outbound } from "../bridge/outbound.ts";
 import type { StaffUser } from "../bridge/store/index.ts";
+import { templateCall } from "../bridge/templates.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
 import type { BotContext } from "./new-chat.ts";
 import { Polling } from "./polling.ts";
 import { toStaffMessage } from "./staff-message.ts";
 import { userOf } from "./team.ts";
+import type { TemplateShortcut } from "./templates.ts";
 
 export interface BotDeps {
   token: string;
@@ -19,6 +21,8 @@ export interface BotDeps {
   staffChatIds: Set<number>;
   /** Staff messages go here; a getter because the bridge is built after the bot. */
   outbound: () => Outbound;
+  /** "!name" in a topic: a quick reply instead of the text (bot/templates.ts). */
+  templateShortcut: () => TemplateShortcut;
   /** Commands and conversations, installed after the relay so they never see buyer replies. */
   features: () => Composer<BotContext>;
   /** Remembers who writes in a group, so /assign @username can name them. */
@@ -96,13 +100,18 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
   bot.on("message", async (ctx, next) => {
     const staff = toStaffMessage(ctx.message);
     if (!staff || isCommand(staff.text)) return next();
-    if (staff.text?.trimStart().startsWith(deps.notePrefix)) return;
+    const note = staff.text?.trimStart().startsWith(deps.notePrefix) ?? false;
+    // Before notes: with "!" as the note prefix, "!name" of a template still sends it.
+    if (await deps.templateShortcut()(ctx, staff, note)) return;
+    if (note) return;
     if (!(await deps.outbound().handleStaffMessage(staff))) await next();
   });
 
   bot.on("edited_message", async (ctx) => {
     const staff = toStaffMessage(ctx.editedMessage);
     if (!staff || staff.text?.trimStart().startsWith(deps.notePrefix)) return;
+    // A template call edited in is not a text for the buyer either.
+    if (templateCall(staff.text) !== undefined) return;
     if (!(await deps.outbound().rememberEdit(staff))) return;
     await ctx.reply(deps.texts.editNotSent, {
       reply_parameters: { message_id: staff.messageId, allow_sending_without_reply: true },

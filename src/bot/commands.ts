@@ -23,6 +23,8 @@ export const COMMANDS = [
   "close",
   "reopen",
   "doctor",
+  "template",
+  "templates",
 ] as const;
 /** /find lists at most this many topics, then says how many more matched. */
 const FIND_LIMIT = 10;

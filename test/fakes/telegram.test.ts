@@ -484,6 +484,26 @@ describe("FakeTelegram through a real grammY client", () => {
     await bot.api.sendMessage(STAFF, "я".repeat(4096));
   });
 
+  it("accepts callback data of 1 to 64 bytes, in sends and edits", async () => {
+    const button = (data: string) => ({ inline_keyboard: [[{ text: "b", callback_data: data }]] });
+    const sent = await bot.api.sendMessage(STAFF, "buttons", {
+      reply_markup: button(`x:${"я".repeat(31)}`),
+    });
+    expect(sent.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({
+      callback_data: `x:${"я".repeat(31)}`,
+    });
+    for (const bad of ["", `x:${"я".repeat(32)}`]) {
+      const error = await grammyError(
+        bot.api.sendMessage(STAFF, "buttons", { reply_markup: button(bad) }),
+      );
+      expect(error.description).toBe("Bad Request: BUTTON_DATA_INVALID");
+      const edit = await grammyError(
+        bot.api.editMessageText(STAFF, sent.message_id, "edited", { reply_markup: button(bad) }),
+      );
+      expect(edit.description).toBe("Bad Request: BUTTON_DATA_INVALID");
+    }
+  });
+
   it("sends an album as multipart, copies and reacts", async () => {
     const topic = await bot.api.createForumTopic(STAFF, "album");
     const sent = await bot.api.sendMediaGroup(

@@ -1589,7 +1589,7 @@ export class FakeTelegram {
     );
     if (formatted.text.length === 0) throw badRequest("message text is empty");
     if (formatted.text.length > MAX_TEXT_LENGTH) throw badRequest("message is too long");
-    const markup = optJson<Record<string, unknown>>(p, "reply_markup");
+    const markup = checkedMarkup(p);
     if (
       formatted.text === current.text &&
       JSON.stringify(formatted.entities) === JSON.stringify(current.entities ?? []) &&
@@ -2387,8 +2387,23 @@ function inThread(message: Message, threadId: number | "general" | undefined): b
   return message.is_topic_message === true && message.message_thread_id === threadId;
 }
 
-function applyCommonOptions(content: Record<string, unknown>, p: Params): void {
+/** reply_markup, with each inline button's callback_data checked: 1-64 bytes (Bot API). */
+function checkedMarkup(p: Params): Record<string, unknown> | undefined {
   const markup = optJson<Record<string, unknown>>(p, "reply_markup");
+  const rows = markup?.inline_keyboard;
+  for (const row of Array.isArray(rows) ? rows : []) {
+    for (const button of Array.isArray(row) ? (row as Params[]) : []) {
+      const data = button.callback_data;
+      if (data === undefined) continue;
+      const bytes = typeof data === "string" ? Buffer.byteLength(data, "utf8") : 0;
+      if (bytes < 1 || bytes > 64) throw badRequest("BUTTON_DATA_INVALID");
+    }
+  }
+  return markup;
+}
+
+function applyCommonOptions(content: Record<string, unknown>, p: Params): void {
+  const markup = checkedMarkup(p);
   // Only inline keyboards are part of the Message object.
   if (markup?.inline_keyboard) content.reply_markup = markup;
   if (optBool(p, "protect_content")) content.has_protected_content = true;

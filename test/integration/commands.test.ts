@@ -24,6 +24,8 @@ describe("staff commands", () => {
       "close",
       "reopen",
       "doctor",
+      "template",
+      "templates",
     ]);
     expect(h.telegram.commands({ type: "chat", chat_id: STAFF }, "en")[2]?.description).toBe(
       "Bridge status",

@@ -60,6 +60,7 @@ export interface HarnessOptions {
   groupMessagesPerMinute?: number;
   /** More environment (another marketplace's account), read when the bridge starts. */
   env?: () => Record<string, string>;
+  notePrefix?: string;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -86,6 +87,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       BOT_LANGUAGE: "en",
       HTTP_PORT: "0",
       ...options.env?.(),
+      ...(options.notePrefix !== undefined ? { NOTE_PREFIX: options.notePrefix } : {}),
     }),
     // Faster than the 1 s the environment allows.
     pollIntervalMs: options.pollIntervalMs ?? 200,

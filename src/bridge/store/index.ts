@@ -14,10 +14,12 @@ import type {
   SentRecord,
   StaffEdit,
   StaffUser,
+  TemplatePreview,
   ThreadRecord,
   TopicRecord,
 } from "./records.ts";
 import { type Engine, openSqlite, type Table, type WriteObserver } from "./table.ts";
+import { Templates } from "./templates.ts";
 
 export type * from "./records.ts";
 
@@ -39,6 +41,8 @@ const TABLES = [
   "notices",
   "answers",
   "staff",
+  "templates",
+  "previews",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -355,6 +359,9 @@ export class Store {
   readonly edits: PerStaffMessage<StaffEdit>;
   readonly answers: Answers;
   readonly staff: StaffDirectory;
+  readonly templates: Templates;
+  /** Template previews in topics, by the preview message, until sent or cancelled. */
+  readonly previews: PerStaffMessage<TemplatePreview>;
   /** Bot conversation state (grammY conversations plugin), by the plugin's own keys. */
   readonly conversations: Table<unknown>;
   /** Warnings told to staff (by account and kind), each kept for as long as it stays told. */
@@ -380,6 +387,8 @@ export class Store {
     this.edits = new PerStaffMessage(engine.table("edits"));
     this.answers = new Answers(engine.table("answers"));
     this.staff = new StaffDirectory(engine.table("staff"));
+    this.templates = new Templates(engine.table("templates"));
+    this.previews = new PerStaffMessage(engine.table("previews"));
     this.conversations = engine.table("conv");
     this.notices = engine.table("notices");
     this.#accounts = engine.table("accounts");

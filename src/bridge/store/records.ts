@@ -125,6 +125,23 @@ export interface StaffEdit {
   version: number;
 }
 
+/** A quick reply of a staff group, under the name staff type after "!". */
+export interface TemplateRecord {
+  /** As staff wrote it; lookups ignore case. */
+  name: string;
+  /** With its placeholders ({order}, …) unfilled. */
+  text: string;
+  updatedAt: number;
+}
+
+/** A template shown in a topic, waiting for "send" or "cancel" under its preview. */
+export interface TemplatePreview {
+  threadId: number;
+  name: string;
+  /** Filled when the preview was made: what staff saw is what the buyer gets. */
+  text: string;
+}
+
 export interface StaffMessageRef {
   staffChatId: number;
   messageId: number;

@@ -143,6 +143,8 @@ export const en: Texts = {
     close: "Close this topic",
     reopen: "Reopen this topic",
     doctor: "Check the setup",
+    template: "Add or delete a reply template",
+    templates: "Reply templates",
   },
   help: (notePrefix) =>
     [
@@ -157,6 +159,11 @@ export const en: Texts = {
       "/take — take the chat (or the “🙋 Take” button); /assign @username — hand it over; /unassign — clear the owner. The first one whose answer reaches the buyer becomes the owner.",
       "/close, /reopen — close or reopen the topic (inside a topic)",
       "/doctor — check the bot's rights, marketplace keys and push",
+      "",
+      "<b>Reply templates</b>",
+      "/template add <i>name</i> <i>text</i> — save a template (or as a reply to a message: its text becomes the template); /template del <i>name</i> — delete it",
+      "/templates — the list; in a topic a template's button shows what the buyer gets and sends it on «Send»",
+      "<code>!name</code> in a topic — send the template to the buyer. The text may hold {order} (order number), {buyer} (buyer's name), {shop} (shop), {staff} (your name)",
     ].join("\n"),
   editNotSent: "✏️ The edit did not reach the buyer: marketplaces cannot change sent messages.",
   resendButton: "Send the corrected text",
@@ -181,6 +188,45 @@ export const en: Texts = {
   onlyInTopic: "This command works inside a buyer topic.",
   closed: "Topic closed. The buyer's next message opens it again.",
   reopened: "Topic reopened.",
+  templateUsage:
+    "Reply templates:\n<code>/template add delivery Your order {order} is on its way</code> — save (or as a reply to a message: <code>/template add delivery</code>)\n<code>/template del delivery</code> — delete\n/templates — the list",
+  templateBadName: (max) =>
+    `A template name is one word of up to ${max} characters: letters, digits, "_" and "-".`,
+  templateNoText:
+    "The template has no text: write it after the name, or reply with the command to a message with text.",
+  templateTooLong: (length, max) =>
+    `The template's text has ${length} characters; at most ${max} are allowed.`,
+  templateTooMany: (max) =>
+    `The group already has ${max} templates: delete one you no longer need (/template del <i>name</i>).`,
+  templateAdded: (name) => `✅ Template <b>${name}</b> saved. In a topic: <code>!${name}</code>`,
+  templateReplaced: (name) =>
+    `✅ Template <b>${name}</b> replaced with the new text. In a topic: <code>!${name}</code>`,
+  templateDeleted: (name) => `🗑 Template <b>${name}</b> deleted.`,
+  templateUnknown: (name) => `There is no template <b>${name}</b>. The list: /templates`,
+  templateNotSent: (name) =>
+    `⚠️ Not sent: there is no template <b>${name}</b>. The list: /templates`,
+  templateMissing: (name, what) =>
+    `⚠️ Not sent: template <b>${name}</b> has nothing to put in place of ${what}.`,
+  placeholderMissing: {
+    order: "{order} (this chat has no order number)",
+    buyer: "{buyer} (the marketplace did not tell the buyer's name)",
+    shop: "{shop} (the shop has no name)",
+    staff: "{staff} (the message was sent anonymously)",
+  },
+  templatesNone:
+    "No templates yet. Add one: <code>/template add delivery Your order {order} is on its way</code>",
+  templatesTitle: (count) => `<b>Reply templates</b> (${count})`,
+  templatesHint: "In a buyer topic: <code>!name</code> sends at once, a button shows it first.",
+  templateShow: (name, text) => `<b>${name}</b>\n\n${text}`,
+  templatePreview: (name, text) => `👁 Template <b>${name}</b>. The buyer will get:\n\n${text}`,
+  templateSendButton: "Send",
+  templateCancelButton: "Cancel",
+  templateSent: (name, staff, text) =>
+    `📤 Template <b>${name}</b> sent to the buyer (by ${staff}):\n\n${text}`,
+  templateCancelled: (name) => `✖️ Template <b>${name}</b> not sent: cancelled.`,
+  templateSending: "Sending to the buyer",
+  templateHandled: "This preview was already sent or cancelled",
+  templateNoChat: "This topic is no longer linked to a buyer chat",
   doctorTitle: "<b>Check</b>",
   doctorOk: (what) => `✅ ${what}`,
   doctorFail: (what, fix) => `❌ ${what}: ${fix}`,

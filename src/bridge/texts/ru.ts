@@ -145,6 +145,8 @@ export const ru = {
     close: "Закрыть тему",
     reopen: "Открыть тему снова",
     doctor: "Проверить настройки",
+    template: "Добавить или удалить шаблон ответа",
+    templates: "Шаблоны ответов",
   } as Record<string, string>,
   help: (notePrefix: string) =>
     [
@@ -159,6 +161,11 @@ export const ru = {
       "/take — взять чат себе (или кнопка «🙋 Взять»); /assign @username — передать; /unassign — снять ответственного. Первый, чей ответ дошёл до покупателя, становится ответственным сам.",
       "/close, /reopen — закрыть или открыть тему (в теме)",
       "/doctor — проверить права бота, ключи маркетплейсов и push",
+      "",
+      "<b>Шаблоны ответов</b>",
+      "/template add <i>имя</i> <i>текст</i> — сохранить шаблон (или ответом на сообщение: его текст станет шаблоном); /template del <i>имя</i> — удалить",
+      "/templates — список; в теме кнопка шаблона показывает, что получит покупатель, и отправляет по «Отправить»",
+      "<code>!имя</code> в теме — отправить шаблон покупателю. В тексте можно писать {order} (номер заказа), {buyer} (имя покупателя), {shop} (магазин), {staff} (ваше имя)",
     ].join("\n"),
   editNotSent:
     "✏️ Правка не дошла до покупателя: маркетплейсы не умеют изменять отправленные сообщения.",
@@ -183,6 +190,48 @@ export const ru = {
   onlyInTopic: "Эта команда работает внутри темы с покупателем.",
   closed: "Тема закрыта. Новое сообщение покупателя откроет её снова.",
   reopened: "Тема открыта.",
+  templateUsage:
+    "Шаблоны ответов:\n<code>/template add доставка Ваш заказ {order} уже в пути</code> — сохранить (или ответом на сообщение: <code>/template add доставка</code>)\n<code>/template del доставка</code> — удалить\n/templates — список",
+  templateBadName: (max: number) =>
+    `Имя шаблона — одно слово до ${max} символов: буквы, цифры, «_» и «-».`,
+  templateNoText:
+    "У шаблона нет текста: напишите его после имени или ответьте командой на сообщение с текстом.",
+  templateTooLong: (length: number, max: number) =>
+    `Текст шаблона — ${length} символов, можно не больше ${max}.`,
+  templateTooMany: (max: number) =>
+    `В группе уже ${max} шаблонов: удалите ненужный (/template del <i>имя</i>).`,
+  templateAdded: (name: string) =>
+    `✅ Шаблон <b>${name}</b> сохранён. В теме: <code>!${name}</code>`,
+  templateReplaced: (name: string) =>
+    `✅ Шаблон <b>${name}</b> заменён новым текстом. В теме: <code>!${name}</code>`,
+  templateDeleted: (name: string) => `🗑 Шаблон <b>${name}</b> удалён.`,
+  templateUnknown: (name: string) => `Шаблона <b>${name}</b> нет. Список: /templates`,
+  templateNotSent: (name: string) =>
+    `⚠️ Не отправлено: шаблона <b>${name}</b> нет. Список: /templates`,
+  templateMissing: (name: string, what: string) =>
+    `⚠️ Не отправлено: в шаблоне <b>${name}</b> нечего подставить вместо ${what}.`,
+  placeholderMissing: {
+    order: "{order} (у этого чата нет номера заказа)",
+    buyer: "{buyer} (маркетплейс не сообщил имя покупателя)",
+    shop: "{shop} (у магазина нет названия)",
+    staff: "{staff} (сообщение отправлено анонимно)",
+  } as Record<string, string>,
+  templatesNone:
+    "Шаблонов пока нет. Добавьте: <code>/template add доставка Ваш заказ {order} уже в пути</code>",
+  templatesTitle: (count: number) => `<b>Шаблоны ответов</b> (${count})`,
+  templatesHint:
+    "В теме с покупателем: <code>!имя</code> — отправить сразу, кнопка — посмотреть и отправить.",
+  templateShow: (name: string, text: string) => `<b>${name}</b>\n\n${text}`,
+  templatePreview: (name: string, text: string) =>
+    `👁 Шаблон <b>${name}</b>. Покупатель получит:\n\n${text}`,
+  templateSendButton: "Отправить",
+  templateCancelButton: "Отмена",
+  templateSent: (name: string, staff: string, text: string) =>
+    `📤 Шаблон <b>${name}</b> отправлен покупателю (${staff}):\n\n${text}`,
+  templateCancelled: (name: string) => `✖️ Шаблон <b>${name}</b> не отправлен: отменено.`,
+  templateSending: "Отправляется покупателю",
+  templateHandled: "Этот предпросмотр уже отправлен или отменён",
+  templateNoChat: "Эта тема больше не связана с чатом покупателя",
   doctorTitle: "<b>Проверка</b>",
   doctorOk: (what: string) => `✅ ${what}`,
   doctorFail: (what: string, fix: string) => `❌ ${what}: ${fix}`,
