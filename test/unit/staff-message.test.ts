@@ -45,7 +45,13 @@ function inTopic(content: Record<string, unknown>): Message {
 }
 
 /** What every relayed message says about where it came from. */
-const base = { staffChatId: STAFF, threadId: THREAD, messageId: MESSAGE_ID };
+/** Every relayed message names who wrote it (attribution). */
+const base = {
+  staffChatId: STAFF,
+  threadId: THREAD,
+  messageId: MESSAGE_ID,
+  sender: { userId: anna.id, name: "Anna" },
+};
 
 function photoSizes(unique: string, sizes: Array<[number, number, number?]>): PhotoSize[] {
   return sizes.map(([width, height, size], i) => ({
@@ -338,6 +344,11 @@ describe("anonymous administrators", () => {
       username: "GroupAnonymousBot",
     };
     const message = { ...inTopic({ text: "Добрый день!" }), from: anonymous, sender_chat: chat };
-    expect(toStaffMessage(message as Message)).toEqual({ ...base, text: "Добрый день!" });
+    // Recorded as the group (with the admin's signature when set): no person to name.
+    expect(toStaffMessage(message as Message)).toEqual({
+      ...base,
+      sender: { userId: STAFF, name: "Marketplace support" },
+      text: "Добрый день!",
+    });
   });
 });
