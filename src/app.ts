@@ -4,7 +4,7 @@
 import { Composer } from "grammy";
 import { createBot } from "./bot/bot.ts";
 import { commands, registerCommands } from "./bot/commands.ts";
-import { type BotContext, newChat } from "./bot/new-chat.ts";
+import { type BotContext, newChat, newChatExamples } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import type { Account } from "./bridge/account.ts";
@@ -22,7 +22,7 @@ import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
-import { textsFor } from "./bridge/texts/index.ts";
+import { type Language, textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
 import { health } from "./http/health.ts";
@@ -50,7 +50,12 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Account {
+function toAccount(
+  config: AccountConfig,
+  all: AccountConfig[],
+  language: Language,
+  log: Logger,
+): Account {
   const connector = connectorFor(config.marketplace);
   const { pushKey } = connector.account(config);
   const accountLog = log.child({ account: config.id });
@@ -63,6 +68,7 @@ function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Ac
     staffChatId: config.staffChatId,
     provider: connector.provider(config),
     iconColor: connector.iconColor,
+    words: connector.words[language],
     // Several shops in one group: staff need the shop's name to tell topics apart.
     showName: all.filter((a) => a.staffChatId === config.staffChatId).length > 1,
     ...(pushKey === undefined ? {} : { pushKey }),
@@ -86,7 +92,7 @@ export async function startBridge(
     throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${errorText(error)}`);
   }
 
-  const accounts = config.accounts.map((a) => toAccount(a, config.accounts, log));
+  const accounts = config.accounts.map((a) => toAccount(a, config.accounts, config.language, log));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
   const { bot, polling } = createBot({
@@ -192,6 +198,7 @@ export async function startBridge(
       status,
       texts,
       notePrefix: config.notePrefix,
+      newExamples: newChatExamples(accounts, connectors),
       pushEnabled: config.push !== undefined,
     }),
   );

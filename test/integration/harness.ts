@@ -58,6 +58,8 @@ export interface Harness {
 export interface HarnessOptions {
   pollIntervalMs?: number;
   groupMessagesPerMinute?: number;
+  /** The staff language (BOT_LANGUAGE); English unless a test checks the Russian words. */
+  language?: "ru" | "en";
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -81,7 +83,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       OZON_API_URL: ozon.url,
       DATA_DIR: dataDir,
       LOG_LEVEL: "silent",
-      BOT_LANGUAGE: "en",
+      BOT_LANGUAGE: options.language ?? "en",
       HTTP_PORT: "0",
     }),
     // Faster than the 1 s the environment allows.
@@ -165,6 +167,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         staffChatId: STAFF,
         provider,
         iconColor: ozonConnector.iconColor,
+        words: ozonConnector.words[options.language ?? "en"],
         showName: false,
         log: pino({ level: "silent" }),
       };
