@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/app.ts";
 import type { Account } from "../../src/bridge/account.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Logger } from "../../src/logger.ts";
 import { ozon as ozonConnector } from "../../src/providers/ozon/connector.ts";
@@ -96,11 +97,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     if (current) await current.stop();
   };
 
+  // The topic header's "Chat ID" line, in the staff language.
+  const chatHeader = textsFor(options.language ?? "en").headerChat;
   const threadOf = (chatId: string) =>
     telegram
       .messagesIn(STAFF)
-      .find((m) => m.message.is_topic_message && m.message.text?.includes(`Chat ID: ${chatId}`))
-      ?.message.message_thread_id;
+      .find(
+        (m) => m.message.is_topic_message && m.message.text?.includes(`${chatHeader}: ${chatId}`),
+      )?.message.message_thread_id;
 
   const buyerPosts = (threadId: number) =>
     telegram
