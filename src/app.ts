@@ -4,7 +4,7 @@
 import { Composer } from "grammy";
 import { createBot } from "./bot/bot.ts";
 import { commands, registerCommands } from "./bot/commands.ts";
-import { type BotContext, newChat } from "./bot/new-chat.ts";
+import { type BotContext, newChat, newChatExamples } from "./bot/new-chat.ts";
 import { checkStaffChats } from "./bot/startup-checks.ts";
 import { team } from "./bot/team.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
@@ -27,7 +27,7 @@ import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
 import { QuickReplies } from "./bridge/templates.ts";
 import { escapeHtml } from "./bridge/text.ts";
-import { textsFor } from "./bridge/texts/index.ts";
+import { type Language, textsFor } from "./bridge/texts/index.ts";
 import { Topics } from "./bridge/topics.ts";
 import type { AccountConfig, Config } from "./config.ts";
 import { health } from "./http/health.ts";
@@ -55,7 +55,12 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Account {
+function toAccount(
+  config: AccountConfig,
+  all: AccountConfig[],
+  language: Language,
+  log: Logger,
+): Account {
   const connector = connectorFor(config.marketplace);
   const { pushKey } = connector.account(config);
   const accountLog = log.child({ account: config.id });
@@ -68,6 +73,7 @@ function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Ac
     staffChatId: config.staffChatId,
     provider: connector.provider(config),
     iconColor: connector.iconColor,
+    words: connector.words[language],
     // Several shops in one group: staff need the shop's name to tell topics apart.
     showName: all.filter((a) => a.staffChatId === config.staffChatId).length > 1,
     ...(pushKey === undefined ? {} : { pushKey }),
@@ -91,7 +97,7 @@ export async function startBridge(
     throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${errorText(error)}`);
   }
 
-  const accounts = config.accounts.map((a) => toAccount(a, config.accounts, log));
+  const accounts = config.accounts.map((a) => toAccount(a, config.accounts, config.language, log));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
 
   const { bot, polling } = createBot({
@@ -229,6 +235,7 @@ export async function startBridge(
       status,
       texts,
       notePrefix: config.notePrefix,
+      newExamples: newChatExamples(accounts, connectors),
       pushEnabled: config.push !== undefined,
     }),
     team({ accounts, store, topics, texts }),

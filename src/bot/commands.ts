@@ -36,6 +36,8 @@ export interface CommandDeps {
   status: BridgeStatus;
   texts: Texts;
   notePrefix: string;
+  /** /help's one-line /new examples (HTML), from the connected marketplaces' words. */
+  newExamples: readonly string[];
   pushEnabled: boolean;
 }
 
@@ -45,7 +47,9 @@ export function commands(deps: CommandDeps): Composer<Context> {
   const html = (ctx: Context, text: string) =>
     ctx.reply(text, { parse_mode: "HTML", link_preview_options: { is_disabled: true } });
 
-  composer.command(["help", "start"], (ctx) => html(ctx, t.help(escapeHtml(deps.notePrefix))));
+  composer.command(["help", "start"], (ctx) =>
+    html(ctx, t.help(escapeHtml(deps.notePrefix), deps.newExamples)),
+  );
 
   composer.command("status", async (ctx) => {
     const report = await deps.status.report();

@@ -1,5 +1,6 @@
-// /new: staff start a chat with a buyer, in one line (`/new ozon 47873153-0052-1`,
-// `/new ym 12345678`, `/new ym return 123`) or guided, one question at a time. Each
+// /new: staff start a chat with a buyer, in one line (`/new <alias> <number>`,
+// `/new <alias> return <number>`) or guided, one question at a time. What a number is called
+// and an example of one are the marketplace's words (`Account.words`). Each
 // conversation belongs to one staff member in one place (chat + topic + user), so two people
 // can start chats at once, and it never sees messages in buyer topics: the relay takes those
 // before the conversation middleware runs.
@@ -23,11 +24,12 @@ import { topicLink } from "./commands.ts";
 export type BotContext = ConversationFlavor<Context>;
 type Talk = Conversation<BotContext, Context>;
 
-const RETURN_WORDS = new Set(["return", "возврат"]);
-const NUMBER_FORMATS: Record<StartTarget["kind"], { pattern: RegExp; example: string }> = {
-  posting: { pattern: /^\d+-\d+(-\d+)?$/, example: "47873153-0052-1" },
-  order: { pattern: /^\d{1,19}$/, example: "12345678" },
-  return: { pattern: /^\d{1,19}$/, example: "123" },
+/** The word before a return's number; the first is the one the bot suggests. */
+const RETURN_WORDS = ["return", "возврат"];
+const NUMBER_FORMATS: Record<StartTarget["kind"], RegExp> = {
+  posting: /^\d+-\d+(-\d+)?$/,
+  order: /^\d{1,19}$/,
+  return: /^\d{1,19}$/,
 };
 /** Bumped whenever the conversation's steps change: stored replay logs become invalid. */
 const VERSION = 1;
@@ -42,7 +44,7 @@ export interface MarketplaceNames {
 
 export interface NewChatDeps {
   accounts: Account[];
-  /** Every marketplace the bridge knows, connected or not (/new ozon … says "not connected"). */
+  /** Every marketplace the bridge knows, connected or not (/new <alias> … says "not connected"). */
   marketplaces: readonly MarketplaceNames[];
   store: Store;
   topics: Topics;
@@ -171,11 +173,15 @@ async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise
   }
 
   const kinds = account.provider.capabilities.startChatBy;
+  const words = account.words.startNumbers;
+  const example = (kind: StartTarget["kind"]) => escapeHtml(words[kind]?.example ?? "");
   let target = request.target;
   while (!target || !kinds.includes(target.kind) || !valid(target)) {
-    if (target) await html(ctx, t.newBadNumber(NUMBER_FORMATS[target.kind].example));
-    const kind = kinds[0] ?? "order";
-    const answer = await ask(t.newAskNumber(t.newNumberKinds[kind] ?? kind));
+    if (target) await html(ctx, t.newBadNumber(example(target.kind)));
+    const kind = kinds.find((k) => k !== "return") ?? "return";
+    const what = escapeHtml(words[kind]?.what ?? t.newNumberKinds[kind] ?? kind);
+    const returnExample = kind !== "return" && kinds.includes("return") ? example("return") : "";
+    const answer = await ask(t.newAskNumber(what, example(kind), returnExample || undefined));
     if (answer === undefined) return;
     target = targetFrom(answer.split(/\s+/), kinds);
   }
@@ -190,7 +196,7 @@ async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise
         link: topicLink(topic.staffChatId, topic.threadId),
       };
     } catch (error) {
-      return { ok: false as const, reason: startRefusal(error, t) };
+      return { ok: false as const, reason: startRefusal(error, t, chosen) };
     }
   });
   await html(
@@ -202,7 +208,7 @@ async function run(conversation: Talk, ctx: Context, deps: NewChatDeps): Promise
 }
 
 /**
- * `ozon 47873153-0052-1`, `ym 12345678`, `ym return 123`, or any prefix of it. A number counts
+ * `<alias> <number>`, `<alias> return <number>`, or any prefix of it. A number counts
  * only for a marketplace that can start chats here: it means nothing to another one.
  */
 function parseRequest(
@@ -220,12 +226,35 @@ function parseRequest(
 function targetFrom(words: string[], kinds: StartTarget["kind"][]): StartTarget | undefined {
   const [first, second] = words;
   if (!first || kinds.length === 0) return undefined;
-  if (RETURN_WORDS.has(first.toLowerCase())) {
+  if (RETURN_WORDS.includes(first.toLowerCase())) {
     return second ? { kind: "return", number: second } : undefined;
   }
   return { kind: kinds.includes("posting") ? "posting" : "order", number: first };
 }
 
 function valid(target: StartTarget): boolean {
-  return NUMBER_FORMATS[target.kind].pattern.test(target.number);
+  return NUMBER_FORMATS[target.kind].test(target.number);
+}
+
+/**
+ * /new in one line for each connected marketplace that can start chats here, one per kind of
+ * number, as /help shows them (HTML): the marketplace's suggested alias and its own examples.
+ */
+export function newChatExamples(
+  accounts: readonly Account[],
+  marketplaces: readonly MarketplaceNames[],
+): string[] {
+  return marketplaces.flatMap((m) => {
+    const account = accounts.find(
+      (a) => a.provider.marketplace === m.marketplace && startsChats(a.provider),
+    );
+    if (!account) return [];
+    const alias = m.aliases[0] ?? m.marketplace;
+    return account.provider.capabilities.startChatBy.flatMap((kind) => {
+      const example = account.words.startNumbers[kind]?.example;
+      if (example === undefined) return [];
+      const words = kind === "return" ? [alias, RETURN_WORDS[0], example] : [alias, example];
+      return [`<code>/new ${escapeHtml(words.join(" "))}</code>`];
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "../logger.ts";
 import type { MarketplaceProvider } from "./provider.ts";
+import type { MarketplaceWords } from "./texts/index.ts";
 
 /** The six topic icon colours Telegram allows (createForumTopic's icon_color). */
 export const TOPIC_ICON_COLORS = {
@@ -22,6 +23,8 @@ export interface Account {
   provider: MarketplaceProvider;
   /** Its topics' icon colour: the marketplace's, so staff tell marketplaces apart at a glance. */
   iconColor: TopicIconColor;
+  /** What staff are told about its marketplace alone, in the staff's language. */
+  words: MarketplaceWords;
   /** Whether staff need the account name to tell shops apart. */
   showName: boolean;
   /** The bridge's log, with every line naming this account. */

@@ -11,7 +11,18 @@ export type Refusals = Partial<Record<ProviderErrorKind, (detail: string) => str
   fallback: (detail: string) => string;
 };
 
-export function refusalText(error: unknown, words: Refusals): string {
+/**
+ * What the marketplace refused, in words: its own words for the error's code when it has them
+ * (`own`, from `MarketplaceWords.refusals`), else the words of the error's kind.
+ */
+export function refusalText(
+  error: unknown,
+  words: Refusals,
+  own?: Readonly<Record<string, string>>,
+): string {
+  const code = error instanceof ProviderError ? error.code : undefined;
+  const said = code === undefined ? undefined : own?.[code];
+  if (said !== undefined) return said;
   const say = error instanceof ProviderError ? words[error.kind] : undefined;
   return (say ?? words.fallback)(errorText(error));
 }

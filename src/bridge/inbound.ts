@@ -373,7 +373,7 @@ export class Inbound {
           "attachment could not be downloaded",
         );
         // The error's own text names API addresses: staff get the reason in words.
-        const reason = refusalText(error, this.texts.attachmentReasons);
+        const reason = refusalText(error, this.texts.attachmentReasons, account.words.refusals);
         return { note: this.texts.attachmentUnavailable(attachment.name, reason) };
       }
       throw error;

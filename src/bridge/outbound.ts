@@ -392,7 +392,7 @@ export class Outbound {
     }
     account.log.error({ job: job.id, err: error }, "staff message could not be sent");
     await this.record(() => this.store.jobs.drop(job.id));
-    await this.tellStaff(job, this.reason(error, retryable));
+    await this.tellStaff(job, this.reason(account, error, retryable));
     return undefined;
   }
 
@@ -412,11 +412,13 @@ export class Outbound {
     return arrived;
   }
 
-  private reason(error: unknown, gaveUp: boolean): string {
+  private reason(account: Account, error: unknown, gaveUp: boolean): string {
     const r = this.texts.reasons;
     if (error instanceof TelegramError) return r.telegramFile(errorText(error));
     if (gaveUp) return r.gaveUp(errorText(error));
-    return refusalText(error, { ...r, fallback: r.gaveUp });
+    const words = account.words;
+    const forbidden = (detail: string) => r.forbidden(detail, words.sendForbidden);
+    return refusalText(error, { ...r, forbidden, fallback: r.gaveUp }, words.refusals);
   }
 
   private tellStaff(job: OutboundJob, reason: string): Promise<void> {

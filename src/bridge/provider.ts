@@ -275,17 +275,24 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
+  /**
+   * The marketplace's own name for this refusal, when its kind alone would mislead staff (a
+   * file refused by moderation is "forbidden", but not for a missing right): the marketplace's
+   * words (`MarketplaceWords.refusals`) say it in the staff's language.
+   */
+  readonly code: string | undefined;
 
   constructor(
     kind: ProviderErrorKind,
     message: string,
-    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    options: { status?: number; retryAfterMs?: number; code?: string; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.code = options.code;
   }
 
   get retryable(): boolean {

@@ -24,7 +24,10 @@ export async function startChat(
   return topics.ensure(account, chatId, facts);
 }
 
-/** Why the marketplace did not start the chat, in words staff can act on. */
-export function startRefusal(error: unknown, texts: Texts): string {
-  return refusalText(error, texts.startReasons);
+/** Why the marketplace did not start the chat, in words staff can act on (its own included). */
+export function startRefusal(error: unknown, texts: Texts, account: Account): string {
+  const r = texts.startReasons;
+  const words = account.words;
+  const forbidden = (detail: string) => r.forbidden(detail, words.startForbidden);
+  return refusalText(error, { ...r, forbidden }, words.refusals);
 }

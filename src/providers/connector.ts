@@ -5,14 +5,16 @@
 //
 // A connector declares its settings (environment variables and ACCOUNTS_FILE fields, validated,
 // with its own error lines), how an account is named and keyed, how to build its provider,
-// how staff see it, and its push endpoint when it has one. What a marketplace can do
-// (capabilities, and optional abilities such as MarksRead, StartsChats, TellsKeyFacts) is
-// declared by the provider it builds: see src/bridge/provider.ts.
+// how staff see it (and what they are told about it alone: `words`), and its push endpoint when
+// it has one. What a marketplace can do (capabilities, and optional abilities such as MarksRead,
+// StartsChats, TellsKeyFacts) is declared by the provider it builds: see
+// src/bridge/provider.ts.
 
 import { z } from "zod";
 import type { TopicIconColor } from "../bridge/account.ts";
 import type { MarketplaceProvider } from "../bridge/provider.ts";
 import type { PushParser } from "../bridge/push.ts";
+import type { Language, MarketplaceWords } from "../bridge/texts/index.ts";
 
 /** What every account entry has, whatever its marketplace. */
 export interface AccountEntry {
@@ -66,6 +68,16 @@ export interface Connector<
    * one the bot suggests.
    */
   readonly aliases: readonly string[];
+  /**
+   * What staff are told about this marketplace alone (its numbers, what its refusals usually
+   * mean), in each staff language. Declared here beside the title and aliases rather than in
+   * the provider's capabilities: like them these are fixed facts about how staff see the
+   * marketplace, the same for every account and held in both languages, while capabilities are
+   * what a provider built for one account can do, and a provider knows nothing of the staff's
+   * language. The composition root hands each account its marketplace's words in the staff
+   * language (`Account.words`).
+   */
+  readonly words: Readonly<Record<Language, MarketplaceWords>>;
 
   /** Its environment variables (one account), merged into config's environment schema. */
   readonly env: Env;

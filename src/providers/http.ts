@@ -16,6 +16,8 @@ export type ResponseHeaders = Record<string, string | string[] | undefined>;
 export interface ErrorDescription {
   message?: string;
   kind?: ProviderErrorKind;
+  /** The marketplace's own name for the refusal (`ProviderError.code`). */
+  code?: string;
   retryAfterMs?: number;
 }
 
@@ -409,6 +411,7 @@ export class HttpClient {
     return new ProviderError(kind, message, {
       status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(described?.code === undefined ? {} : { code: described.code }),
     });
   }
 

@@ -175,7 +175,10 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
     const reply = await waitFor(() =>
       postsIn(threadId).find((m) => m.message.reply_to_message?.message_id === message.message_id),
     );
-    expect(reply.message.text).toMatch(/JPEG, PNG and PDF/);
+    // WB's own words, in the staff's language (Russian by default).
+    expect(reply.message.text).toBe(
+      "⚠️ Не доставлено покупателю: Wildberries принимает только файлы JPEG, PNG и PDF не больше 5 МБ.",
+    );
     expect(wb.sentBySeller(chat)).toHaveLength(before);
   });
 
@@ -222,6 +225,18 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
       .map((m) => m.message.text ?? m.message.caption ?? "");
     expect(added, "posts since the restart").toEqual(["после перезапуска"]);
     expect(wb.sentBySeller(chat)).toHaveLength(sentBefore);
+  });
+
+  it("says that WB moderation refused a buyer's file, not that access was denied", async () => {
+    const PDF = Buffer.concat([Buffer.from("%PDF-1.4\n", "latin1"), randomBytes(2000)]);
+    wb.buyerSendsFile(chat, PDF, "чек.pdf", { moderation: "refused" });
+    const note = await waitFor(
+      () => postsIn(threadId).find((p) => p.message.text?.startsWith("📎 чек.pdf")),
+      { timeoutMs: 15_000, message: "the note for the refused file" },
+    );
+    expect(note.message.text).toBe(
+      "📎 чек.pdf: не удалось загрузить файл (Wildberries не пропустил файл на модерации). Откройте чат в кабинете маркетплейса.",
+    );
   });
 
   it("serves the Ozon and Yandex accounts beside it", async () => {
@@ -272,6 +287,15 @@ describe("Ozon, Yandex Market and Wildberries in one bridge", () => {
     expect(wb.maxRequestsIn10s()).toBeLessThanOrEqual(10);
     expect(wb.count429).toBe(0);
   }, 200_000);
+  it("/help shows /new with each marketplace's own examples, none for WB", async () => {
+    telegram.staffSends({ text: "/help" });
+    const help = await waitFor(() =>
+      telegram.textsIn(STAFF, "general").find((t) => t.startsWith("Как работать")),
+    );
+    expect(help).toContain(
+      "/new — начать чат: /new ozon 47873153-0052-1, /new ym 12345678, /new ym return 123 или просто /new\n",
+    );
+  });
 
   it("explains that Wildberries does not let a seller start a chat", async () => {
     telegram.staffSends({ text: "/new wb 12345" });

@@ -140,6 +140,19 @@ describe("Ozon and Yandex Market in one bridge", () => {
     );
   });
 
+  it("asks for a Yandex Market order number in Market's own words", async () => {
+    telegram.staffSends({ text: "/new ym" });
+    await waitFor(() =>
+      telegram
+        .textsIn(STAFF, "general")
+        .includes(
+          "Номер заказа Яндекс Маркета (например 12345678) или «return 123» для возврата? /cancel — отмена.",
+        ),
+    );
+    telegram.staffSends({ text: "/cancel" });
+    await waitFor(() => telegram.textsIn(STAFF, "general").includes("Отменено."));
+  });
+
   it("serves the Ozon account beside it", async () => {
     const ozonChat = ozon.addChat({ orderNumber: "47873153-0052-1" });
     ozon.buyerWrites(ozonChat, "А у меня вопрос по Ozon", { orderNumber: "47873153-0052-1" });

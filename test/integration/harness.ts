@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/app.ts";
 import type { Account } from "../../src/bridge/account.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Logger } from "../../src/logger.ts";
 import { ozon as ozonConnector } from "../../src/providers/ozon/connector.ts";
@@ -61,6 +62,8 @@ export interface HarnessOptions {
   /** More environment (another marketplace's account), read when the bridge starts. */
   env?: () => Record<string, string>;
   notePrefix?: string;
+  /** The staff language (BOT_LANGUAGE); English unless a test checks the Russian words. */
+  language?: "ru" | "en";
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -84,7 +87,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       OZON_API_URL: ozon.url,
       DATA_DIR: dataDir,
       LOG_LEVEL: "silent",
-      BOT_LANGUAGE: "en",
+      BOT_LANGUAGE: options.language ?? "en",
       HTTP_PORT: "0",
       ...options.env?.(),
       ...(options.notePrefix !== undefined ? { NOTE_PREFIX: options.notePrefix } : {}),
@@ -99,11 +102,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     if (current) await current.stop();
   };
 
+  // The topic header's "Chat ID" line, in the staff language.
+  const chatHeader = textsFor(options.language ?? "en").headerChat;
   const threadOf = (chatId: string) =>
     telegram
       .messagesIn(STAFF)
-      .find((m) => m.message.is_topic_message && m.message.text?.includes(`Chat ID: ${chatId}`))
-      ?.message.message_thread_id;
+      .find(
+        (m) => m.message.is_topic_message && m.message.text?.includes(`${chatHeader}: ${chatId}`),
+      )?.message.message_thread_id;
 
   const buyerPosts = (threadId: number) =>
     telegram
@@ -170,6 +176,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         staffChatId: STAFF,
         provider,
         iconColor: ozonConnector.iconColor,
+        words: ozonConnector.words[options.language ?? "en"],
         showName: false,
         log: pino({ level: "silent" }),
       };

@@ -73,4 +73,17 @@ describe("inbound files: fetched in their post's turn", () => {
     expect(text).toContain("(the file is no longer on the marketplace)");
     expect(text).not.toContain(ozon.url);
   });
+
+  it("says a refused file in the generic words when the marketplace has none of its own", async () => {
+    const { ozon } = h;
+    const path = `${FILE_PREFIX}denied.pdf`;
+    ozon.failNext(path, { status: 403 });
+    const chat = ozon.addChat();
+    ozon.buyerWrites(chat, `[act.pdf (1 KB)](${ozon.url}${path})`);
+    const thread = await h.waitForThread(chat);
+    const [text] = await h.waitForBuyerTexts(thread, 1);
+    expect(text).toBe(
+      "📎 act.pdf: the file could not be downloaded (the marketplace denied access to the file). Open the chat in the marketplace cabinet.",
+    );
+  });
 });

@@ -71,8 +71,10 @@ describe("outbound through the running bridge", () => {
     const staff = telegram.staffSends({ threadId: thread, text: "Can we help?" });
 
     const reply = await replyTo(staff);
-    expect(reply.message.text).toMatch(/not delivered/i);
-    expect(reply.message.text).toMatch(/reply window/i);
+    // The generic refusal, then what it usually means on Ozon (Ozon's own words).
+    expect(reply.message.text).toMatch(
+      /^⚠️ Not delivered to the buyer: the marketplace refused \(Ozon API: .*\)\. Usually the reply window has closed \(48 h after the buyer's last message or 72 h after delivery\) or the Premium Plus \/ Premium Pro subscription is missing\.$/,
+    );
     expect(reply.params?.reply_parameters).toMatchObject({ message_id: staff.message_id });
     expect(reply.message.message_thread_id).toBe(thread);
     await h.bridge.outbound.idle();
@@ -109,6 +111,25 @@ describe("outbound through the running bridge", () => {
     expect(ozon.countByPath(SEND_FILE)).toBe(0);
     expect(ozon.sentBySeller(chat)).toEqual([]);
     expect(telegram.reactions).toEqual([]);
+  });
+});
+
+describe("outbound in Russian", () => {
+  const h = useHarness({ start: true, language: "ru" });
+
+  it("explains a closed reply window in Ozon's own words, in Russian", async () => {
+    const { chat, thread } = await h.openChat("привет");
+    h.ozon.setSendWindowClosed(chat);
+    const staff = h.telegram.staffSends({ threadId: thread, text: "Чем помочь?" });
+    const reply = await waitFor(() =>
+      h.telegram
+        .messagesIn(STAFF, thread)
+        .find((m) => m.message.reply_to_message?.message_id === staff.message_id),
+    );
+    expect(reply.message.text).toMatch(
+      /^⚠️ Не доставлено покупателю: маркетплейс отказал \(Ozon API: .*\)\. Обычно это значит, что закрылось окно ответа \(48 ч после последнего сообщения покупателя или 72 ч после доставки\) или нет подписки Premium Plus \/ Premium Pro\.$/,
+    );
+    expect(h.ozon.sentBySeller(chat)).toEqual([]);
   });
 });
 

@@ -72,6 +72,7 @@ async function setup(perMinute: number) {
     staffChatId: -1001,
     provider,
     iconColor: TOPIC_ICON_COLORS.violet,
+    words: { startNumbers: {} },
     showName: false,
     log: pino({ level: "silent" }),
   };

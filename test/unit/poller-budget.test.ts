@@ -86,6 +86,7 @@ async function pollQuietShop(options: {
     staffChatId: -1001,
     provider,
     iconColor: TOPIC_ICON_COLORS.violet,
+    words: { startNumbers: {} },
     showName: false,
     log: pino({ level: "silent" }),
   };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
 import { ENVIRONMENT_VARIABLES } from "../../src/config.ts";
 import { connectors } from "../../src/providers/registry.ts";
 
@@ -60,6 +61,39 @@ describe("the registry", () => {
       const problems: string[] = [];
       expect(c.fromEnv(z.object(c.env).parse({}), problems), c.marketplace).toBeUndefined();
       expect(problems).toEqual([]);
+    }
+  });
+
+  it("says each marketplace's facts in both staff languages alike", () => {
+    for (const c of connectors) {
+      const { ru, en } = c.words;
+      const examples = (w: typeof ru) =>
+        Object.entries(w.startNumbers).map(([kind, n]) => [kind, n?.example]);
+      expect(examples(en), c.marketplace).toEqual(examples(ru));
+      expect(Object.keys(en.refusals ?? {}), c.marketplace).toEqual(Object.keys(ru.refusals ?? {}));
+      expect(en.sendForbidden === undefined, c.marketplace).toBe(ru.sendForbidden === undefined);
+      expect(en.startForbidden === undefined, c.marketplace).toBe(ru.startForbidden === undefined);
+    }
+  });
+
+  it("leaves the generic staff texts free of any marketplace's name or facts", () => {
+    const names = connectors.flatMap((c) => [c.title, ...c.aliases]);
+    // "маркет" is Yandex Market's alias, "маркетплейс" a word of every marketplace.
+    const asWord = (name: string) => new RegExp(`(?<!\\p{L})${name}(?!\\p{L})`, "iu");
+    const facts = /premium|fbo|fbs|47873153|\bwb\b|\bym\b/i;
+    for (const language of ["ru", "en"] as const) {
+      const said: string[] = [];
+      const render = (value: unknown): void => {
+        if (typeof value === "string") said.push(value);
+        // One-element arrays read as their element in a template, and /help takes a list.
+        else if (typeof value === "function") render(value(["x"], ["y"], ["z"]));
+        else if (typeof value === "object" && value !== null) Object.values(value).forEach(render);
+      };
+      render(textsFor(language));
+      for (const text of said) {
+        expect(text, language).not.toMatch(facts);
+        for (const name of names) expect(text, language).not.toMatch(asWord(name));
+      }
     }
   });
 });

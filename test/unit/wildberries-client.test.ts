@@ -11,6 +11,7 @@ import { downloadAttachment } from "../../src/providers/files.ts";
 import {
   isReplySignError,
   WB_MAX_FILE_BYTES,
+  WB_REFUSALS,
   WbReplySignError,
   WildberriesClient,
   type WildberriesClientOptions,
@@ -477,6 +478,8 @@ describe("downloads", () => {
     const file = fake.buyerSendsFile(chat, PDF, "Договор.pdf", { moderation: "refused" });
     const error = await failure(client.download(file.downloadID));
     expect(error).toMatchObject({ kind: "forbidden", status: 451, retryable: false });
+    // Coded, so staff are told moderation refused it rather than that access was denied.
+    expect(error.code).toBe(WB_REFUSALS.moderation);
     expect(error.message).toContain("moderation refused this file");
     expect(requestsOf("getV1SellerDownloadId")).toHaveLength(1);
   });
@@ -634,6 +637,21 @@ describe("sendMessage", () => {
     expect(error.kind).toBe("invalid");
     expect(error.message).toContain(words);
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it("codes only the refusals of a file WB does not take, so staff get WB's own words", async () => {
+    const chat = fake.addChat();
+    const replySign = fake.replySignOf(chat);
+    const send = (content: object) => failure(client.sendMessage({ replySign, ...content }));
+    const docx = await send({ files: [{ name: "Договор.docx", bytes: DOCX }] });
+    const big = Buffer.concat([JPEG, Buffer.alloc(5_000_001)]);
+    const tooBig = await send({ files: [{ name: "big.jpg", bytes: big }] });
+    const tooLong = await send({ text: "Ж".repeat(1001) });
+    expect([docx.code, tooBig.code, tooLong.code]).toEqual([
+      WB_REFUSALS.acceptedFiles,
+      WB_REFUSALS.acceptedFiles,
+      undefined,
+    ]);
   });
 
   it.each([

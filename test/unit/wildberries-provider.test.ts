@@ -4,8 +4,10 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { refusalText } from "../../src/bridge/errors.ts";
 import { type MarketMessage, ProviderError } from "../../src/bridge/provider.ts";
 import { sleep } from "../../src/bridge/sleep.ts";
+import { textsFor } from "../../src/bridge/texts/index.ts";
 import { wildberries } from "../../src/providers/wildberries/connector.ts";
 import { createWbLimiter } from "../../src/providers/wildberries/limits.ts";
 import {
@@ -233,6 +235,18 @@ describe("WildberriesProvider", () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/JPEG, PNG and PDF.*5 MB/);
     expect(fake.requests.length).toBe(before);
+    // Staff read it in WB's own words, in their language, not the English detail.
+    const reply = (language: "ru" | "en") => {
+      const t = textsFor(language);
+      const reasons = { ...t.reasons, fallback: t.reasons.gaveUp };
+      return t.sendFailed(refusalText(error, reasons, wildberries.words[language].refusals));
+    };
+    expect(reply("ru")).toBe(
+      "⚠️ Не доставлено покупателю: Wildberries принимает только файлы JPEG, PNG и PDF не больше 5 МБ.",
+    );
+    expect(reply("en")).toBe(
+      "⚠️ Not delivered to the buyer: Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB.",
+    );
   });
 
   it("sends a PDF with identical bytes", async () => {
@@ -280,6 +294,19 @@ describe("WildberriesProvider", () => {
     const error = await failure(provider.download(attachment));
     expect(error.retryable).toBe(false);
     expect(error.status).toBe(451);
+    expect(error.kind).toBe("forbidden");
+    // Not "access denied": WB's words say moderation refused it, in the staff's language.
+    const note = (language: "ru" | "en") => {
+      const t = textsFor(language);
+      const words = wildberries.words[language].refusals;
+      return t.attachmentUnavailable("фото.jpg", refusalText(error, t.attachmentReasons, words));
+    };
+    expect(note("ru")).toBe(
+      "📎 фото.jpg: не удалось загрузить файл (Wildberries не пропустил файл на модерации). Откройте чат в кабинете маркетплейса.",
+    );
+    expect(note("en")).toBe(
+      "📎 фото.jpg: the file could not be downloaded (Wildberries moderation refused the file). Open the chat in the marketplace cabinet.",
+    );
   });
 
   it("refuses texts over 1 000 characters and chats not in the list", async () => {

@@ -79,8 +79,8 @@ export const en: Texts = {
     `⚠️ Not sent: the file is ${sizeMb} MB. Telegram lets bots download files only up to 20 MB.`,
   sendFailed: (reason) => `⚠️ Not delivered to the buyer: ${reason}`,
   reasons: {
-    forbidden: (detail) =>
-      `the marketplace refused (${detail}). Usually the reply window has closed (48 h after the buyer's last message or 72 h after delivery) or the required subscription is missing (Premium Plus / Premium Pro on Ozon).`,
+    forbidden: (detail, usually) =>
+      `the marketplace refused (${detail}).${usually ? ` ${usually}` : ""}`,
     auth: () => "the marketplace did not accept the API key. Check the key in the bot settings.",
     not_found: () => "the chat was not found on the marketplace.",
     invalid: (detail) => `the marketplace rejected the message (${detail}).`,
@@ -107,23 +107,24 @@ export const en: Texts = {
   newAskMarketplace: (options) =>
     `Start a chat on which marketplace? Answer: ${options}. /cancel to stop.`,
   newAskAccount: (list) => `Which shop? Answer with its number:\n${list}`,
-  newAskNumber: (kind) => `The ${kind} number? /cancel to stop.`,
+  newAskNumber: (what, example, returnExample) =>
+    `The ${what} number${example ? ` (e.g. ${example})` : ""}${returnExample ? `, or “return ${returnExample}” for a return` : ""}? /cancel to stop.`,
   newNumberKinds: {
-    posting: "Ozon posting (e.g. 47873153-0052-1)",
-    order: "Yandex Market order (or “return 123” for a return)",
+    posting: "posting",
+    order: "order",
     return: "return",
   },
   newBadAnswer: "I did not get that. Try again or /cancel.",
   newBadNumber: (example) =>
-    `That does not look like a number. Example: ${example}. Again or /cancel.`,
+    `That does not look like a number.${example ? ` Example: ${example}.` : ""} Again or /cancel.`,
   newCancelled: "Cancelled.",
   newNoMarketplace: (name) => `${name} is not connected.`,
   newCannotStart: (names) => `${names}: only a buyer can start a chat there.`,
   newStarted: (link, title) => `Chat started: <a href="${link}">${title}</a>`,
   newRefused: (reason) => `Chat not started: ${reason}`,
   startReasons: {
-    forbidden: (detail) =>
-      `the marketplace refused (${detail}). On Ozon only the buyer can start an FBO chat; FBS/rFBS chats within 72 hours after payment or delivery; Premium Plus or Premium Pro is required.`,
+    forbidden: (detail, usually) =>
+      `the marketplace refused (${detail}).${usually ? ` ${usually}` : ""}`,
     not_found: () => "the marketplace found no such order. Check the number.",
     auth: () => "the marketplace did not accept the API key.",
     invalid: (detail) => `the marketplace rejected the request (${detail}).`,
@@ -146,14 +147,16 @@ export const en: Texts = {
     template: "Add or delete a reply template",
     templates: "Reply templates",
   },
-  help: (notePrefix) =>
+  help: (notePrefix, newExamples) =>
     [
       "<b>How it works</b>",
       "Every buyer chat is a topic. Write in the topic: text, photos and files go to the buyer; 👍 = delivered, 👀 = read.",
       "🔴 = the buyer waits, 🟢 = answered, ⚪ = chat closed, ⚖️ = dispute.",
       `A message starting with <code>${notePrefix}</code> is a note for colleagues and is not sent.`,
       "",
-      "/new — start a chat: <code>/new ozon 47873153-0052-1</code>, <code>/new ym 12345678</code>, <code>/new ym return 123</code> or just /new",
+      newExamples.length > 0
+        ? `/new — start a chat: ${newExamples.join(", ")} or just /new`
+        : "/new — start a chat",
       "/status — polls, errors, queue, who waits for an answer",
       "/find <i>order number, buyer's name, chat ID or @staff</i> — links to the topics",
       "/take — take the chat (or the “🙋 Take” button); /assign @username — hand it over; /unassign — clear the owner. The first one whose answer reaches the buyer becomes the owner.",

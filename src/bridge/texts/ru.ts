@@ -80,8 +80,9 @@ export const ru = {
     `⚠️ Не отправлено: файл ${sizeMb} МБ. Telegram позволяет ботам скачивать файлы только до 20 МБ.`,
   sendFailed: (reason: string) => `⚠️ Не доставлено покупателю: ${reason}`,
   reasons: {
-    forbidden: (detail: string) =>
-      `маркетплейс отказал (${detail}). Обычно это значит, что закрылось окно ответа (48 ч после последнего сообщения покупателя или 72 ч после доставки) или нет нужной подписки (Premium Plus / Premium Pro для Ozon).`,
+    /** `usually`: what such a refusal usually means on this marketplace (its words). */
+    forbidden: (detail: string, usually?: string) =>
+      `маркетплейс отказал (${detail}).${usually ? ` ${usually}` : ""}`,
     auth: () => "маркетплейс не принял ключ API. Проверьте ключ в настройках бота.",
     not_found: () => "чат не найден на маркетплейсе.",
     invalid: (detail: string) => `маркетплейс отклонил сообщение (${detail}).`,
@@ -109,23 +110,26 @@ export const ru = {
   newAskMarketplace: (options: string) =>
     `С каким маркетплейсом начать чат? Ответьте: ${options}. /cancel — отмена.`,
   newAskAccount: (list: string) => `Какой магазин? Ответьте номером:\n${list}`,
-  newAskNumber: (kind: string) => `Номер ${kind}? /cancel — отмена.`,
+  /** `what` and `example` are the marketplace's words; `returnExample` when returns work too. */
+  newAskNumber: (what: string, example: string, returnExample?: string) =>
+    `Номер ${what}${example ? ` (например ${example})` : ""}${returnExample ? ` или «return ${returnExample}» для возврата` : ""}? /cancel — отмена.`,
+  /** What a kind of number is called when the marketplace's words do not say. */
   newNumberKinds: {
-    posting: "отправления Ozon (например 47873153-0052-1)",
-    order: "заказа Яндекс Маркета (или «return 123» для возврата)",
+    posting: "отправления",
+    order: "заказа",
     return: "возврата",
   } as Record<string, string>,
   newBadAnswer: "Не понял ответ. Попробуйте ещё раз или /cancel.",
   newBadNumber: (example: string) =>
-    `Это не похоже на номер. Пример: ${example}. Ещё раз или /cancel.`,
+    `Это не похоже на номер.${example ? ` Пример: ${example}.` : ""} Ещё раз или /cancel.`,
   newCancelled: "Отменено.",
   newNoMarketplace: (name: string) => `Маркетплейс ${name} не подключён.`,
   newCannotStart: (names: string) => `${names}: начать чат там может только покупатель.`,
   newStarted: (link: string, title: string) => `Чат начат: <a href="${link}">${title}</a>`,
   newRefused: (reason: string) => `Чат не начат: ${reason}`,
   startReasons: {
-    forbidden: (detail: string) =>
-      `маркетплейс отказал (${detail}). Для Ozon FBO чат может начать только покупатель; для FBS/rFBS — в течение 72 часов после оплаты или доставки; нужна подписка Premium Plus или Premium Pro.`,
+    forbidden: (detail: string, usually?: string) =>
+      `маркетплейс отказал (${detail}).${usually ? ` ${usually}` : ""}`,
     not_found: () => "маркетплейс не нашёл такой заказ. Проверьте номер.",
     auth: () => "маркетплейс не принял ключ API.",
     invalid: (detail: string) => `маркетплейс отклонил запрос (${detail}).`,
@@ -148,14 +152,17 @@ export const ru = {
     template: "Добавить или удалить шаблон ответа",
     templates: "Шаблоны ответов",
   } as Record<string, string>,
-  help: (notePrefix: string) =>
+  /** `newExamples`: one-line /new commands (HTML) for the connected marketplaces. */
+  help: (notePrefix: string, newExamples: readonly string[]) =>
     [
       "<b>Как работать</b>",
       "Каждый чат с покупателем — отдельная тема. Пишите в теме: текст, фото и файлы уйдут покупателю, 👍 — доставлено, 👀 — прочитано.",
       "🔴 — покупатель ждёт ответа, 🟢 — ответили, ⚪ — чат закрыт, ⚖️ — спор.",
       `Сообщение, начинающееся с <code>${notePrefix}</code>, — заметка для коллег: покупателю не уходит.`,
       "",
-      "/new — начать чат: <code>/new ozon 47873153-0052-1</code>, <code>/new ym 12345678</code>, <code>/new ym return 123</code> или просто /new",
+      newExamples.length > 0
+        ? `/new — начать чат: ${newExamples.join(", ")} или просто /new`
+        : "/new — начать чат",
       "/status — состояние: опросы, ошибки, очередь, кто ждёт ответа",
       "/find <i>номер заказа, имя покупателя, ID чата или @сотрудник</i> — ссылки на темы",
       "/take — взять чат себе (или кнопка «🙋 Взять»); /assign @username — передать; /unassign — снять ответственного. Первый, чей ответ дошёл до покупателя, становится ответственным сам.",

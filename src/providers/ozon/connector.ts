@@ -28,11 +28,31 @@ const env = {
   OZON_API_URL: httpUrl(OZON_API_URL),
 };
 
+/** A posting number as Ozon writes it, the example /new and /help show. */
+const POSTING = "47873153-0052-1";
+
 export const ozon: Connector<z.output<typeof entry>, typeof env> = {
   marketplace: "ozon",
   title: "Ozon",
   iconColor: TOPIC_ICON_COLORS.blue,
   aliases: ["ozon", "озон"],
+  // The reply windows, the chat start rules and the subscription: CHAT-API-REFERENCE A.2.
+  words: {
+    ru: {
+      startNumbers: { posting: { what: "отправления Ozon", example: POSTING } },
+      sendForbidden:
+        "Обычно это значит, что закрылось окно ответа (48 ч после последнего сообщения покупателя или 72 ч после доставки) или нет подписки Premium Plus / Premium Pro.",
+      startForbidden:
+        "Для FBO чат может начать только покупатель; для FBS/rFBS — в течение 72 часов после оплаты или доставки; нужна подписка Premium Plus или Premium Pro.",
+    },
+    en: {
+      startNumbers: { posting: { what: "Ozon posting", example: POSTING } },
+      sendForbidden:
+        "Usually the reply window has closed (48 h after the buyer's last message or 72 h after delivery) or the Premium Plus / Premium Pro subscription is missing.",
+      startForbidden:
+        "Only the buyer can start an FBO chat; FBS/rFBS chats within 72 hours after payment or delivery; Premium Plus or Premium Pro is required.",
+    },
+  },
   env,
   setup: "OZON_CLIENT_ID and OZON_API_KEY",
   fromEnv(e, problems) {

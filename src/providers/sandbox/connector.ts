@@ -17,6 +17,20 @@ export const sandbox: Connector<z.output<typeof entry>, typeof env> = {
   title: "Sandbox",
   iconColor: TOPIC_ICON_COLORS.green,
   aliases: ["sandbox", "песочница"],
+  words: {
+    ru: {
+      startNumbers: {
+        order: { what: "заказа в песочнице", example: "12345678" },
+        return: { what: "возврата в песочнице", example: "123" },
+      },
+    },
+    en: {
+      startNumbers: {
+        order: { what: "sandbox order", example: "12345678" },
+        return: { what: "sandbox return", example: "123" },
+      },
+    },
+  },
   env,
   setup: "MARKETPLACE_SANDBOX=1 to try the bot with a simulated shop",
   simulated: true,

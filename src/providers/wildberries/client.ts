@@ -190,6 +190,17 @@ export function wildberriesRetryAfterMs(
 }
 
 /**
+ * WB's own refusals (`ProviderError.code`): their kind alone would tell staff the wrong thing,
+ * so the connector's words say them in the staff's language.
+ */
+export const WB_REFUSALS = {
+  /** A buyer's file WB's moderation refused (download 451), not a right the token lacks. */
+  moderation: "moderation_refused",
+  /** A file WB does not take: only JPEG, PNG and PDF of at most 5 MB. */
+  acceptedFiles: "accepted_files",
+} as const;
+
+/**
  * Status and problem body → ProviderError description (ref §4, §5). `token` adds what the claims
  * say (expired, read-only) to the refusals they explain.
  */
@@ -230,7 +241,10 @@ export function describeWildberriesError(
     case 429:
       return say("rate_limited", `too many requests${wb}`);
     case 451:
-      return say("forbidden", `WB moderation refused this file; it cannot be downloaded${wb}`);
+      return {
+        ...say("forbidden", `WB moderation refused this file; it cannot be downloaded${wb}`),
+        code: WB_REFUSALS.moderation,
+      };
     case 400:
       if (detail !== undefined && /invalid fileID/i.test(detail)) {
         return say("not_found", `no such file${wb}`);
@@ -525,8 +539,8 @@ export class WildberriesClient {
 
 /** The multipart body of a send, or an "invalid" ProviderError for what the spec forbids. */
 function buildSendForm(request: WbSendRequest): FormData {
-  const refuse = (why: string): never => {
-    throw new ProviderError("invalid", `${API_NAME}: not sent: ${why}`);
+  const refuse = (why: string, code?: string): never => {
+    throw new ProviderError("invalid", `${API_NAME}: not sent: ${why}`, code ? { code } : {});
   };
   const sign = typeof request.replySign === "string" ? request.replySign : "";
   if (sign.trim() === "") refuse("the chat's replySign is missing");
@@ -550,11 +564,15 @@ function buildSendForm(request: WbSendRequest): FormData {
     if (size === 0) refuse(`${label} is empty`);
     const type = sniffSendType(file.bytes);
     if (type === undefined) {
-      refuse(`${label} is not a JPEG, PNG or PDF file; Wildberries accepts only these`);
+      refuse(
+        `${label} is not a JPEG, PNG or PDF file; Wildberries accepts only these`,
+        WB_REFUSALS.acceptedFiles,
+      );
     } else {
       if (size > WB_MAX_FILE_BYTES) {
         refuse(
           `${label} is ${size} bytes; Wildberries takes files of at most ${WB_MAX_FILE_BYTES} bytes (5 MB)`,
+          WB_REFUSALS.acceptedFiles,
         );
       }
       total += size;

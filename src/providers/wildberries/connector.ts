@@ -12,7 +12,7 @@ import {
   optionalSecret,
   secretField,
 } from "../connector.ts";
-import { WILDBERRIES_API_URL } from "./client.ts";
+import { WB_REFUSALS, WILDBERRIES_API_URL } from "./client.ts";
 import { WildberriesProvider } from "./provider.ts";
 import { bareToken, readWbToken, tokenProblems } from "./token.ts";
 
@@ -38,6 +38,30 @@ export const wildberries: Connector<z.output<typeof entry>, typeof env> = {
   title: "Wildberries",
   iconColor: TOPIC_ICON_COLORS.violet,
   aliases: ["wb", "вб", "wildberries"],
+  // Only buyers open chats here. A 403 is a token without the buyers chat category or a
+  // read-only one (WILDBERRIES-CHAT §2, §4); files: JPEG, PNG, PDF up to 5 MB (§9).
+  words: {
+    ru: {
+      startNumbers: {},
+      sendForbidden:
+        "Обычно это значит, что у токена нет категории «Чат с покупателями» или он только для чтения: создайте новый токен в кабинете продавца (Настройки → Доступ к API).",
+      refusals: {
+        [WB_REFUSALS.moderation]: "Wildberries не пропустил файл на модерации",
+        [WB_REFUSALS.acceptedFiles]:
+          "Wildberries принимает только файлы JPEG, PNG и PDF не больше 5 МБ.",
+      },
+    },
+    en: {
+      startNumbers: {},
+      sendForbidden:
+        "Usually the token lacks the buyers chat category (Чат с покупателями) or is read-only: create a new token in the seller portal (Settings → API access).",
+      refusals: {
+        [WB_REFUSALS.moderation]: "Wildberries moderation refused the file",
+        [WB_REFUSALS.acceptedFiles]:
+          "Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB.",
+      },
+    },
+  },
   env,
   setup: "WB_API_TOKEN",
   fromEnv(e) {

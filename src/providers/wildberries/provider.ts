@@ -32,6 +32,7 @@ import {
   sniffSendType,
   WB_MAX_FILE_BYTES,
   WB_MAX_TEXT_LENGTH,
+  WB_REFUSALS,
   type WbSendRequest,
   WildberriesClient,
   type WildberriesClientOptions,
@@ -212,12 +213,15 @@ export class WildberriesProvider
 
   async sendFile(chatId: Id, file: OutgoingFile): Promise<void> {
     // Refused before any request, the chat list included: what WB takes is known here.
+    const refused = { code: WB_REFUSALS.acceptedFiles };
     if (sniffSendType(file.bytes) === undefined) {
-      throw new ProviderError("invalid", `${ACCEPTED_FILES}; "${file.name}" is none of these`);
+      const why = `${ACCEPTED_FILES}; "${file.name}" is none of these`;
+      throw new ProviderError("invalid", why, refused);
     }
     const size = file.bytes.byteLength;
     if (size > WB_MAX_FILE_BYTES) {
-      throw new ProviderError("invalid", `${ACCEPTED_FILES}; "${file.name}" has ${size} bytes`);
+      const why = `${ACCEPTED_FILES}; "${file.name}" has ${size} bytes`;
+      throw new ProviderError("invalid", why, refused);
     }
     await this.#send(chatId, { files: [{ name: file.name, mime: file.mime, bytes: file.bytes }] });
   }
@@ -225,7 +229,8 @@ export class WildberriesProvider
   /**
    * The file through the documented download. Under moderation (202): a "pending" error with
    * the wait WB named, and no request until that wait is over. Refused by moderation (451): a
-   * "forbidden" error, which the bridge turns into a note in the topic.
+   * "forbidden" error coded WB_REFUSALS.moderation, which the bridge turns into a note in the
+   * topic in the connector's words.
    */
   async download(attachment: Attachment, signal?: AbortSignal): Promise<DownloadedFile> {
     const until = this.#moderated.get(attachment.url);

@@ -31,11 +31,36 @@ const env = {
   YANDEX_API_URL: httpUrl(YANDEX_API_URL),
 };
 
+const FORBIDDEN_RU =
+  "Обычно это значит, что у ключа API нет доступа к чатам (communication или all-methods) или кабинет неактивен.";
+const FORBIDDEN_EN =
+  "Usually the API key lacks access to chats (the communication or all-methods scope) or the cabinet is inactive.";
+
 export const yandex: Connector<z.output<typeof entry>, typeof env> = {
   marketplace: "yandex",
   title: "Yandex Market",
   iconColor: TOPIC_ICON_COLORS.yellow,
   aliases: ["ym", "yandex", "яндекс", "ям", "market", "маркет"],
+  // Market has no reply window; a 403 is a key without a chat scope or an inactive cabinet
+  // (CHAT-API-REFERENCE B.1, B.6).
+  words: {
+    ru: {
+      startNumbers: {
+        order: { what: "заказа Яндекс Маркета", example: "12345678" },
+        return: { what: "возврата Яндекс Маркета", example: "123" },
+      },
+      sendForbidden: FORBIDDEN_RU,
+      startForbidden: FORBIDDEN_RU,
+    },
+    en: {
+      startNumbers: {
+        order: { what: "Yandex Market order", example: "12345678" },
+        return: { what: "Yandex Market return", example: "123" },
+      },
+      sendForbidden: FORBIDDEN_EN,
+      startForbidden: FORBIDDEN_EN,
+    },
+  },
   env,
   setup: "YANDEX_API_KEY and YANDEX_BUSINESS_ID",
   fromEnv(e, problems) {
