@@ -86,8 +86,17 @@ describe("the registry", () => {
       const render = (value: unknown): void => {
         if (typeof value === "string") said.push(value);
         // One-element arrays read as their element in a template, and /help takes a list.
-        else if (typeof value === "function") render(value(["x"], ["y"], ["z"]));
-        else if (typeof value === "object" && value !== null) Object.values(value).forEach(render);
+        else if (typeof value === "function") {
+          // A formatter of dates refuses a list: it holds no words to check.
+          let out: unknown;
+          try {
+            out = value(["x"], ["y"], ["z"]);
+          } catch {
+            return;
+          }
+          render(out);
+        } else if (typeof value === "object" && value !== null)
+          Object.values(value).forEach(render);
       };
       render(textsFor(language));
       for (const text of said) {

@@ -184,7 +184,7 @@ export const en: Texts = {
       : `waiting for an answer: ${count}, longest ${oldest}`,
   statusBudget: (used, limit) => `Telegram: ${used} of ${limit} messages this minute`,
   findUsage:
-    "Find what? An order number, a buyer's name, a chat ID or @staff: <code>/find 47873153-0052-1</code>, <code>/find Ivan</code>, <code>/find @anna</code>",
+    "Find what? An order number, a buyer's name, a chat ID or @staff: <code>/find 12345678</code>, <code>/find Ivan</code>, <code>/find @anna</code>",
   findNone: (query) => `No topic found for “${query}”.`,
   findMore: (count) => `…and ${count} more. Narrow the search.`,
   findFound: (title, link) => `<a href="${link}">${title}</a>`,

@@ -190,7 +190,7 @@ export const ru = {
   statusBudget: (used: number, limit: number) =>
     `Telegram: ${used} из ${limit} сообщений за минуту`,
   findUsage:
-    "Что искать? Номер заказа, имя покупателя, ID чата или @сотрудник: <code>/find 47873153-0052-1</code>, <code>/find Иван</code>, <code>/find @anna</code>",
+    "Что искать? Номер заказа, имя покупателя, ID чата или @сотрудник: <code>/find 12345678</code>, <code>/find Иван</code>, <code>/find @anna</code>",
   findNone: (query: string) => `По запросу «${query}» тем нет.`,
   findMore: (count: number) => `…и ещё ${count}. Уточните запрос.`,
   findFound: (title: string, link: string) => `<a href="${link}">${title}</a>`,
