@@ -71,12 +71,13 @@ function toAccount(config: AccountConfig, all: AccountConfig[], log: Logger): Ac
 
 /**
  * `sendQueue` replaces the Telegram send queue built from the config's per-minute budget: the
- * benchmark uses one that counts the same budget in a shorter window.
+ * benchmark uses one that counts the same budget in a shorter window. `outboundBackoffMs`
+ * shortens the first wait between attempts of a staff message (tests run out its retries).
  */
 export async function startBridge(
   config: Config,
   log: Logger,
-  options: { sendQueue?: GroupSendQueue } = {},
+  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number } = {},
 ): Promise<RunningBridge> {
   const texts = textsFor(config.language);
   let store: Store;
@@ -139,6 +140,9 @@ export async function startBridge(
     log,
     metrics,
     syncChat: (account, chatId) => chats.sync(account, chatId),
+    ...(options.outboundBackoffMs === undefined
+      ? {}
+      : { backoffBaseMs: options.outboundBackoffMs }),
   });
   const poller = new Poller({
     accounts,

@@ -4,6 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import { request } from "undici";
 import {
+  type InlineButton,
   type MediaFile,
   type MediaKind,
   type SendOptions,
@@ -57,12 +58,18 @@ export class GrammyTelegram implements TelegramPort {
     );
   }
 
-  editText(staffChatId: number, messageId: number, html: string): Promise<void> {
+  editText(
+    staffChatId: number,
+    messageId: number,
+    html: string,
+    options: { buttons?: InlineButton[] } = {},
+  ): Promise<void> {
     return call(() =>
       unlessAlready(/message is not modified/i, () =>
         this.api.editMessageText(staffChatId, messageId, html, {
           parse_mode: "HTML",
           link_preview_options: { is_disabled: true },
+          ...keyboard(options.buttons),
         }),
       ),
     );
@@ -186,10 +193,20 @@ async function unlessAlready(already: RegExp, action: () => Promise<unknown>): P
 
 function common(options: SendOptions) {
   return {
+    ...keyboard(options.buttons),
     ...(options.silent ? { disable_notification: true } : {}),
     ...(options.replyTo !== undefined
       ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
       : {}),
+  };
+}
+
+function keyboard(buttons: InlineButton[] | undefined) {
+  if (!buttons?.length) return {};
+  return {
+    reply_markup: {
+      inline_keyboard: [buttons.map(({ text, data }) => ({ text, callback_data: data }))],
+    },
   };
 }
 

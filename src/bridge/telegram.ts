@@ -5,6 +5,15 @@ export interface SendOptions {
   silent?: boolean;
   /** Reply to this message (e.g. a failure reason under the staff message). */
   replyTo?: number;
+  /** One row of inline buttons under the message. */
+  buttons?: InlineButton[];
+}
+
+/** An inline button; `data` comes back in the callback when a staff member taps it. */
+export interface InlineButton {
+  text: string;
+  /** At most 64 bytes (Telegram's limit on callback data). */
+  data: string;
 }
 
 export interface MediaFile {
@@ -25,7 +34,13 @@ export interface TelegramPort {
   renameTopic(staffChatId: number, threadId: number, name: string): Promise<void>;
   reopenTopic(staffChatId: number, threadId: number): Promise<void>;
   closeTopic(staffChatId: number, threadId: number): Promise<void>;
-  editText(staffChatId: number, messageId: number, html: string): Promise<void>;
+  /** Replaces the text; the buttons are replaced too (none given: none left). */
+  editText(
+    staffChatId: number,
+    messageId: number,
+    html: string,
+    options?: { buttons?: InlineButton[] },
+  ): Promise<void>;
   pin(staffChatId: number, messageId: number): Promise<void>;
   /** `html` uses Telegram's HTML parse mode; returns the new message id. */
   sendText(

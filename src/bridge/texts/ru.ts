@@ -111,6 +111,7 @@ export const ru = {
     close: "Закрыть тему",
     reopen: "Открыть тему снова",
     doctor: "Проверить настройки",
+    export: "Выгрузить переписку файлом",
   } as Record<string, string>,
   help: (notePrefix: string) =>
     [
@@ -123,6 +124,7 @@ export const ru = {
       "/status — состояние: опросы, ошибки, очередь, кто ждёт ответа",
       "/find <i>номер</i> — ссылка на тему заказа",
       "/close, /reopen — закрыть или открыть тему (в теме)",
+      "/export — вся переписка из маркетплейса одним файлом (в теме)",
       "/doctor — проверить права бота, ключи маркетплейсов и push",
     ].join("\n"),
   editNotSent:
@@ -130,6 +132,23 @@ export const ru = {
   resendButton: "Отправить исправленный текст",
   resendQueued: "Исправленный текст отправляется",
   resendGone: "Исправленный текст уже отправлен или устарел",
+  retryButton: "🔁 Повторить",
+  retryQueued: "Отправляю ещё раз",
+  retryRunning: "Уже отправляется, подождите",
+  retryGone: "Повторять нечего: сообщение уже отправлено или устарело",
+  retryDelivered: "✅ Доставлено покупателю со второй попытки.",
+  exportNotSupported: (where: string) =>
+    `${where} не отдаёт историю чата через API: выгрузить переписку нельзя.`,
+  exportFailed: (reason: string) => `Переписка не выгружена: ${reason}`,
+  exportCaption: (count: number) => `📄 Переписка целиком из маркетплейса: ${count} сообщ.`,
+  exportTitle: "Переписка с покупателем",
+  exportedAt: "Выгружено",
+  exportTimeNote: "Время московское.",
+  exportCut: (count: number) =>
+    `Показаны последние ${count} сообщений: более ранние в файл не вошли.`,
+  exportEmpty: "В чате нет сообщений.",
+  exportBuyer: "Покупатель",
+  exportShop: "Магазин",
   statusTitle: "<b>Состояние</b>",
   statusAccount: (name: string) => `<b>${name}</b>`,
   statusPoll: (age: string) => `опрос: ${age} назад`,
