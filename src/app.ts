@@ -11,6 +11,7 @@ import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
+import { ChatExport } from "./bridge/export.ts";
 import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
@@ -194,6 +195,8 @@ export async function startBridge(
       store,
       topics,
       status,
+      // No attribution store yet: shop messages are labelled without the staff member's name.
+      exports: new ChatExport({ store, telegram, queue, texts }),
       texts,
       notePrefix: config.notePrefix,
       pushEnabled: config.push !== undefined,

@@ -1,7 +1,8 @@
-// Staff commands in the group: /help, /status, /find, /close, /reopen, /doctor. Replies go
+// Staff commands in the group: /help, /status, /find, /close, /reopen, /export, /doctor. Replies go
 // where the command was typed (grammY adds the topic only for real topic messages).
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
+import type { ChatExport } from "../bridge/export.ts";
 import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
 import type { Store } from "../bridge/store/index.ts";
 import { escapeHtml } from "../bridge/text.ts";
@@ -9,13 +10,23 @@ import { type Texts, textsFor } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
 import type { Logger } from "../logger.ts";
 
-export const COMMANDS = ["help", "new", "status", "find", "close", "reopen", "doctor"] as const;
+export const COMMANDS = [
+  "help",
+  "new",
+  "status",
+  "find",
+  "close",
+  "reopen",
+  "export",
+  "doctor",
+] as const;
 
 export interface CommandDeps {
   accounts: Account[];
   store: Store;
   topics: Topics;
   status: BridgeStatus;
+  exports: ChatExport;
   texts: Texts;
   notePrefix: string;
   pushEnabled: boolean;
@@ -76,6 +87,14 @@ export function commands(deps: CommandDeps): Composer<Context> {
       if (!closed) await html(ctx, t.reopened);
     });
   }
+
+  composer.command("export", async (ctx) => {
+    const located = await locate(deps, ctx);
+    if (!located || ctx.msg?.message_thread_id === undefined) return html(ctx, t.onlyInTopic);
+    const { account, chatId } = located;
+    const problem = await deps.exports.post(account, chatId, ctx.msg.message_thread_id);
+    if (problem) await html(ctx, problem);
+  });
 
   composer.command("doctor", async (ctx) => {
     if (ctx.chat === undefined) return;

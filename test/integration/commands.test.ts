@@ -13,7 +13,7 @@ describe("staff commands", () => {
   it("registers its command menu in both languages", async () => {
     expect(
       h.telegram.commands({ type: "chat", chat_id: STAFF }, "ru").map((c) => c.command),
-    ).toEqual(["help", "new", "status", "find", "close", "reopen", "doctor"]);
+    ).toEqual(["help", "new", "status", "find", "close", "reopen", "export", "doctor"]);
     expect(h.telegram.commands({ type: "chat", chat_id: STAFF }, "en")[2]?.description).toBe(
       "Bridge status",
     );
