@@ -253,10 +253,14 @@ export class FailedSends {
   get(jobId: string): Promise<FailedSend | undefined> {
     return this.#table.get(jobId);
   }
-  /** Keeps (or, with the reply's id, updates) a failed send; the week counts from the failure. */
-  keep(failed: FailedSend): Promise<void> {
+  /**
+   * Keeps (or, with the reply's id, updates) a failed send; the week counts from the failure.
+   * Expired ones are swept first (listing deletes them), so the table holds one week at most.
+   */
+  async keep(failed: FailedSend): Promise<void> {
+    for await (const _ of this.#table.entries());
     const left = failed.failedAt + FAILED_TTL_MS - Date.now();
-    return this.#table.set(failed.job.id, failed, Math.max(1, left));
+    await this.#table.set(failed.job.id, failed, Math.max(1, left));
   }
   /** Taken up again (or given up): gone. */
   delete(jobId: string): Promise<void> {
