@@ -195,7 +195,7 @@ export async function startBridge(
       store,
       topics,
       status,
-      // No attribution store yet: shop messages are labelled without the staff member's name.
+      // Staff names come with attribution: `authors: authorsByTime(…its answers by chat…)`.
       exports: new ChatExport({ store, telegram, queue, texts }),
       texts,
       notePrefix: config.notePrefix,

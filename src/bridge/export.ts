@@ -23,6 +23,39 @@ export interface StaffAuthors {
   authorOf(accountId: string, chatId: Id, message: MarketMessage): Promise<string | undefined>;
 }
 
+/** A staff answer as attribution records it: who, and when the marketplace accepted it (ms). */
+export interface TimedAnswer {
+  at: number;
+  name: string;
+}
+
+/** How far a shop message's marketplace time may lie from the recorded acceptance. */
+const AUTHOR_WINDOW_MS = 60_000;
+
+/**
+ * StaffAuthors from answers recorded with their time (marketplaces return no id for a send):
+ * a shop message is the nearest answer's within a minute, else nobody's (written in the
+ * cabinet).
+ */
+export function authorsByTime(
+  answers: (accountId: string, chatId: Id) => Promise<TimedAnswer[]>,
+): StaffAuthors {
+  return {
+    async authorOf(accountId, chatId, message) {
+      const at = Date.parse(message.createdAt);
+      if (Number.isNaN(at)) return undefined;
+      let best: TimedAnswer | undefined;
+      for (const answer of await answers(accountId, chatId)) {
+        const distance = Math.abs(answer.at - at);
+        if (distance <= AUTHOR_WINDOW_MS && (!best || distance < Math.abs(best.at - at))) {
+          best = answer;
+        }
+      }
+      return best?.name;
+    },
+  };
+}
+
 export class ChatExport {
   private readonly store: Store;
   private readonly telegram: TelegramPort;

@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GrammyTelegram } from "../../src/bot/telegram-port.ts";
 import { type Account, TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
-import { ChatExport } from "../../src/bridge/export.ts";
+import { authorsByTime, ChatExport } from "../../src/bridge/export.ts";
 import type { MarketplaceProvider } from "../../src/bridge/provider.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
 import { Store } from "../../src/bridge/store/index.ts";
@@ -132,6 +132,11 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
       queue: new GroupSendQueue(10_000),
       texts: textsFor("ru"),
       maxMessages: 100,
+      // Attribution as it would record it: the bridge's send of "Ответ через бота" just now.
+      authors: authorsByTime(async () => [
+        { at: Date.now() - 10 * 60_000, name: "Пётр" },
+        { at: Date.now(), name: "Анна" },
+      ]),
     });
   });
 
@@ -162,6 +167,7 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
     });
     for (let i = 1; i <= 130; i++) yandex.customerWrites(chat, `вопрос ${i}`);
     yandex.marketWrites(chat, "Заказ доставлен");
+    yandex.partnerWritesInCabinet(chat, "Ответ через бота");
     const provider = new YandexProvider({
       apiKey: "ACMA:yandex-key",
       businessId: "777",
@@ -189,10 +195,11 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
     expect(html).toContain("Показаны последние 100 сообщений: более ранние в файл не вошли.");
     const found = blocks(html);
     expect(found).toHaveLength(100);
-    // 131 messages, the newest 100 kept: "вопрос 32" … "вопрос 130", then Market's.
-    expect(found[0]).toMatch(/· Покупатель · Иван<.*вопрос 32</);
-    expect(found[98]).toContain("вопрос 130<");
-    expect(found[99]).toMatch(/class="m system".*· Yandex Market · .*Заказ доставлен/);
+    // 132 messages, the newest 100 kept: "вопрос 33" … "вопрос 130", Market's, the shop's.
+    expect(found[0]).toMatch(/· Покупатель · Иван<.*вопрос 33</);
+    expect(found[97]).toContain("вопрос 130<");
+    expect(found[98]).toMatch(/class="m system".*· Yandex Market · .*Заказ доставлен/);
+    expect(found[99]).toMatch(/class="m seller".*· Магазин · Анна<.*Ответ через бота/);
     expect(yandex.countByOperation("getChatHistory")).toBeGreaterThan(1);
   });
 
