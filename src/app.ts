@@ -13,6 +13,7 @@ import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
+import { authorsByTime, ChatExport } from "./bridge/export.ts";
 import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
@@ -82,12 +83,13 @@ function toAccount(
 
 /**
  * `sendQueue` replaces the Telegram send queue built from the config's per-minute budget: the
- * benchmark uses one that counts the same budget in a shorter window.
+ * benchmark uses one that counts the same budget in a shorter window. `outboundBackoffMs`
+ * shortens the first wait between attempts of a staff message (tests run out its retries).
  */
 export async function startBridge(
   config: Config,
   log: Logger,
-  options: { sendQueue?: GroupSendQueue } = {},
+  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number } = {},
 ): Promise<RunningBridge> {
   const texts = textsFor(config.language);
   let store: Store;
@@ -152,6 +154,9 @@ export async function startBridge(
     log,
     metrics,
     syncChat: (account, chatId) => chats.sync(account, chatId),
+    ...(options.outboundBackoffMs === undefined
+      ? {}
+      : { backoffBaseMs: options.outboundBackoffMs }),
   });
   const keyNotices = new KeyNotices({
     accounts,
@@ -233,6 +238,13 @@ export async function startBridge(
       store,
       topics,
       status,
+      exports: new ChatExport({
+        store,
+        telegram,
+        queue,
+        texts,
+        authors: authorsByTime(async (a, c) => (await store.answers.get(a, c)) ?? []),
+      }),
       texts,
       notePrefix: config.notePrefix,
       newExamples: newChatExamples(accounts, connectors),

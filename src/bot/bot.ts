@@ -11,6 +11,7 @@ import type { Texts } from "../bridge/texts/index.ts";
 import type { Logger } from "../logger.ts";
 import type { BotContext } from "./new-chat.ts";
 import { Polling } from "./polling.ts";
+import { retryButton } from "./retry-button.ts";
 import { toStaffMessage } from "./staff-message.ts";
 import { userOf } from "./team.ts";
 import type { TemplateShortcut } from "./templates.ts";
@@ -129,6 +130,8 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
     await ctx.answerCallbackQuery(sent ? deps.texts.resendQueued : deps.texts.resendGone);
     await ctx.editMessageReplyMarkup({ reply_markup: new InlineKeyboard() }).catch(() => undefined);
   });
+
+  bot.use(retryButton(deps));
 
   bot.use((ctx, next) => deps.features().middleware()(ctx, next));
 

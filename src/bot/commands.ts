@@ -1,8 +1,9 @@
-// Staff commands in the group: /help, /status, /find, /close, /reopen, /doctor (/take, /assign
-// and /unassign are in team.ts). Replies go where the command was typed (grammY adds the topic
-// only for real topic messages).
+// Staff commands in the group: /help, /status, /find, /close, /reopen, /export, /doctor (/take,
+// /assign and /unassign are in team.ts, /template and /templates in templates.ts). Replies go
+// where the command was typed (grammY adds the topic only for real topic messages).
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
+import type { ChatExport } from "../bridge/export.ts";
 import { daysLeft, EXPIRY_NOTICE_MS } from "../bridge/key-notices.ts";
 import { tellsKeyFacts } from "../bridge/provider.ts";
 import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
@@ -22,6 +23,7 @@ export const COMMANDS = [
   "unassign",
   "close",
   "reopen",
+  "export",
   "doctor",
   "template",
   "templates",
@@ -34,6 +36,7 @@ export interface CommandDeps {
   store: Store;
   topics: Topics;
   status: BridgeStatus;
+  exports: ChatExport;
   texts: Texts;
   notePrefix: string;
   /** /help's one-line /new examples (HTML), from the connected marketplaces' words. */
@@ -101,6 +104,14 @@ export function commands(deps: CommandDeps): Composer<Context> {
       if (!closed) await html(ctx, t.reopened);
     });
   }
+
+  composer.command("export", async (ctx) => {
+    const located = await locate(deps, ctx);
+    if (!located || ctx.msg?.message_thread_id === undefined) return html(ctx, t.onlyInTopic);
+    const { account, chatId } = located;
+    const problem = await deps.exports.post(account, chatId, ctx.msg.message_thread_id);
+    if (problem) await html(ctx, problem);
+  });
 
   composer.command("doctor", async (ctx) => {
     if (ctx.chat === undefined) return;

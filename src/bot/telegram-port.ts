@@ -62,14 +62,14 @@ export class GrammyTelegram implements TelegramPort {
     staffChatId: number,
     messageId: number,
     html: string,
-    buttons?: InlineButton[],
+    options: { buttons?: InlineButton[] } = {},
   ): Promise<void> {
     return call(() =>
       unlessAlready(/message is not modified/i, () =>
         this.api.editMessageText(staffChatId, messageId, html, {
           parse_mode: "HTML",
           link_preview_options: { is_disabled: true },
-          ...keyboard(buttons),
+          ...keyboard(options.buttons),
         }),
       ),
     );
@@ -191,12 +191,6 @@ async function unlessAlready(already: RegExp, action: () => Promise<unknown>): P
   }
 }
 
-function keyboard(buttons: InlineButton[] | undefined) {
-  if (!buttons?.length) return {};
-  const row = buttons.map((b) => ({ text: b.text, callback_data: b.data }));
-  return { reply_markup: { inline_keyboard: [row] } };
-}
-
 function common(options: SendOptions) {
   return {
     ...keyboard(options.buttons),
@@ -204,6 +198,15 @@ function common(options: SendOptions) {
     ...(options.replyTo !== undefined
       ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
       : {}),
+  };
+}
+
+function keyboard(buttons: InlineButton[] | undefined) {
+  if (!buttons?.length) return {};
+  return {
+    reply_markup: {
+      inline_keyboard: [buttons.map(({ text, data }) => ({ text, callback_data: data }))],
+    },
   };
 }
 

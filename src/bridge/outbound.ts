@@ -9,6 +9,7 @@ import { errorText, refusalText } from "./errors.ts";
 import { KeyedGate } from "./gate.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { marksRead, ProviderError } from "./provider.ts";
+import { mayPass, retriedJobId, retryData } from "./retry.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
 import {
@@ -18,7 +19,12 @@ import {
   type StaffUser,
   type Store,
 } from "./store/index.ts";
-import { isTelegramError, TelegramError, type TelegramPort } from "./telegram.ts";
+import {
+  type InlineButton,
+  isTelegramError,
+  TelegramError,
+  type TelegramPort,
+} from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
@@ -31,6 +37,15 @@ const BASE_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** First wait before a failed state write is tried again. */
 const WRITE_RETRY_MS = 1000;
+
+/** What a tap on a failure reply's retry button did. */
+export type RetryOutcome =
+  /** The message is on its way again, in the chat's order. */
+  | "queued"
+  /** A retry of it is already under way. */
+  | "running"
+  /** Nothing to retry: delivered, expired, or not this reply's button. */
+  | "gone";
 
 /** A staff message in a topic, as the bot layer saw it. */
 export interface StaffMessage {
@@ -192,6 +207,31 @@ export class Outbound {
     return true;
   }
 
+  /**
+   * A tap on the retry button under failure reply `replyId`: the failed message's remaining
+   * parts go out once more, through the chat's lane like any job. The job is stored before the
+   * kept failure goes, so a crash in between resumes it and a later tap finds it running.
+   */
+  async retry(staffChatId: number, replyId: number, data: string): Promise<RetryOutcome> {
+    const jobId = retriedJobId(staffChatId, data);
+    if (jobId === undefined) return "gone";
+    if (await this.store.jobs.get(jobId)) return "running";
+    if (await this.store.jobs.known(jobId)) return "gone"; // delivered since
+    const failed = await this.store.failed.get(jobId);
+    // Data naming another reply's message (forged, or copied from elsewhere) changes nothing.
+    if (!failed || (failed.replyId !== undefined && failed.replyId !== replyId)) return "gone";
+    const job: OutboundJob = {
+      ...failed.job,
+      attempts: 0,
+      maxAttempts: 1,
+      failureReplyId: replyId,
+    };
+    await this.store.jobs.save(job);
+    await this.store.failed.delete(jobId);
+    this.schedule(job);
+    return "queued";
+  }
+
   private refusal(account: Account, message: StaffMessage): string | undefined {
     const t = this.texts;
     if (message.unsupported) {
@@ -342,6 +382,7 @@ export class Outbound {
   }
 
   private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
+    await this.editReply(job, this.texts.retryDelivered);
     try {
       await this.topics.weAnswered(account, job.chatId, job.sender);
     } catch (error) {
@@ -372,7 +413,7 @@ export class Outbound {
       (error instanceof ProviderError && error.retryable) || isTelegramError(error, "transient");
     job.attempts++;
     this.metrics.failure(account.provider.marketplace, failureKind(error));
-    if (retryable && job.attempts < MAX_ATTEMPTS) {
+    if (retryable && job.attempts < (job.maxAttempts ?? MAX_ATTEMPTS)) {
       // No answer, or a server error: the marketplace may have taken the message after all.
       job.uncertain = maybeDelivered(error);
       await this.record(() => this.store.jobs.save(job));
@@ -391,8 +432,21 @@ export class Outbound {
       return delay;
     }
     account.log.error({ job: job.id, err: error }, "staff message could not be sent");
+    // Kept for a retry before the job goes: a crash in between leaves the job, which resumes.
+    const kept = mayPass(error) && retryData(job) !== undefined;
+    if (kept) {
+      const { failureReplyId: _, maxAttempts: __, ...rest } = job;
+      const failed = { job: { ...rest, uncertain: maybeDelivered(error) }, failedAt: Date.now() };
+      await this.record(() => this.store.failed.keep(failed));
+      await this.record(() => this.store.jobs.drop(job.id));
+      const replyId = await this.tellStaff(job, this.reason(account, error, retryable), true);
+      if (replyId !== undefined) {
+        await this.record(() => this.store.failed.keep({ ...failed, replyId }));
+      }
+      return undefined;
+    }
     await this.record(() => this.store.jobs.drop(job.id));
-    await this.tellStaff(job, this.reason(account, error, retryable));
+    await this.tellStaff(job, this.reason(account, error, retryable), false);
     return undefined;
   }
 
@@ -421,17 +475,56 @@ export class Outbound {
     return refusalText(error, { ...r, forbidden, fallback: r.gaveUp }, words.refusals);
   }
 
-  private tellStaff(job: OutboundJob, reason: string): Promise<void> {
-    return this.reply(job.staffChatId, job.threadId, job.messageId, this.texts.sendFailed(reason));
+  /**
+   * The failure reply under the staff message (the one a retry was asked from is edited);
+   * returns its id, undefined when it could not be posted.
+   */
+  private async tellStaff(
+    job: OutboundJob,
+    reason: string,
+    retry: boolean,
+  ): Promise<number | undefined> {
+    const text = this.texts.sendFailed(reason);
+    const data = retry ? retryData(job) : undefined;
+    const buttons = data ? [{ text: this.texts.retryButton, data }] : [];
+    if (job.failureReplyId !== undefined && (await this.editReply(job, text, buttons))) {
+      return job.failureReplyId;
+    }
+    return this.reply(job.staffChatId, job.threadId, job.messageId, text, buttons);
   }
 
-  private async reply(staffChatId: number, threadId: number, messageId: number, text: string) {
+  /** Edits the failure reply a retry came from; false when it is gone (then a new one is sent). */
+  private async editReply(job: OutboundJob, text: string, buttons: InlineButton[] = []) {
+    const replyId = job.failureReplyId;
+    if (replyId === undefined) return false;
     try {
-      await this.queue.send(staffChatId, () =>
-        this.telegram.sendText(staffChatId, threadId, escapeHtml(text), { replyTo: messageId }),
+      await this.queue.send(job.staffChatId, () =>
+        this.telegram.editText(job.staffChatId, replyId, escapeHtml(text), { buttons }),
+      );
+      return true;
+    } catch (error) {
+      this.log.warn({ job: job.id, err: error }, "could not edit the failure reply");
+      return false;
+    }
+  }
+
+  private async reply(
+    staffChatId: number,
+    threadId: number,
+    messageId: number,
+    text: string,
+    buttons: InlineButton[] = [],
+  ): Promise<number | undefined> {
+    try {
+      return await this.queue.send(staffChatId, () =>
+        this.telegram.sendText(staffChatId, threadId, escapeHtml(text), {
+          replyTo: messageId,
+          buttons,
+        }),
       );
     } catch (error) {
       this.log.error({ threadId, err: error }, "could not reply to staff");
+      return undefined;
     }
   }
 }

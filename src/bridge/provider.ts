@@ -134,6 +134,15 @@ export interface TellsChatDetails {
   chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails>;
 }
 
+/** The API hands out a chat's whole history (for an export of the conversation). */
+export interface ReadsHistory {
+  /**
+   * Every message of the chat, each once, newest → oldest: each page is older than the one
+   * before it (in any order within itself), so a caller that stops early keeps the newest.
+   */
+  history(chatId: Id, signal?: AbortSignal): AsyncIterable<MarketMessage[]>;
+}
+
 /**
  * How new messages are found, one of two ways. Chats listed page by page, each read from its
  * own cursor (Ozon, Yandex Market):
@@ -211,7 +220,8 @@ export interface MarketplaceProvider
     Partial<MarksRead>,
     Partial<StartsChats>,
     Partial<TellsChatDetails>,
-    Partial<TellsKeyFacts> {
+    Partial<TellsKeyFacts>,
+    Partial<ReadsHistory> {
   /** "ozon" | "yandex" | …: used in state keys and topic headers. */
   readonly marketplace: string;
   /** Human name of the marketplace for staff. */
@@ -241,6 +251,12 @@ export function marksRead(
   provider: MarketplaceProvider,
 ): provider is MarketplaceProvider & MarksRead {
   return typeof provider.markRead === "function";
+}
+
+export function readsHistory(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & ReadsHistory {
+  return typeof provider.history === "function";
 }
 
 /** A provider that can start chats by at least one kind of number. */

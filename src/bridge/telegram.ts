@@ -9,9 +9,10 @@ export interface SendOptions {
   buttons?: InlineButton[];
 }
 
-/** An inline button; a tap comes back to the bot as a callback query with `data`. */
+/** An inline button; `data` comes back in the callback when a staff member taps it. */
 export interface InlineButton {
   text: string;
+  /** At most 64 bytes (Telegram's limit on callback data). */
   data: string;
 }
 
@@ -33,12 +34,12 @@ export interface TelegramPort {
   renameTopic(staffChatId: number, threadId: number, name: string): Promise<void>;
   reopenTopic(staffChatId: number, threadId: number): Promise<void>;
   closeTopic(staffChatId: number, threadId: number): Promise<void>;
-  /** Telegram drops a message's buttons on an edit that does not repeat them. */
+  /** Replaces the text; the buttons are replaced too (none given: none left). */
   editText(
     staffChatId: number,
     messageId: number,
     html: string,
-    buttons?: InlineButton[],
+    options?: { buttons?: InlineButton[] },
   ): Promise<void>;
   pin(staffChatId: number, messageId: number): Promise<void>;
   /** `html` uses Telegram's HTML parse mode; returns the new message id. */

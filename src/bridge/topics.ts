@@ -258,7 +258,7 @@ export class Topics {
     if (next.cardMessageId !== undefined && card !== this.card(account, topic, false)) {
       const messageId = next.cardMessageId;
       await this.queue.send(staffChatId, () =>
-        this.telegram.editText(staffChatId, messageId, card, [takeButton(this.texts)]),
+        this.telegram.editText(staffChatId, messageId, card, { buttons: [takeButton(this.texts)] }),
       );
     }
     await this.store.topics.save(next);

@@ -23,6 +23,7 @@ describe("staff commands", () => {
       "unassign",
       "close",
       "reopen",
+      "export",
       "doctor",
       "template",
       "templates",

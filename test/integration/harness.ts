@@ -64,6 +64,8 @@ export interface HarnessOptions {
   notePrefix?: string;
   /** The staff language (BOT_LANGUAGE); English unless a test checks the Russian words. */
   language?: "ru" | "en";
+  /** The first wait between attempts of a staff message (default: the bridge's own). */
+  outboundBackoffMs?: number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -127,7 +129,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async start() {
       if (running) throw new Error("harness: the bridge is already running");
-      const bridge = await startBridge(config(), silentLog);
+      const bridge = await startBridge(
+        config(),
+        silentLog,
+        options.outboundBackoffMs === undefined
+          ? {}
+          : { outboundBackoffMs: options.outboundBackoffMs },
+      );
       running = bridge;
       await waitFor(() => bridge.poller.status.get(ACCOUNT_ID)?.lastSuccessAt, {
         message: "the first poll cycle",

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type OutboundJob, Store, type TopicRecord } from "../../src/bridge/store/index.ts";
+import {
+  FAILED_TTL_MS,
+  type OutboundJob,
+  Store,
+  type TopicRecord,
+} from "../../src/bridge/store/index.ts";
 
 let dir: string;
 let store: Store;
@@ -68,6 +73,35 @@ describe("jobs", () => {
     await store.jobs.save(job);
     await store.jobs.drop(job.id);
     expect(await store.jobs.known(job.id)).toBe(false);
+  });
+});
+
+describe("failed sends kept for a retry", () => {
+  const failedJob = (id: string): OutboundJob => ({
+    id,
+    staffChatId: -1001,
+    threadId: 7,
+    messageId: 42,
+    accountId: "ozon-1",
+    chatId: "c1",
+    parts: [{ type: "text", text: "hi" }],
+    done: 0,
+    attempts: 8,
+    createdAt: 1,
+  });
+
+  it("keeps one for a week from its failure, also when its reply is recorded later", async () => {
+    const now = Date.now();
+    await store.failed.keep({ job: failedJob("-1001:1"), failedAt: now - FAILED_TTL_MS + 300 });
+    await store.failed.keep({ job: failedJob("-1001:2"), failedAt: now });
+    await store.failed.keep({ job: failedJob("-1001:2"), failedAt: now, replyId: 99 });
+    expect((await store.failed.get("-1001:1"))?.job.messageId).toBe(42);
+    expect((await store.failed.get("-1001:2"))?.replyId).toBe(99);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await store.failed.get("-1001:1")).toBeUndefined();
+    expect((await store.failed.get("-1001:2"))?.replyId).toBe(99);
+    await store.failed.delete("-1001:2");
+    expect(await store.failed.get("-1001:2")).toBeUndefined();
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   CursorRecord,
   DeferredFile,
   EchoRecord,
+  FailedSend,
   OutboundJob,
   SentRecord,
   StaffEdit,
@@ -43,6 +44,7 @@ const TABLES = [
   "staff",
   "templates",
   "previews",
+  "failed",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -50,6 +52,8 @@ const PROBE_ROOM = "x".repeat(256 * 1024);
 
 /** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
 const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long a failed staff message can be retried. */
+export const FAILED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export const chatKey = (accountId: string, chatId: Id) => `${accountId}:${chatId}`;
 const messageKey = (staffChatId: number, messageId: number) => `${staffChatId}:${messageId}`;
@@ -246,6 +250,33 @@ export class Jobs {
   }
 }
 
+/**
+ * Failed staff messages kept for a retry, by job id. They expire after a week: by then the
+ * reply window has long closed on every marketplace, and the buyer no longer waits for it.
+ */
+export class FailedSends {
+  readonly #table: Table<FailedSend>;
+  constructor(table: Table<FailedSend>) {
+    this.#table = table;
+  }
+  get(jobId: string): Promise<FailedSend | undefined> {
+    return this.#table.get(jobId);
+  }
+  /**
+   * Keeps (or, with the reply's id, updates) a failed send; the week counts from the failure.
+   * Expired ones are swept first (listing deletes them), so the table holds one week at most.
+   */
+  async keep(failed: FailedSend): Promise<void> {
+    for await (const _ of this.#table.entries());
+    const left = failed.failedAt + FAILED_TTL_MS - Date.now();
+    await this.#table.set(failed.job.id, failed, Math.max(1, left));
+  }
+  /** Taken up again (or given up): gone. */
+  delete(jobId: string): Promise<void> {
+    return this.#table.delete(jobId);
+  }
+}
+
 /** Per account: the cursor of its event feed (marketplaces with one feed for all chats). */
 class FeedCursors {
   readonly #table: Table<string>;
@@ -351,6 +382,8 @@ export class Store {
   readonly jobs: Jobs;
   readonly feeds: FeedCursors;
   readonly deferred: DeferredFiles;
+  /** Staff messages that failed for a reason that may pass, waiting for a tap on retry. */
+  readonly failed: FailedSends;
   /** Per chat: our sends not yet seen back in the chat's history. */
   readonly echoes: PerChat<EchoRecord[]>;
   /** Per chat: our messages awaiting the buyer's read receipt. */
@@ -382,6 +415,7 @@ export class Store {
     this.jobs = new Jobs(engine.table("jobs"), engine.table("done"));
     this.feeds = new FeedCursors(engine.table("feeds"));
     this.deferred = new DeferredFiles(engine.table("deferred"));
+    this.failed = new FailedSends(engine.table("failed"));
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));

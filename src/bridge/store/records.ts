@@ -93,7 +93,22 @@ export interface OutboundJob {
   /** The last attempt at part `done` failed in a way that may have delivered it anyway. */
   uncertain?: boolean;
   attempts: number;
+  /** Attempts this run may make (default: the outbound's own); a tapped retry makes one. */
+  maxAttempts?: number;
+  /** The failure reply this run was asked for from (its retry button): edited with the outcome. */
+  failureReplyId?: number;
   createdAt: number;
+}
+
+/**
+ * A staff message whose last run failed for a reason that may pass, kept (with its progress:
+ * parts already accepted are not sent again) for a tap on the failure reply's retry button.
+ */
+export interface FailedSend {
+  job: OutboundJob;
+  /** The failure reply carrying the button, once it is posted. */
+  replyId?: number;
+  failedAt: number;
 }
 
 export interface EchoRecord {

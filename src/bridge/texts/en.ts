@@ -146,6 +146,7 @@ export const en: Texts = {
     doctor: "Check the setup",
     template: "Add or delete a reply template",
     templates: "Reply templates",
+    export: "Export the conversation as a file",
   },
   help: (notePrefix, newExamples) =>
     [
@@ -161,6 +162,7 @@ export const en: Texts = {
       "/find <i>order number, buyer's name, chat ID or @staff</i> — links to the topics",
       "/take — take the chat (or the “🙋 Take” button); /assign @username — hand it over; /unassign — clear the owner. The first one whose answer reaches the buyer becomes the owner.",
       "/close, /reopen — close or reopen the topic (inside a topic)",
+      "/export — the whole conversation from the marketplace as one file (inside a topic)",
       "/doctor — check the bot's rights, marketplace keys and push",
       "",
       "<b>Reply templates</b>",
@@ -172,6 +174,24 @@ export const en: Texts = {
   resendButton: "Send the corrected text",
   resendQueued: "Sending the corrected text",
   resendGone: "The corrected text was already sent or is outdated",
+  retryButton: "🔁 Retry",
+  retryQueued: "Sending it again",
+  retryRunning: "Already being sent, please wait",
+  retryGone: "Nothing to retry: the message was sent already or is outdated",
+  retryDelivered: "✅ Delivered to the buyer on a retry.",
+  exportNotSupported: (where) =>
+    `${where} does not give out a chat's history through its API: the conversation cannot be exported.`,
+  exportFailed: (reason) => `Conversation not exported: ${reason}`,
+  exportCaption: (count) =>
+    `📄 The whole conversation as the marketplace holds it: ${count} messages`,
+  exportTitle: "Conversation with the buyer",
+  exportedAt: "Exported",
+  exportTimeNote: "Times are Moscow time.",
+  exportCut: (count) =>
+    `Only the newest ${count} messages are shown: earlier ones are not in the file.`,
+  exportEmpty: "The chat has no messages.",
+  exportBuyer: "Buyer",
+  exportShop: "Shop",
   statusTitle: "<b>Status</b>",
   statusAccount: (name) => `<b>${name}</b>`,
   statusPoll: (age) => `poll: ${age} ago`,

@@ -15,6 +15,7 @@ import {
   type ProviderCapabilities,
   ProviderError,
   type ReadsChats,
+  type ReadsHistory,
   type StartsChats,
   type StartTarget,
 } from "../../bridge/provider.ts";
@@ -35,8 +36,12 @@ const RECENT_MESSAGES = 50;
 // per call (the next poll continues from the newest id returned).
 const MAX_LIST_PAGES = 1000;
 const MAX_HISTORY_PAGES = 20;
+// A whole history for an export: 100 000 messages at most.
+const MAX_EXPORT_PAGES = 1000;
 
-export class OzonProvider implements MarketplaceProvider, ReadsChats, MarksRead, StartsChats {
+export class OzonProvider
+  implements MarketplaceProvider, ReadsChats, ReadsHistory, MarksRead, StartsChats
+{
   readonly marketplace = "ozon";
   readonly marketplaceTitle = "Ozon";
   readonly capabilities: ProviderCapabilities = {
@@ -104,6 +109,40 @@ export class OzonProvider implements MarketplaceProvider, ReadsChats, MarksRead,
       .map((raw) => mapMessage(chatId, raw, this.#client.origin))
       .filter((m) => m !== undefined);
     return oldestFirst(messages);
+  }
+
+  /**
+   * Backward from the newest message (the documented default; Forward needs a start id), each
+   * page from the oldest id of the one before. Whether that id is inclusive is undocumented:
+   * messages already read are dropped.
+   */
+  async *history(chatId: Id, signal?: AbortSignal): AsyncGenerator<MarketMessage[]> {
+    const seen = new Set<Id>();
+    let from: Id | undefined;
+    for (let page = 0; page < MAX_EXPORT_PAGES; page++) {
+      const result = await this.#client.chatHistory(
+        {
+          chat_id: chatId,
+          direction: "Backward",
+          limit: HISTORY_PAGE_SIZE,
+          ...(from === undefined ? {} : { from_message_id: from }),
+        },
+        signal,
+      );
+      const fresh: MarketMessage[] = [];
+      let oldest = from;
+      for (const raw of result.messages) {
+        const message = mapMessage(chatId, raw, this.#client.origin);
+        if (message === undefined || seen.has(message.id)) continue;
+        seen.add(message.id);
+        fresh.push(message);
+        if (oldest === undefined || compareIds(message.id, oldest) < 0) oldest = message.id;
+      }
+      if (fresh.length > 0) yield fresh;
+      // A page with nothing older would be asked for again and again.
+      if (!result.hasNext || oldest === from) return;
+      from = oldest;
+    }
   }
 
   async sendText(chatId: Id, text: string): Promise<void> {

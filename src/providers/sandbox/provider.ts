@@ -24,6 +24,7 @@ import {
   type ProviderCapabilities,
   ProviderError,
   type ReadsChats,
+  type ReadsHistory,
   type SenderRole,
   type StartsChats,
   type StartTarget,
@@ -92,7 +93,7 @@ interface SandboxChat {
 }
 
 export class SandboxProvider
-  implements MarketplaceProvider, ReadsChats, MarksRead, StartsChats, TellsChatDetails
+  implements MarketplaceProvider, ReadsChats, ReadsHistory, MarksRead, StartsChats, TellsChatDetails
 {
   readonly marketplace = "sandbox";
   readonly marketplaceTitle: string;
@@ -198,6 +199,12 @@ export class SandboxProvider
     signal?.throwIfAborted();
     const chat = this.#chat(chatId);
     return chat.messages.map((m) => view(chat, m));
+  }
+
+  async *history(chatId: Id, signal?: AbortSignal): AsyncGenerator<MarketMessage[]> {
+    signal?.throwIfAborted();
+    const chat = this.#chat(chatId);
+    yield chat.messages.map((m) => view(chat, m)).reverse();
   }
 
   async sendText(chatId: Id, text: string): Promise<void> {

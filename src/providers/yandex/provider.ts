@@ -15,6 +15,7 @@ import {
   type ProviderCapabilities,
   ProviderError,
   type ReadsChats,
+  type ReadsHistory,
   type StartsChats,
   type StartTarget,
   type TellsChatDetails,
@@ -51,7 +52,7 @@ const UNREAD_FILTER: ChatsFilter = { statuses: ["NEW", "WAITING_FOR_PARTNER"] };
  * the chat's status.
  */
 export class YandexProvider
-  implements MarketplaceProvider, ReadsChats, StartsChats, TellsChatDetails
+  implements MarketplaceProvider, ReadsChats, ReadsHistory, StartsChats, TellsChatDetails
 {
   readonly marketplace = "yandex";
   readonly marketplaceTitle = "Yandex Market";
@@ -108,6 +109,16 @@ export class YandexProvider
     // Everything read: a chat baselined by time (first start) needs every message after that
     // time, however many; unread is decided on all of them.
     return markUnread(oldestFirst(found));
+  }
+
+  /**
+   * The history's order is undocumented, so every page is read (as for a first sight, up to
+   * 10 000 messages) and handed over newest first at once.
+   */
+  async *history(chatId: Id, signal?: AbortSignal): AsyncGenerator<MarketMessage[]> {
+    requireId(chatId, "chatId");
+    const found = await this.#readHistory(chatId, {}, MAX_RECENT_PAGES, signal, () => true);
+    yield oldestFirst(found).reverse();
   }
 
   /**
