@@ -13,7 +13,7 @@ import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
-import { authorsByTime, ChatExport } from "./bridge/export.ts";
+import { ChatExport } from "./bridge/export.ts";
 import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
@@ -238,13 +238,7 @@ export async function startBridge(
       store,
       topics,
       status,
-      exports: new ChatExport({
-        store,
-        telegram,
-        queue,
-        texts,
-        authors: authorsByTime(async (a, c) => (await store.answers.get(a, c)) ?? []),
-      }),
+      exports: new ChatExport({ store, telegram, queue, texts }),
       texts,
       notePrefix: config.notePrefix,
       newExamples: newChatExamples(accounts, connectors),

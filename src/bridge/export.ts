@@ -14,54 +14,11 @@ import { moscowTime, renderTranscript, type TranscriptEntry } from "./transcript
 export const MAX_EXPORT_MESSAGES = 5000;
 const READ_TIMEOUT_MS = 120_000;
 
-/**
- * Who on the staff sent a shop message through the bridge, when that was recorded
- * (attribution). Marketplaces return no id for a send, so a lookup may go by the message's
- * id once the bridge saw it come back, or by its time.
- */
-export interface StaffAuthors {
-  authorOf(accountId: string, chatId: Id, message: MarketMessage): Promise<string | undefined>;
-}
-
-/** A staff answer as attribution records it: who, and when the marketplace accepted it (ms). */
-export interface TimedAnswer {
-  at: number;
-  name: string;
-}
-
-/** How far a shop message's marketplace time may lie from the recorded acceptance. */
-const AUTHOR_WINDOW_MS = 60_000;
-
-/**
- * StaffAuthors from answers recorded with their time (marketplaces return no id for a send):
- * a shop message is the nearest answer's within a minute, else nobody's (written in the
- * cabinet).
- */
-export function authorsByTime(
-  answers: (accountId: string, chatId: Id) => Promise<TimedAnswer[]>,
-): StaffAuthors {
-  return {
-    async authorOf(accountId, chatId, message) {
-      const at = Date.parse(message.createdAt);
-      if (Number.isNaN(at)) return undefined;
-      let best: TimedAnswer | undefined;
-      for (const answer of await answers(accountId, chatId)) {
-        const distance = Math.abs(answer.at - at);
-        if (distance <= AUTHOR_WINDOW_MS && (!best || distance < Math.abs(best.at - at))) {
-          best = answer;
-        }
-      }
-      return best?.name;
-    },
-  };
-}
-
 export class ChatExport {
   private readonly store: Store;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
-  private readonly authors: StaffAuthors | undefined;
   private readonly maxMessages: number;
 
   constructor(deps: {
@@ -69,14 +26,12 @@ export class ChatExport {
     telegram: TelegramPort;
     queue: GroupSendQueue;
     texts: Texts;
-    authors?: StaffAuthors;
     maxMessages?: number;
   }) {
     this.store = deps.store;
     this.telegram = deps.telegram;
     this.queue = deps.queue;
     this.texts = deps.texts;
-    this.authors = deps.authors;
     this.maxMessages = deps.maxMessages ?? MAX_EXPORT_MESSAGES;
   }
 
@@ -102,6 +57,8 @@ export class ChatExport {
     }
     const kept = oldestFirst(messages).slice(-this.maxMessages);
     const topic = await this.store.topics.get(account.id, chatId);
+    // Who sent what the bridge sent: known for the messages that came back while it ran.
+    const authors = await this.store.answers.authors(account.id, chatId);
     const html = renderTranscript({
       title: t.exportTitle,
       facts: this.facts(account, chatId, topic),
@@ -110,7 +67,7 @@ export class ChatExport {
         ...(cut ? [t.exportCut(kept.length)] : []),
         ...(kept.length === 0 ? [t.exportEmpty] : []),
       ],
-      entries: await Promise.all(kept.map((m) => this.entry(account, topic, m))),
+      entries: kept.map((m) => this.entry(account, topic, m, authors.get(m.id))),
     });
     const name = `${fileStem(topic?.orderNumber ?? topic?.returnNumber ?? chatId)}.html`;
     const file = { name, bytes: new TextEncoder().encode(html) };
@@ -144,17 +101,17 @@ export class ChatExport {
     return facts;
   }
 
-  private async entry(
+  private entry(
     account: Account,
     topic: TopicRecord | undefined,
     message: MarketMessage,
-  ): Promise<TranscriptEntry> {
+    author: string | undefined,
+  ): TranscriptEntry {
     const t = this.texts;
     let who: string;
     if (message.role === "buyer") {
       who = topic?.buyerName ? `${t.exportBuyer} · ${topic.buyerName}` : t.exportBuyer;
     } else if (message.role === "seller") {
-      const author = await this.authors?.authorOf(account.id, message.chatId, message);
       who = author ? `${t.exportShop} · ${author}` : t.exportShop;
     } else {
       who = `${account.provider.marketplaceTitle} · ${message.senderLabel}`;

@@ -111,7 +111,10 @@ export class Inbound {
       if (failure !== undefined) throw new Error(`state cannot be saved: ${failure}`);
       let message = fresh[i] as MarketMessage;
       const echo = await this.echoes.consume(account.id, message);
-      if (echo?.staff) await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
+      if (echo?.staff) {
+        await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
+        await this.store.answers.link(account.id, chatId, echo.staff.messageId, message.id);
+      }
       if (!echo) {
         const merged = this.mergeBacklog(account, fresh, i);
         i += merged.length - 1;

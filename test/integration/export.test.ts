@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GrammyTelegram } from "../../src/bot/telegram-port.ts";
 import { type Account, TOPIC_ICON_COLORS } from "../../src/bridge/account.ts";
-import { authorsByTime, ChatExport } from "../../src/bridge/export.ts";
+import { ChatExport } from "../../src/bridge/export.ts";
 import type { MarketplaceProvider } from "../../src/bridge/provider.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
 import { Store } from "../../src/bridge/store/index.ts";
@@ -60,6 +60,10 @@ describe("/export in an Ozon topic", () => {
     await h.waitForBuyerTexts(thread, 2);
     const staff = h.telegram.staffSends({ threadId: thread, text: "Ответ через бота" });
     await waitFor(() => h.telegram.reactions.find((r) => r.messageId === staff.message_id));
+    // The send comes back when the chat is read again (the buyer's next message): from then on
+    // the bridge knows its id, and so its author.
+    h.ozon.buyerWrites(chat, "спасибо");
+    await h.waitForBuyerTexts(thread, 3);
 
     h.telegram.staffSends({ threadId: thread, text: "/export" });
     const [doc] = await waitFor(() => {
@@ -69,7 +73,7 @@ describe("/export in an Ozon topic", () => {
     if (!doc) throw new Error("no document");
     expect(doc.document?.file_name).toBe(`${order}.html`);
     const all = h.ozon.messages(chat);
-    expect(all).toHaveLength(153);
+    expect(all).toHaveLength(154);
     expect(doc.caption).toBe(
       `📄 The whole conversation as the marketplace holds it: ${all.length} messages`,
     );
@@ -94,7 +98,9 @@ describe("/export in an Ozon topic", () => {
     expect(found[149]).toMatch(/class="m system".*· Ozon · Courier<.*Курьер в пути/);
     expect(found[150]).toContain("📎 чек.pdf");
     expect(found[151]).toContain("новый вопрос");
-    expect(found[152]).toMatch(/class="m seller".*Ответ через бота/);
+    // Sent through the bridge: the staff member's name; typed in the cabinet: the shop alone.
+    expect(found[152]).toMatch(/class="m seller".*· Shop · Anna Staff<.*Ответ через бота/);
+    expect(found[153]).toContain("спасибо");
     expect(html).not.toContain("<b>не жирный");
   });
 
@@ -132,11 +138,6 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
       queue: new GroupSendQueue(10_000),
       texts: textsFor("ru"),
       maxMessages: 100,
-      // Attribution as it would record it: the bridge's send of "Ответ через бота" just now.
-      authors: authorsByTime(async () => [
-        { at: Date.now() - 10 * 60_000, name: "Пётр" },
-        { at: Date.now(), name: "Анна" },
-      ]),
     });
   });
 
@@ -168,7 +169,7 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
     });
     for (let i = 1; i <= 130; i++) yandex.customerWrites(chat, `вопрос ${i}`);
     yandex.marketWrites(chat, "Заказ доставлен");
-    yandex.partnerWritesInCabinet(chat, "Ответ через бота");
+    const ours = yandex.partnerWritesInCabinet(chat, "Ответ через бота");
     const provider = new YandexProvider({
       apiKey: "ACMA:yandex-key",
       businessId: "777",
@@ -186,6 +187,15 @@ describe("export from Yandex Market and Wildberries (ChatExport over real HTTP)"
       orderNumber: "55501",
       buyerName: "Иван",
     });
+    // Attribution as the bridge records it: Анна's answer, seen back under the market's id.
+    await store.answers.add(a.id, String(chat), {
+      jobId: "job-1",
+      messageId: 901,
+      at: Date.now(),
+      userId: 7000001,
+      name: "Анна",
+    });
+    await store.answers.link(a.id, String(chat), 901, String(ours));
 
     expect(await exporter.post(a, String(chat), thread)).toBeUndefined();
     const [doc] = documentsIn(telegram, thread);

@@ -3,6 +3,7 @@
 // throws to its caller and is reported once to `writes` (see WriteHealth), which the bridge
 // uses to stop the work that would otherwise repeat.
 import { errorText } from "../errors.ts";
+import { KeyedGate } from "../gate.ts";
 import type { Id } from "../provider.ts";
 import type {
   AccountState,
@@ -320,15 +321,43 @@ const deferredKey = (file: DeferredFile) =>
   `${chatKey(file.accountId, file.chatId)}:${file.attachment.url}`;
 
 /**
- * Per chat: who sent each staff message that reached the buyer. Appended inside the chat's
- * outbound lane (one job at a time per chat), so read-then-write cannot lose an entry.
+ * Per chat: who sent each staff message that reached the buyer, and under which ids the
+ * marketplace shows it. The outbound lane appends and inbound links ids as our sends come
+ * back: both rewrite the chat's list, so they take turns.
  */
 class Answers extends PerChat<AnswerRecord[]> {
+  readonly #serial = new KeyedGate();
+
   /** Idempotent per job: a job resumed after a crash may finish twice. */
-  async add(accountId: string, chatId: Id, answer: AnswerRecord): Promise<void> {
-    const answers = (await this.get(accountId, chatId)) ?? [];
-    if (answers.some((a) => a.jobId === answer.jobId)) return;
-    await this.set(accountId, chatId, [...answers, answer]);
+  add(accountId: string, chatId: Id, answer: AnswerRecord): Promise<void> {
+    return this.#serial.run(chatKey(accountId, chatId), async () => {
+      const answers = (await this.get(accountId, chatId)) ?? [];
+      if (answers.some((a) => a.jobId === answer.jobId)) return;
+      await this.set(accountId, chatId, [...answers, answer]);
+    });
+  }
+
+  /**
+   * The marketplace shows part of the answer to staff message `messageId` as `marketId`.
+   * Idempotent: a message read again after a crash links again.
+   */
+  link(accountId: string, chatId: Id, messageId: number, marketId: Id): Promise<void> {
+    return this.#serial.run(chatKey(accountId, chatId), async () => {
+      const answers = (await this.get(accountId, chatId)) ?? [];
+      const answer = answers.find((a) => a.messageId === messageId);
+      if (!answer || answer.marketIds?.includes(marketId)) return;
+      answer.marketIds = [...(answer.marketIds ?? []), marketId];
+      await this.set(accountId, chatId, answers);
+    });
+  }
+
+  /** Who wrote each of the chat's messages the bridge sent, by the marketplace's id. */
+  async authors(accountId: string, chatId: Id): Promise<Map<Id, string>> {
+    const authors = new Map<Id, string>();
+    for (const answer of (await this.get(accountId, chatId)) ?? []) {
+      for (const id of answer.marketIds ?? []) authors.set(id, answer.name);
+    }
+    return authors;
   }
 }
 

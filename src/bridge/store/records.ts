@@ -45,6 +45,8 @@ export interface AnswerRecord {
   at: number;
   userId: number;
   name: string;
+  /** The marketplace's ids of its parts, learned as they came back in the chat. */
+  marketIds?: Id[];
 }
 
 export interface ThreadRecord {
