@@ -17,8 +17,8 @@ nothing leaves the machine. The bridge is the real code: \`startBridge(config, l
 the process \`npm start\` runs (package.json's start script: \`node --max-semi-space-size=1
 src/main.ts\` with \`MALLOC_ARENA_MAX=2\`) through \`test/support/bridge-process.ts\`. The naive baseline
 (\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers (for
-Wildberries its client) for the marketplace side, so a call costs the same and only the strategy differs. Every bridge/naive
-ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
+Wildberries its client) for the marketplace side, so a call costs the same and only the
+strategy differs. Every bridge/naive ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
 
 ## What each figure is
 
@@ -61,11 +61,12 @@ too, but each would carry every chat (the naive's bytes less the feed's).
 **Wildberries burst** (\`bench/wildberries.ts\`, part \`wb\`), in real time. The bridge polls an
 empty fake WB at the default 5 s; once its first start has read the feed, 40 new chats each get a
 buyer's text and a 20 KB photo at once. Every photo is a \`GET /api/v1/seller/download/{id}\`, so
-the burst costs some 45 requests within WB's 10 in any 10 s. *Peak* is the most requests the fake
+the burst costs over 40 requests within WB's 10 in any 10 s. *Peak* is the most requests the fake
 saw in any 10 s from the burst on (the fake also answers 429 beyond WB's limit, counted in the
 last row); *written → last photo* ends when the 40th photo reaches the fake Telegram (its group
-budget lifted). The feed is not read again until the page's photos are posted, so during such a
-burst other chats' new messages wait for the downloads.
+budget lifted). The feed is not read again until every chat of its page is posted (photos
+included, one download after another), so during such a burst other chats' new messages wait
+for the downloads: 3 events requests in the run shown.
 
 **Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
 messages (10 per chat) are written at once. The fake Telegram enforces its group budget scaled
