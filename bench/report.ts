@@ -18,7 +18,8 @@ the process \`npm start\` runs (package.json's start script: \`node --max-semi-s
 src/main.ts\` with \`MALLOC_ARENA_MAX=2\`) through \`test/support/bridge-process.ts\`. The naive baseline
 (\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers (for
 Wildberries its client) for the marketplace side, so a call costs the same and only the
-strategy differs. Every bridge/naive ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
+strategy differs. Every bridge/naive ratio comes from the same run. Figures on a 2-CPU VM move
+by ±20 % between runs (tails more).
 
 ## What each figure is
 
