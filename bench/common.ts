@@ -9,6 +9,7 @@ import { type Config, loadConfig } from "../src/config.ts";
 import type { Logger } from "../src/logger.ts";
 import type { FakeOzon } from "../test/fakes/ozon.ts";
 import { FakeTelegram } from "../test/fakes/telegram.ts";
+import type { FakeWildberries } from "../test/fakes/wildberries.ts";
 import type { FakeYandex } from "../test/fakes/yandex.ts";
 
 export const TOKEN = "123456789:bench-token-for-the-fake";
@@ -72,6 +73,8 @@ export function bridgeConfig(options: {
   telegram: FakeTelegram;
   ozon?: FakeOzon;
   yandex?: FakeYandex;
+  /** The fake and the token it knows (one token per run: the bridge keeps a limiter per token). */
+  wildberries?: { fake: FakeWildberries; token: string };
   dataDir: string;
   pollIntervalMs: number;
   groupMessagesPerMinute?: number;
@@ -100,13 +103,17 @@ export function bridgeConfig(options: {
       YANDEX_API_URL: options.yandex.url,
     });
   }
+  if (options.wildberries) {
+    env.WB_API_TOKEN = options.wildberries.token;
+    env.WB_API_URL = options.wildberries.fake.url;
+  }
   if (options.push) env.PUSH_SECRET = PUSH_SECRET;
   const config = loadConfig(env);
   return { ...config, httpPort: 0, pollIntervalMs: options.pollIntervalMs };
 }
 
 /** The id startBridge gives the only account of a marketplace in `config`. */
-export function accountId(config: Config, marketplace: "ozon" | "yandex"): string {
+export function accountId(config: Config, marketplace: "ozon" | "yandex" | "wildberries"): string {
   const account = config.accounts.find((a) => a.marketplace === marketplace);
   if (!account) throw new Error(`bench: no ${marketplace} account in the configuration`);
   return account.id;

@@ -1,8 +1,10 @@
-// The test fakes, unchanged, plus the two observation points the overhead figures need: when a
-// chat-list answer that shows a message left the fake Ozon, and when a send reached it.
+// The test fakes, unchanged, plus the observation points the figures need: when a chat-list
+// answer that shows a message left the fake Ozon, and when a send reached it (overhead); the size
+// of each answer of the fake Wildberries, and the poll cycle it came in (idle).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FakeOzon } from "../test/fakes/ozon.ts";
 import type { FakeTelegram } from "../test/fakes/telegram.ts";
+import { FakeWildberries } from "../test/fakes/wildberries.ts";
 import { FakeYandex, type YandexOperationId } from "../test/fakes/yandex.ts";
 import { now, OZON_CLIENT_ID, OZON_KEY, YANDEX_BUSINESS_ID, YANDEX_KEY } from "./common.ts";
 
@@ -45,6 +47,61 @@ export function idleOzonChats(ozon: FakeOzon, count: number): string[] {
     ozon.buyerWrites(chat, `old question ${i}`);
     ozon.sellerWritesInCabinet(chat, `old answer ${i}`);
     ozon.sellerReadsInCabinet(chat);
+    ids.push(chat);
+  }
+  return ids;
+}
+
+/** One answer of the fake Wildberries: when it was asked for, how big it was. */
+export interface WbAnswer {
+  /** What `tagOf` said when the request arrived (the bench's poll cycle). */
+  tag: number;
+  path: string;
+  bytes: number;
+  /** An events answer with totalEvents 0: the feed was read to its end. */
+  drained: boolean;
+}
+
+export class MeteredWildberries extends FakeWildberries {
+  readonly answers: WbAnswer[] = [];
+  /** Read as each request arrives. */
+  tagOf: () => number = () => 0;
+  /** Called as each request arrives, before the fake's clock is read for it. */
+  onArrival: (() => void) | undefined;
+
+  constructor(token: string) {
+    // The bench's clock (the idle part runs Date.now virtually); `new Date()` would not follow it.
+    super({ token, now: () => new Date(Date.now()) });
+  }
+
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://fake").pathname;
+    const answer: WbAnswer = { tag: this.tagOf(), path, bytes: 0, drained: false };
+    this.answers.push(answer);
+    this.onArrival?.();
+    const end = res.end.bind(res) as End;
+    (res as unknown as { end: End }).end = (...args: unknown[]) => {
+      const [chunk] = args;
+      if (Buffer.isBuffer(chunk)) {
+        answer.bytes = chunk.length;
+        answer.drained = chunk.includes('"totalEvents":0');
+      }
+      return end(...args);
+    };
+    await super.handle(req, res);
+  }
+}
+
+/**
+ * Chats the shop has answered: a buyer's question and the seller's answer in the portal, so the
+ * buyer waits for nothing. Two events each, in the one feed of the account.
+ */
+export function idleWildberriesChats(wb: FakeWildberries, count: number): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const chat = wb.addChat();
+    wb.buyerWrites(chat, `old question ${i}`);
+    wb.sellerWritesInPortal(chat, `old answer ${i}`);
     ids.push(chat);
   }
   return ids;

@@ -1,12 +1,14 @@
 // The naive baseline the issue compares against, built only for the benchmark: every cycle it
 // lists every chat and reads the history of every chat; it posts one Telegram message per buyer
 // message as fast as it can, with no budget of its own, waiting only when Telegram says 429.
-// It uses the bridge's real providers for the marketplace side, so the HTTP work per call is the
-// same and only the strategy differs.
+// It uses the bridge's real providers (for Wildberries its client) for the marketplace side, so
+// the HTTP work per call is the same and only the strategy differs.
 
 import { forEachLimited } from "../src/bridge/gate.ts";
 import type { MarketMessage, MarketplaceProvider, ReadsChats } from "../src/bridge/provider.ts";
 import { sleep } from "../src/bridge/sleep.ts";
+import type { WildberriesClient } from "../src/providers/wildberries/client.ts";
+import { drainEvents, initialCursor } from "../src/providers/wildberries/cursor.ts";
 import { now, STAFF, TOKEN } from "./common.ts";
 
 /** The parallelism a careful naive client keeps (Yandex answers a fifth request with 420). */
@@ -34,6 +36,24 @@ export class NaivePoller {
       found.set(chatId, messages);
     });
     return found;
+  }
+}
+
+/**
+ * Wildberries has no per-chat history: a chat's messages are only in the one event feed. The
+ * naive cycle is the same strategy in WB's terms: the whole chat list (GET /chats, one answer with
+ * every chat), then every chat's history, which is the feed read from its start.
+ */
+export class NaiveWildberries {
+  private readonly client: WildberriesClient;
+
+  constructor(client: WildberriesClient) {
+    this.client = client;
+  }
+
+  async cycle(): Promise<void> {
+    await this.client.chats();
+    await drainEvents(this.client, initialCursor(), { maxPages: Number.POSITIVE_INFINITY });
   }
 }
 

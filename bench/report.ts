@@ -6,17 +6,20 @@ export const METHOD = `## Reproducing
 \`\`\`sh
 npm ci
 npm run bench                      # everything, < 10 min; rewrites this file
-npm run bench -- idle              # one part only (idle, overhead, backlog, files, memory, cold, demo); prints, writes nothing
+npm run bench -- idle              # one part only (idle, wb, overhead, backlog, files, memory, cold, demo); prints, writes nothing
+npm run bench -- wb --chats=100    # the idle parts at other chat counts; prints, writes nothing
 \`\`\`
 
-Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market);
+Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market,
+Wildberries);
 nothing leaves the machine. The bridge is the real code: \`startBridge(config, log)\` from
 \`src/app.ts\` in-process (config from \`loadConfig\`, so every default is production's), or
 the process \`npm start\` runs (package.json's start script: \`node --max-semi-space-size=1
 src/main.ts\` with \`MALLOC_ARENA_MAX=2\`) through \`test/support/bridge-process.ts\`. The naive baseline
-(\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers for the
-marketplace side, so a call costs the same and only the strategy differs. Every bridge/naive
-ratio comes from the same run. Figures on a 2-CPU VM move by ±20 % between runs (tails more).
+(\`bench/naive.ts\`) exists only in the benchmark and uses the bridge's own providers (for
+Wildberries its client) for the marketplace side, so a call costs the same and only the
+strategy differs. Every bridge/naive ratio comes from the same run. Figures on a 2-CPU VM move
+by ±20 % between runs (tails more).
 
 ## What each figure is
 
@@ -35,6 +38,36 @@ whether cycles were skipped (blind) because the allowance ran out. The fake Yand
 limits are lifted for this part only, so that the naive cycle (one getChatHistory per chat)
 finishes instead of waiting out 420s; the bridge's own allowance is untouched. Naive: one cycle = list every chat + history of
 every chat (\`NaivePoller\`), averaged over 2 cycles (1 at 10 000 chats; cycles are identical).
+
+**Wildberries idle** (\`bench/wildberries.ts\`, part \`wb\`). The fake WB holds N answered chats
+(a buyer's question and the seller's answer in the portal: two events each in the account's one
+event feed, which the fake hands out 50 at a time). The bridge reads WB only through that feed
+(\`src/bridge/feed-sync.ts\`), so an idle cycle is one events request whatever N is. As above,
+\`startBridge\` polls every 1 ms with \`Date.now\` on a virtual clock; here the clock moves 5 s per
+poll cycle (counted by the poller itself, \`RunningBridge.poller.status\`) and 1.2 s more for
+each further request within one cycle: WB allows 10 requests in any 10 s (one a second), so the
+client's own limiter never has to wait in real time while a first start reads the feed page by
+page. The fake answers and enforces WB's limits on the same clock and tags each answer with the
+poll cycle it came in. *First start* runs until the first answer that says the feed is read to
+its end (\`totalEvents: 0\`); at 10 000 chats that is 401 pages over several cycles (the bridge
+reads at most 100 pages per cycle), which at WB's limit takes at least the time shown. *The hour
+after* is the 720 cycles after that one; *bytes* are the answers' bodies; *peak* is the most
+requests the fake saw in any 10 s of that hour. Naive: WB has no per-chat history, only the one
+feed, so "list every chat + the history of every chat" is one \`GET /api/v1/seller/chats\` (one
+unpaginated answer with every chat) + the feed read from its start to its end (\`NaiveWildberries\`,
+with the bridge's \`WildberriesClient\`), one cycle. A poller that only listed the chats each
+cycle and read the feed when a chat's \`lastMessage\` moved would make one call per idle cycle
+too, but each would carry every chat (the naive's bytes less the feed's).
+
+**Wildberries burst** (\`bench/wildberries.ts\`, part \`wb\`), in real time. The bridge polls an
+empty fake WB at the default 5 s; once its first start has read the feed, 40 new chats each get a
+buyer's text and a 20 KB photo at once. Every photo is a \`GET /api/v1/seller/download/{id}\`, so
+the burst costs over 40 requests within WB's 10 in any 10 s. *Peak* is the most requests the fake
+saw in any 10 s from the burst on (the fake also answers 429 beyond WB's limit, counted in the
+last row); *written → last photo* ends when the 40th photo reaches the fake Telegram (its group
+budget lifted). The feed is not read again until every chat of its page is posted (photos
+included, one download after another), so during such a burst other chats' new messages wait
+for the downloads: 3 events requests in the run shown.
 
 **Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
 messages (10 per chat) are written at once. The fake Telegram enforces its group budget scaled

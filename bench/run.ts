@@ -19,8 +19,16 @@ import {
   RESTART_CYCLES,
 } from "./process.ts";
 import { METHOD } from "./report.ts";
+import {
+  BURST_CHATS,
+  WB_LIMIT_PER_10S,
+  type WbBurstFigures,
+  type WbIdleFigures,
+  wbBurst,
+  wbIdleRun,
+} from "./wildberries.ts";
 
-const PARTS = ["idle", "overhead", "backlog", "files", "memory", "cold", "demo"] as const;
+const PARTS = ["idle", "wb", "overhead", "backlog", "files", "memory", "cold", "demo"] as const;
 type Part = (typeof PARTS)[number];
 const CHAT_COUNTS = [100, 2000, 10_000];
 const OVERHEAD_MESSAGES = 1000;
@@ -121,6 +129,80 @@ function idleRows(results: IdleFigures[]): void {
       );
     }
   }
+}
+
+function wbIdleRows(results: WbIdleFigures[]): void {
+  const size = (bytes: number) =>
+    bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(bytes < 10_240 ? 1 : 0)} KB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  for (const r of results) {
+    const where = `Wildberries, ${r.chats.toLocaleString("en")} chats`;
+    const atGoalSize = r.chats >= 10_000;
+    const h = r.hour;
+    row(
+      `Idle API calls / cycle, ${where}: the hour after the first start (${h.cycles} cycles at 5 s)`,
+      fixed(h.perCycle),
+      atGoalSize ? "≤ 1" : "",
+      atGoalSize ? verdict(h.perCycle <= 1) : "",
+      String(r.naive.calls),
+      ratioOf(h.perCycle, r.naive.calls),
+    );
+    row(
+      "… bytes of the answers / cycle",
+      size(h.bytesPerCycle),
+      "",
+      "",
+      size(r.naive.bytes),
+      ratioOf(h.bytesPerCycle, r.naive.bytes),
+    );
+    row(
+      `… peak requests in any 10 s of that hour (WB allows ${WB_LIMIT_PER_10S})`,
+      String(r.peakIn10s),
+      `≤ ${WB_LIMIT_PER_10S}`,
+      verdict(r.peakIn10s <= WB_LIMIT_PER_10S),
+    );
+    if (atGoalSize) {
+      // At WB's 10 in any 10 s, n requests take at least (⌈n / 10⌉ − 1) × 10 s.
+      const floor = (calls: number) => `${((Math.ceil(calls / 10) - 1) / 6).toFixed(1)} min`;
+      row(
+        `First start, ${where}: API calls over ${r.firstStart.cycles} cycles (at least this long at WB's limit; naive: each cycle)`,
+        `${r.firstStart.calls} (${floor(r.firstStart.calls)})`,
+        "",
+        "",
+        `${r.naive.calls} (${floor(r.naive.calls)})`,
+        ratioOf(r.firstStart.calls, r.naive.calls),
+      );
+    }
+    if (r.throttled > 0 || r.warnings > 0) {
+      row(
+        `… ${where}: 429 answers, warnings`,
+        `${r.throttled}, ${r.warnings}`,
+        "0",
+        verdict(false),
+      );
+    }
+  }
+}
+
+function wbBurstRows(b: WbBurstFigures): void {
+  const calls = (path: string) => b.callsByPath[`GET /api/v1/seller/${path}`] ?? 0;
+  row(
+    `Wildberries burst: ${b.chats} new chats with a buyer's text and photo each, polled every 5 s: peak requests in any 10 s`,
+    String(b.peakIn10s),
+    `≤ ${WB_LIMIT_PER_10S}`,
+    verdict(b.peakIn10s <= WB_LIMIT_PER_10S),
+  );
+  row(
+    "… burst written → last photo in Telegram; requests (events / chats / downloads) from the bridge's start",
+    `${seconds(b.drainMs)}; ${calls("events")} / ${calls("chats")} / ${calls("download/{id}")}`,
+  );
+  row(
+    "… 429 answers, warnings",
+    `${b.throttled}, ${b.warnings}`,
+    "0",
+    verdict(b.throttled === 0 && b.warnings === 0),
+  );
 }
 
 function backlogRows(bridge: BacklogFigures, naive: BacklogFigures): void {
@@ -317,7 +399,16 @@ async function step(name: string, work: () => Promise<void>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  const args = process.argv.slice(2);
+  const asked = args.filter((a) => !a.startsWith("-"));
+  // `--chats=100,2000`: other chat counts for the idle parts (a quick look; writes nothing).
+  const chatsArg = args.find((a) => a.startsWith("--chats="));
+  const chatCounts = chatsArg
+    ? chatsArg.slice("--chats=".length).split(",").map(Number)
+    : CHAT_COUNTS;
+  if (!chatCounts.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new Error(`bench: --chats wants positive whole numbers, got "${chatsArg}"`);
+  }
   for (const a of asked) {
     if (!PARTS.includes(a as Part))
       throw new Error(`bench: unknown part "${a}"; parts: ${PARTS.join(", ")}`);
@@ -327,13 +418,23 @@ async function main(): Promise<void> {
   if (parts.has("idle")) {
     const results: IdleFigures[] = [];
     for (const marketplace of ["ozon", "yandex"] as const) {
-      for (const chats of CHAT_COUNTS) {
+      for (const chats of chatCounts) {
         await step(`idle ${marketplace} ${chats}`, async () => {
           results.push(await idleRun(marketplace, chats));
         });
       }
     }
     idleRows(results);
+  }
+  if (parts.has("wb")) {
+    const results: WbIdleFigures[] = [];
+    for (const chats of chatCounts) {
+      await step(`idle wildberries ${chats}`, async () => {
+        results.push(await wbIdleRun(chats));
+      });
+    }
+    wbIdleRows(results);
+    await step("wildberries burst", async () => wbBurstRows(await wbBurst(BURST_CHATS)));
   }
   if (parts.has("backlog")) {
     await step("backlog", async () => {
@@ -369,7 +470,7 @@ async function main(): Promise<void> {
   const out = table();
   process.stdout.write(`\n${out}\n\n`);
   if (skipped.length > 0) process.stdout.write(`Not measured: ${skipped.join("; ")}\n`);
-  if (parts.size === PARTS.length && skipped.length === 0) {
+  if (parts.size === PARTS.length && !chatsArg && skipped.length === 0) {
     const file = join(import.meta.dirname, "..", "BENCHMARKS.md");
     writeFileSync(file, `# Benchmarks\n\n${machine()}\n\n${out}\n\n${METHOD}`);
     progress(`wrote ${file}`);

@@ -13,6 +13,7 @@ for (const seed of SEEDS) {
       seed,
       ozonChats: 8,
       yandexChats: 2,
+      wbChats: 2,
       buyerMessages: 100,
       staffMessages: 20,
       kills: 3,

@@ -24,6 +24,7 @@ for (const seed of seeds) {
       seed,
       ozonChats: 40,
       yandexChats: 10,
+      wbChats: 10,
       buyerMessages: 500,
       staffMessages: 100,
       kills: 10,

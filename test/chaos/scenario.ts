@@ -3,13 +3,17 @@
 // random moments and started again on the same DATA_DIR. Every random choice comes from one
 // seeded generator, so a run that found something can be repeated from its printed seed.
 //
+// Wildberries has no chat list to poll: its chats come from the one event feed, where the
+// bridge's own sends come back as seller events, and every request counts against WB's 10 in
+// any 10 s (held back for a window after each restart).
+//
 // Afterwards it scores each direction per chat (count.ts): buyer messages in their topic, staff
 // messages at the marketplace, and prints the counts. What a "duplicate" is differs by side:
 // - buyer → Telegram: a post repeated because the process died after Telegram accepted it and
 //   before the chat's cursor moved. Telegram's sendMessage has no idempotency key, so this is
 //   allowed, at most once per kill.
 // - staff → marketplace: a send repeated because the process died after the marketplace took it
-//   and before the job recorded it. Neither marketplace has an idempotency key: allowed, at most
+//   and before the job recorded it. No marketplace has an idempotency key: allowed, at most
 //   once per kill. A staff message sent again because Telegram re-delivered its update after a
 //   kill is counted the same way here (the fault suite shows that one on its own).
 // Every figure the report prints has a bound (`checks`), asserted by the tests that run it.
@@ -20,11 +24,13 @@ import { join } from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
 import { FakeOzon } from "../fakes/ozon.ts";
 import { FakeTelegram, type PostedMessage } from "../fakes/telegram.ts";
+import { FakeWildberries } from "../fakes/wildberries.ts";
 import { FakeYandex } from "../fakes/yandex.ts";
 import { type BridgeProcess, startBridgeProcess } from "../support/bridge-process.ts";
 import { Rng } from "../support/rng.ts";
 import { leakedSecrets } from "../support/secrets.ts";
 import { waitFor } from "../support/wait-for.ts";
+import { wbToken } from "../support/wb-token.ts";
 import { add, emptyTally, score, type Tally } from "./count.ts";
 
 const TOKEN = "123456789:AAChaos-token-7h3K9mQ2xZ";
@@ -33,9 +39,23 @@ const OZON_CLIENT_ID = "424242";
 const OZON_KEY = "ozon-chaos-key-5e1f0a9b8c";
 const YANDEX_KEY = "ACMA:yandex-chaos-key:31c4d5e6";
 const BUSINESS = 7654321;
+const WB_TOKEN = wbToken("chaos-seller");
 /** The staff group's Telegram budget: far more than a run posts, so nothing waits for it. */
 const GROUP_MESSAGES_PER_MINUTE = 100_000;
-const SECRETS = { TELEGRAM_BOT_TOKEN: TOKEN, OZON_API_KEY: OZON_KEY, YANDEX_API_KEY: YANDEX_KEY };
+const SECRETS = {
+  TELEGRAM_BOT_TOKEN: TOKEN,
+  OZON_API_KEY: OZON_KEY,
+  YANDEX_API_KEY: YANDEX_KEY,
+  WB_API_TOKEN: WB_TOKEN,
+};
+/** Marketplaces of the run, in the report's order. */
+const MARKETPLACES = ["ozon", "yandex", "wildberries"] as const;
+type Marketplace = (typeof MARKETPLACES)[number];
+const TITLES: Record<Marketplace, string> = {
+  ozon: "Ozon",
+  yandex: "Yandex",
+  wildberries: "Wildberries",
+};
 
 /** Texts buyers and staff write, to pass markup, emoji and RTL text through every crash. */
 const PHRASES = [
@@ -53,6 +73,7 @@ export interface ChaosOptions {
   seed: number;
   ozonChats: number;
   yandexChats: number;
+  wbChats: number;
   buyerMessages: number;
   staffMessages: number;
   kills: number;
@@ -76,8 +97,8 @@ export interface ChaosReport {
   unexpectedExits: number;
   /** How the last process ended on SIGTERM. */
   finalExit: { code: number | null; signal: NodeJS.Signals | null };
-  buyer: { ozon: Tally; yandex: Tally };
-  staff: { ozon: Tally; yandex: Tally };
+  buyer: Record<Marketplace, Tally>;
+  staff: Record<Marketplace, Tally>;
   /** Buyer posts outside their chat's topic, staff units at another chat. */
   misplaced: number;
   /** Topics with none of the buyer messages in them (a kill during topic creation). */
@@ -94,12 +115,15 @@ export interface ChaosReport {
   outputFile: string;
   /** What went wrong, unit by unit (lost, repeated, leaked), for the report's reader. */
   findings: string[];
+  /** The most requests the fake Wildberries saw in any 10 s (WB allows 10), and its 429s. */
+  wbPeakRequestsIn10s: number;
+  wb429: number;
 }
 
 interface Chat {
   tag: string;
-  marketplace: "ozon" | "yandex";
-  /** Marketplace chat id (Ozon: UUID; Yandex: number as string), once created. */
+  marketplace: Marketplace;
+  /** Marketplace chat id (Ozon: UUID; Yandex: number as string; WB: "1:<uuid>"), once created. */
   id?: string;
   thread?: number;
   /** When its first buyer message is due. */
@@ -120,7 +144,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF });
   const ozon = new FakeOzon({ clientId: OZON_CLIENT_ID, apiKey: OZON_KEY });
   const yandex = new FakeYandex({ apiKey: YANDEX_KEY, businessId: BUSINESS });
-  await Promise.all([telegram.start(), ozon.start(), yandex.start()]);
+  // A buyer's file in moderation would be asked for again after 1 s (the spec's example: 30 s).
+  const wb = new FakeWildberries({ token: WB_TOKEN, retrySeconds: 1 });
+  await Promise.all([telegram.start(), ozon.start(), yandex.start(), wb.start()]);
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-chaos-"));
   const env: Record<string, string> = {
     TELEGRAM_BOT_TOKEN: TOKEN,
@@ -142,6 +168,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           YANDEX_API_URL: yandex.url,
         }
       : {}),
+    ...(options.wbChats > 0 ? { WB_API_TOKEN: WB_TOKEN, WB_API_URL: wb.url } : {}),
   };
 
   // ---- the bridge process, restarted after every kill and after any exit of its own
@@ -174,6 +201,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const chats: Chat[] = [
     ...Array.from({ length: options.ozonChats }, (_, i) => newChat(`o${pad(i)}`, "ozon")),
     ...Array.from({ length: options.yandexChats }, (_, i) => newChat(`y${pad(i)}`, "yandex")),
+    ...Array.from({ length: options.wbChats }, (_, i) => newChat(`w${pad(i)}`, "wildberries")),
   ];
   const events = schedule(rng, chats, options);
 
@@ -208,6 +236,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         chat.buyer.push(name);
       } else {
         ozon.buyerWrites(chat.id, text);
+        chat.buyer.push(text);
+      }
+    } else if (chat.marketplace === "wildberries") {
+      chat.id ??= wb.addChat();
+      if (event.file) {
+        const name = `${chat.tag}-m${n}.pdf`;
+        wb.buyerSendsFile(
+          chat.id,
+          Buffer.concat([Buffer.from("%PDF-1.4\n"), randomBytes(512)]),
+          name,
+        );
+        chat.buyer.push(name);
+      } else {
+        wb.buyerWrites(chat.id, text);
         chat.buyer.push(text);
       }
     } else {
@@ -256,10 +298,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     spawn();
     // A first start on an empty shop, then the chats appear: every chat is a new chat.
-    await waitFor(() => ozon.countByPath("/v3/chat/list") >= 2, {
-      timeoutMs: 30_000,
-      message: "the first poll cycles",
-    });
+    await waitFor(
+      () =>
+        ozon.countByPath("/v3/chat/list") >= 2 &&
+        (options.wbChats === 0 || wb.countByOperation("getV1SellerEvents") >= 2),
+      {
+        timeoutMs: 30_000,
+        message: "the first poll cycles",
+      },
+    );
     say(`seed ${options.seed}: ${events.length} events over ${options.spreadMs} ms`);
 
     t0 = Date.now();
@@ -283,7 +330,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const delivered = () => {
       findThreads();
       const arrived = new Set(botPosts(telegram).flatMap(unitsOf));
-      const sent = new Set(marketplaceTexts(ozon, yandex, chats).flatMap(([, texts]) => texts));
+      const sent = new Set(marketplaceTexts(ozon, yandex, wb, chats).flatMap(([, texts]) => texts));
       return (
         [...buyerUnit.keys()].every((unit) => arrived.has(unit)) &&
         [...staffUnit.keys()].every((unit) => sent.has(unit))
@@ -295,10 +342,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Late repeats would come with the next polls; updates must all be confirmed.
     const lists = ozon.countByPath("/v3/chat/list");
     const yandexLists = yandex.countByOperation("getChats");
+    const feedReads = wb.countByOperation("getV1SellerEvents");
     await waitFor(
       () =>
         ozon.countByPath("/v3/chat/list") >= lists + 3 &&
         (options.yandexChats === 0 || yandex.countByOperation("getChats") >= yandexLists + 3) &&
+        (options.wbChats === 0 || wb.countByOperation("getV1SellerEvents") >= feedReads + 3) &&
         telegram.pendingUpdates.length === 0,
       { timeoutMs: 30_000, message: "three more poll cycles" },
     ).catch(() => say("the bridge did not settle"));
@@ -309,7 +358,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const last = bridge;
   // Its output joins the rest when it exits (see spawn).
   const finalExit = last ? await last.stop("SIGTERM") : { code: null, signal: null };
-  await Promise.all([telegram.stop(), ozon.stop(), yandex.stop()]);
+  await Promise.all([telegram.stop(), ozon.stop(), yandex.stop(), wb.stop()]);
   if (options.keepDataDir) say(`state kept in ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
 
@@ -321,7 +370,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const unit of units) findings.push(`${what}: ${unit.slice(0, 120)}`);
   };
   let misplaced = 0;
-  const buyer = { ozon: emptyTally(), yandex: emptyTally() };
+  const buyer = tallies();
   for (const chat of chats) {
     const mine = posts.flatMap((post) =>
       unitsOf(post)
@@ -345,8 +394,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     note("buyer message repeated", repeats(arrived));
   }
-  const staff = { ozon: emptyTally(), yandex: emptyTally() };
-  for (const [chat, texts] of marketplaceTexts(ozon, yandex, chats)) {
+  const staff = tallies();
+  for (const [chat, texts] of marketplaceTexts(ozon, yandex, wb, chats)) {
     const units = texts.filter((text) => staffUnit.has(text));
     misplaced += units.filter((unit) => staffUnit.get(unit) !== chat).length;
     const own = units.filter((unit) => staffUnit.get(unit) === chat);
@@ -400,6 +449,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     secretsFound: leakedSecrets(`${output}\n${botText}`, SECRETS),
     outputFile,
     findings,
+    wbPeakRequestsIn10s: wb.maxRequestsIn10s(),
+    wb429: wb.count429,
   };
 }
 
@@ -422,7 +473,9 @@ export interface Check {
  */
 export function checks(report: ChaosReport): Check[] {
   const { kills } = report;
-  const sides = [report.buyer.ozon, report.buyer.yandex, report.staff.ozon, report.staff.yandex];
+  const buyerSides = MARKETPLACES.map((m) => report.buyer[m]);
+  const staffSides = MARKETPLACES.map((m) => report.staff[m]);
+  const sides = [...buyerSides, ...staffSides];
   const total = (tally: keyof Tally, of: Tally[] = sides) =>
     of.reduce((sum, side) => sum + side[tally], 0);
   const exactly = (name: string, value: number, expected: number, why?: string): Check => ({
@@ -451,13 +504,13 @@ export function checks(report: ChaosReport): Check[] {
     ),
     perKill(
       "buyer → topic repeated",
-      total("duplicates", [report.buyer.ozon, report.buyer.yandex]),
+      total("duplicates", buyerSides),
       "posted, then killed before the chat's cursor moved (Telegram has no idempotency key)",
     ),
     perKill(
       "staff → marketplace repeated",
-      total("duplicates", [report.staff.ozon, report.staff.yandex]),
-      "sent, then killed before the job recorded it (no idempotency key at either marketplace)",
+      total("duplicates", staffSides),
+      "sent, then killed before the job recorded it (no idempotency key at any marketplace)",
     ),
     exactly(
       "echo leaks",
@@ -482,6 +535,14 @@ export function checks(report: ChaosReport): Check[] {
       `texts are joined only while the group's budget is used up (${GROUP_MESSAGES_PER_MINUTE} a minute here)`,
     ),
     exactly("unexpected exits", report.unexpectedExits, 0),
+    {
+      name: "WB requests in any 10 s (peak)",
+      value: report.wbPeakRequestsIn10s,
+      min: 0,
+      max: 10,
+      why: "Wildberries' limit, across restarts too",
+    },
+    exactly("WB 429 answers", report.wb429, 0, "the bridge keeps to WB's limit by itself"),
     exactly(
       "final exit on SIGTERM",
       report.finalExit.code === 0 && report.finalExit.signal === null ? 0 : 1,
@@ -506,19 +567,17 @@ function bound(check: Check): string {
 /** The table a run prints, then every check with its bound. */
 export function formatReport(report: ChaosReport): string {
   const o = report.options;
+  const sides: Array<[string, Tally]> = [
+    ...MARKETPLACES.map((m): [string, Tally] => [`buyer → topic (${TITLES[m]})`, report.buyer[m]]),
+    ...MARKETPLACES.map((m): [string, Tally] => [`staff → ${TITLES[m]}`, report.staff[m]]),
+  ];
   const rows: Array<[string, Tally]> = [
-    ["buyer → topic (Ozon)", report.buyer.ozon],
-    ["buyer → topic (Yandex)", report.buyer.yandex],
-    ["staff → Ozon", report.staff.ozon],
-    ["staff → Yandex", report.staff.yandex],
-    [
-      "total",
-      [report.buyer.ozon, report.buyer.yandex, report.staff.ozon, report.staff.yandex].reduce(add),
-    ],
+    ...sides,
+    ["total", sides.map(([, tally]) => tally).reduce(add)],
   ];
   const line = (cells: Array<string | number>) =>
     cells
-      .map((cell, i) => (i === 0 ? String(cell).padEnd(24) : String(cell).padStart(10)))
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(28) : String(cell).padStart(10)))
       .join(" ");
   const checkLine = (check: Check) => {
     const ok = check.value >= check.min && check.value <= check.max;
@@ -531,8 +590,8 @@ export function formatReport(report: ChaosReport): string {
       .trimEnd();
   };
   return [
-    `chaos run, seed ${o.seed}: ${o.buyerMessages} buyer messages over ${o.ozonChats + o.yandexChats} chats ` +
-      `(${o.ozonChats} Ozon, ${o.yandexChats} Yandex), ${o.staffMessages} staff messages, ` +
+    `chaos run, seed ${o.seed}: ${o.buyerMessages} buyer messages over ${o.ozonChats + o.yandexChats + o.wbChats} chats ` +
+      `(${o.ozonChats} Ozon, ${o.yandexChats} Yandex, ${o.wbChats} Wildberries), ${o.staffMessages} staff messages, ` +
       `${report.kills} kills, ${(report.durationMs / 1000).toFixed(1)} s`,
     line(["", "expected", "lost", "duplicates", "order"]),
     ...rows.map(([name, t]) => line([name, t.expected, t.lost, t.duplicates, t.orderViolations])),
@@ -544,7 +603,11 @@ export function formatReport(report: ChaosReport): string {
   ].join("\n");
 }
 
-function newChat(tag: string, marketplace: "ozon" | "yandex"): Chat {
+function tallies(): Record<Marketplace, Tally> {
+  return { ozon: emptyTally(), yandex: emptyTally(), wildberries: emptyTally() };
+}
+
+function newChat(tag: string, marketplace: Marketplace): Chat {
   return { tag, marketplace, firstAt: 0, buyer: [], staff: [] };
 }
 
@@ -574,8 +637,8 @@ function schedule(rng: Rng, chats: Chat[], o: ChaosOptions): Event[] {
     const chat = open.length > 0 ? rng.pick(open) : (chats[0] as Chat);
     const n = (staffCount.get(chat) ?? 0) + 1;
     staffCount.set(chat, n);
-    // Every eighth answer to an Ozon buyer is longer than Ozon's 1 000 characters: two parts.
-    const long = chat.marketplace === "ozon" && rng.next() < 1 / 8;
+    // Every eighth answer to an Ozon or WB buyer is longer than their 1 000 characters: two parts.
+    const long = chat.marketplace !== "yandex" && rng.next() < 1 / 8;
     events.push({ at, kind: "staff", chat, n, long, phrase: rng.pick(PHRASES) });
   }
   // Kills at random moments, at least two seconds apart, so each process gets to work.
@@ -617,15 +680,18 @@ function unitsOf(post: PostedMessage): string[] {
 function marketplaceTexts(
   ozon: FakeOzon,
   yandex: FakeYandex,
+  wb: FakeWildberries,
   chats: Chat[],
 ): Array<[Chat, string[]]> {
   return chats
     .filter((chat) => chat.id !== undefined)
     .map((chat): [Chat, string[]] => {
+      const id = chat.id as string;
+      if (chat.marketplace === "wildberries") {
+        return [chat, wb.sentBySeller(id).flatMap((s) => (s.text === undefined ? [] : [s.text]))];
+      }
       const sent =
-        chat.marketplace === "ozon"
-          ? ozon.sentBySeller(chat.id as string)
-          : yandex.sentByPartner(Number(chat.id));
+        chat.marketplace === "ozon" ? ozon.sentBySeller(id) : yandex.sentByPartner(Number(id));
       return [chat, sent.flatMap((s) => (s.kind === "text" ? [s.text] : []))];
     });
 }

@@ -836,6 +836,8 @@ describe("FakeWildberries rate limits", () => {
     now += 60_000;
     expect((await get(CHATS)).status).toBe(200);
     expect(fake.maxRequestsIn10s()).toBe(12);
+    // Counted only from a moment on: the one request since.
+    expect(fake.maxRequestsIn10s(undefined, new Date(now))).toBe(1);
     expect(fake.callsByPath()).toEqual({ "GET /api/v1/seller/chats": 14 });
   });
 

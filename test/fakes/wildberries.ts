@@ -776,11 +776,13 @@ export class FakeWildberries extends FakeServer<WbKey> {
 
   /**
    * The most requests to the four chat operations (or to `keys`) that arrived within any 10 s,
-   * whatever their answer (401s and 429s included), by the fake's clock.
+   * whatever their answer (401s and 429s included), by the fake's clock; only those that arrived
+   * at or after `since`, when given.
    */
-  maxRequestsIn10s(keys: readonly WbKey[] = CHAT_OPERATIONS): number {
+  maxRequestsIn10s(keys: readonly WbKey[] = CHAT_OPERATIONS, since?: Date): number {
+    const from = since?.getTime() ?? Number.NEGATIVE_INFINITY;
     const times = this.requests
-      .filter((r) => r.key !== undefined && keys.includes(r.key))
+      .filter((r) => r.key !== undefined && keys.includes(r.key) && r.at.getTime() >= from)
       .map((r) => r.at.getTime())
       .sort((a, b) => a - b);
     let best = 0;
