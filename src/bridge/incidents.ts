@@ -18,9 +18,13 @@ const PROBE_FIRST_MS = 2000;
 const PROBE_MAX_MS = 60_000;
 /** How often posts that go through during a rights incident may trigger a check of the rights. */
 const RIGHTS_CHECK_EVERY_MS = 10_000;
+/** How long an account may go without a successful poll before the group hears of it. */
+const QUIET_POLL_MS = 10 * 60_000;
 
 export class Incidents implements SendObserver, PollObserver {
   private readonly open = new Map<string, string>();
+  /** Per account: the last successful poll cycle, or the first failure seen before any (ms). */
+  private readonly lastPoll = new Map<string, number>();
   /** When the rights of a group under an incident were last checked, and checks under way. */
   private readonly checkedAt = new Map<string, number>();
   private readonly checking = new Set<string>();
@@ -97,28 +101,42 @@ export class Incidents implements SendObserver, PollObserver {
   }
 
   /**
-   * Watches polling: a key the marketplace refuses (revoked, expired, lacking a right) is an
-   * incident of its account, told in its group; the next cycle that goes through ends it.
-   * Other failures (network, 5xx) pass by themselves and stay in /status and the log.
+   * Watches polling. A key the marketplace refuses (revoked, expired, lacking a right) is an
+   * incident of its account at once; any other failure (network, 5xx) becomes one when the
+   * account has had no successful cycle for QUIET_POLL_MS. Both are told in the account's group,
+   * and the next cycle that goes through ends them.
    */
-  pollResult(account: Account, error: unknown): void {
+  pollResult(account: Account, error: unknown, now = Date.now()): void {
     const key = `key:${account.id}`;
+    const quiet = `quiet:${account.id}`;
+    const groups = [account.staffChatId];
     if (error === undefined) {
+      this.lastPoll.set(account.id, now);
       this.end(
         key,
         "the marketplace accepts the key again",
         this.texts.keyRecovered(account.name),
-        [account.staffChatId],
+        groups,
       );
-    } else if (
-      error instanceof ProviderError &&
-      (error.kind === "auth" || error.kind === "forbidden")
-    ) {
+      this.end(quiet, "polling works again", this.texts.pollRecovered(account.name), groups);
+      return;
+    }
+    const since = this.lastPoll.get(account.id);
+    if (since === undefined) this.lastPoll.set(account.id, now);
+    if (error instanceof ProviderError && (error.kind === "auth" || error.kind === "forbidden")) {
       this.begin(
         key,
         `${account.id}: the marketplace refuses the key: ${errorText(error)}`,
         this.texts.keyRefused(account.name, errorText(error)),
-        [account.staffChatId],
+        groups,
+      );
+    } else if (!this.open.has(key) && since !== undefined && now - since >= QUIET_POLL_MS) {
+      const minutes = Math.floor((now - since) / 60_000);
+      this.begin(
+        quiet,
+        `${account.id}: no successful poll for ${minutes} min: ${errorText(error)}`,
+        this.texts.pollFailing(account.name, minutes, errorText(error)),
+        groups,
       );
     }
   }

@@ -1,17 +1,22 @@
-// Runs the fake Telegram Bot API, the fake Ozon Seller API and the fake Wildberries buyers chat
-// API on fixed 127.0.0.1 ports, with one buyer chat in each (a question and a photo) waiting, so
-// the bridge can be tried against them by hand: `npm start` or the container (host network).
-// Nothing reaches the real services.
+// Runs the fake Telegram Bot API, the fake Ozon Seller API, the fake Yandex Market Partner API and
+// the fake Wildberries buyers chat API on fixed 127.0.0.1 ports, with one buyer chat in each (a
+// question, and on Ozon and WB a photo) waiting, so the bridge can be tried against them by hand:
+// `npm start` or the container (host network). Nothing reaches the real services.
 //
 //   npm run fakes          then start the bridge with the env it prints
 //
 // It logs what the bridge does as plain lines (topics, posts, receipts, what reached the buyer)
 // and serves a small inspection API on the inspection port:
 //   GET  /state       JSON: topics, the bot's texts per topic, what the seller sent to the buyer
-//   POST /staff-says  body = text: a staff member writes it into the seeded Ozon chat's topic
+//   POST /staff-says  body = text: a staff member writes it into the seeded Ozon chat's topic;
+//                     ?chat=wb|yandex|general for another place, ?as=boris for the second
+//                     staff member (Boris, @boris_staff) instead of Anna (@anna_staff)
 //   POST /staff-says-wb  the same in the seeded Wildberries chat's topic
+//   POST /buyer-says  body = text: the buyer of the seeded chat writes (?chat=wb|yandex)
+//   POST /tap?message=<id>  body = callback data: a staff member taps that button (?as=boris)
+//   POST /ozon-fails?times=N  Ozon answers the next N sends with 500 (to see a failed send)
 // Ports: FAKE_TELEGRAM_PORT (18081), FAKE_OZON_PORT (18082), FAKE_INSPECT_PORT (18083),
-// FAKE_WB_PORT (18084).
+// FAKE_WB_PORT (18084), FAKE_YANDEX_PORT (18085).
 // Stops on SIGTERM / SIGINT.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -19,6 +24,7 @@ import { connect, createServer as createTcpServer, type Server } from "node:net"
 import { FakeOzon } from "../fakes/ozon.ts";
 import { FakeTelegram } from "../fakes/telegram.ts";
 import { FakeWildberries } from "../fakes/wildberries.ts";
+import { FakeYandex } from "../fakes/yandex.ts";
 
 const TOKEN = "123456789:fake-token-for-serve-fakes";
 const STAFF_CHAT_ID = -1001234567890;
@@ -34,6 +40,18 @@ const WB_TOKEN = [
   .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
   .join(".");
 const WB_ORDER = "5c0ffee5d00d4b1e";
+const YANDEX_KEY = "ACMA:fake-yandex-key:0000";
+const YANDEX_BUSINESS = 7654321;
+const YANDEX_ORDER = 55501234;
+/** The second staff member, for trying ownership and /assign. */
+const BORIS = {
+  id: 7000002,
+  is_bot: false,
+  first_name: "Boris",
+  last_name: "Staff",
+  username: "boris_staff",
+  language_code: "ru",
+};
 const PHOTO = readFileSync(
   new URL("../../src/providers/sandbox/assets/parcel.png", import.meta.url),
 );
@@ -43,6 +61,7 @@ const ports = {
   ozon: port("FAKE_OZON_PORT", 18082),
   inspect: port("FAKE_INSPECT_PORT", 18083),
   wildberries: port("FAKE_WB_PORT", 18084),
+  yandex: port("FAKE_YANDEX_PORT", 18085),
 };
 
 function port(variable: string, fallback: number): number {
@@ -103,6 +122,14 @@ const wbChat = wb.addChat({
 wb.buyerWrites(wbChat, "Добрый день! Пришёл не тот цвет, вот фото.");
 wb.buyerSendsImage(wbChat, PHOTO);
 
+const yandex = new FakeYandex({ apiKey: YANDEX_KEY, businessId: YANDEX_BUSINESS });
+await yandex.start(ports.yandex);
+yandex.addOrder(YANDEX_ORDER, { customerName: "Иван" });
+const yandexChat = yandex.addChat({
+  context: { type: "ORDER", orderId: YANDEX_ORDER, customerName: "Иван" },
+});
+yandex.customerWrites(yandexChat, "Когда привезут заказ? Жду уже неделю.");
+
 const threadOf = (call: { params: Record<string, unknown> }) =>
   call.params.message_thread_id === undefined
     ? "General"
@@ -136,6 +163,7 @@ telegram.onCall((call) => {
 // What the bridge sent to the buyer shows up in the fake's state; report each once.
 let reported = 0;
 let wbReported = 0;
+let yandexReported = 0;
 const sentWatch = setInterval(() => {
   const sent = ozon.sentBySeller(chatId);
   for (const item of sent.slice(reported)) {
@@ -148,6 +176,13 @@ const sentWatch = setInterval(() => {
     say(`seller → buyer (Wildberries chat ${wbChat}): ${what}`);
   }
   wbReported = wbSent.length;
+  const yandexSent = yandex.sentByPartner(yandexChat);
+  for (const item of yandexSent.slice(yandexReported)) {
+    say(
+      `seller → buyer (Yandex Market chat ${yandexChat}): ${item.kind === "text" ? item.text : item.name}`,
+    );
+  }
+  yandexReported = yandexSent.length;
 }, 250);
 
 function seededTopic(order = POSTING): number | undefined {
@@ -173,35 +208,70 @@ function state() {
   };
 }
 
+const USAGE = "GET /state; POST /staff-says, /staff-says-wb, /buyer-says, /tap, /ozon-fails";
+
 const inspect = createServer((req, res) => {
   const reply = (status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
     res.end(`${JSON.stringify(body, null, 2)}\n`);
   };
-  if (req.method === "GET" && req.url === "/state") return reply(200, state());
-  if (req.method === "POST" && (req.url === "/staff-says" || req.url === "/staff-says-wb")) {
-    const order = req.url === "/staff-says-wb" ? WB_ORDER : POSTING;
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    req.on("end", () => {
-      const threadId = seededTopic(order);
-      if (threadId === undefined) return reply(409, { error: "no topic for the seeded chat yet" });
-      const message = telegram.staffSends({ threadId, text: text.trim() || "Здравствуйте!" });
-      say(`staff → topic ${threadId}: ${message.text}`);
-      reply(200, { messageId: message.message_id, threadId });
-    });
-    return;
-  }
-  reply(404, { error: "GET /state, POST /staff-says or POST /staff-says-wb" });
+  const url = new URL(req.url ?? "/", "http://fakes");
+  const chat = url.pathname === "/staff-says-wb" ? "wb" : (url.searchParams.get("chat") ?? "ozon");
+  const from = url.searchParams.get("as") === "boris" ? BORIS : telegram.staffUser;
+  if (req.method === "GET" && url.pathname === "/state") return reply(200, state());
+  if (req.method !== "POST") return reply(404, { error: USAGE });
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk: string) => {
+    body += chunk;
+  });
+  req.on("end", () => {
+    const text = body.trim();
+    switch (url.pathname) {
+      case "/staff-says":
+      case "/staff-says-wb": {
+        const order = { ozon: POSTING, wb: WB_ORDER, yandex: String(YANDEX_ORDER) }[chat];
+        const threadId = order === undefined ? undefined : seededTopic(order);
+        if (chat !== "general" && threadId === undefined) {
+          return reply(409, { error: "no topic for the seeded chat yet" });
+        }
+        const message = telegram.staffSends({
+          ...(threadId === undefined ? {} : { threadId }),
+          text: text || "Здравствуйте!",
+          from,
+        });
+        say(`${from.first_name} → ${threadId ? `topic ${threadId}` : "General"}: ${message.text}`);
+        return reply(200, { messageId: message.message_id, threadId });
+      }
+      case "/buyer-says": {
+        if (chat === "wb") wb.buyerWrites(wbChat, text || "Ещё вопрос");
+        else if (chat === "yandex") yandex.customerWrites(yandexChat, text || "Ещё вопрос");
+        else ozon.buyerWrites(chatId, text || "Ещё вопрос", { orderNumber: POSTING });
+        say(`buyer (${chat}) writes: ${text}`);
+        return reply(200, {});
+      }
+      case "/tap": {
+        const message = telegram.message(STAFF_CHAT_ID, Number(url.searchParams.get("message")));
+        if (message === undefined) return reply(404, { error: "no such message" });
+        telegram.staffClicks(message, text, from);
+        say(`${from.first_name} taps "${text}" under message ${message.message_id}`);
+        return reply(200, {});
+      }
+      case "/ozon-fails": {
+        const times = Number(url.searchParams.get("times") ?? 1);
+        ozon.failNext("/v1/chat/send/message", { status: 500, times });
+        say(`Ozon will answer the next ${times} sends with 500`);
+        return reply(200, {});
+      }
+    }
+    reply(404, { error: USAGE });
+  });
 });
 
 const relays = [await relay(ports.telegram, telegram.url)];
 await listen(inspect, ports.inspect);
 
-say("fake Telegram, fake Ozon and fake Wildberries are up; start the bridge with:");
+say("fake Telegram, Ozon, Yandex Market and Wildberries are up; start the bridge with:");
 process.stdout.write(
   [
     `TELEGRAM_BOT_TOKEN=${TOKEN}`,
@@ -210,6 +280,9 @@ process.stdout.write(
     `OZON_CLIENT_ID=${OZON_CLIENT_ID}`,
     `OZON_API_KEY=${OZON_API_KEY}`,
     `OZON_API_URL=http://127.0.0.1:${ports.ozon}`,
+    `YANDEX_API_KEY=${YANDEX_KEY}`,
+    `YANDEX_BUSINESS_ID=${YANDEX_BUSINESS}`,
+    `YANDEX_API_URL=http://127.0.0.1:${ports.yandex}`,
     `WB_API_TOKEN=${WB_TOKEN}`,
     `WB_API_URL=http://127.0.0.1:${ports.wildberries}`,
     "POLL_INTERVAL_SECONDS=1",
@@ -218,6 +291,7 @@ process.stdout.write(
 );
 say(`buyer chat ${chatId} (posting ${POSTING}) waits with a question and a photo`);
 say(`Wildberries chat ${wbChat} (order ${WB_ORDER}) waits with a question and a photo`);
+say(`Yandex Market chat ${yandexChat} (order ${YANDEX_ORDER}) waits with a question`);
 say(`inspect: curl http://127.0.0.1:${ports.inspect}/state`);
 say(`reply as staff: curl -d 'text' http://127.0.0.1:${ports.inspect}/staff-says`);
 say(`reply on Wildberries: curl -d 'text' http://127.0.0.1:${ports.inspect}/staff-says-wb`);
@@ -234,6 +308,7 @@ async function shutdown(): Promise<void> {
   await telegram.stop();
   await ozon.stop();
   await wb.stop();
+  await yandex.stop();
   say("stopped");
   process.exit(0);
 }

@@ -101,6 +101,10 @@ export const en: Texts = {
   keyRefused: (name, detail) =>
     `🚨 The marketplace does not accept the API key "${name}": ${detail}. This shop's buyer messages do not arrive and replies are not sent until the key is replaced.`,
   keyRecovered: (name) => `✅ The API key "${name}" is accepted again: buyer messages are relayed.`,
+  pollFailing: (name, minutes, detail) =>
+    `🚨 "${name}": the marketplace has not answered a poll for ${minutes} min (${detail}). This shop's buyer messages do not arrive. Check that the bot's server can reach the marketplace's API; details in /status.`,
+  pollRecovered: (name) =>
+    `✅ "${name}": polling the marketplace works again; buyer messages are relayed.`,
   rightsRecovered:
     "✅ The bot's rights in the group are back: buyer messages reach their topics again.",
   onlyStaffGroup: "This bot works only in its shop's staff group.",
