@@ -484,9 +484,17 @@ export class Outbound {
     reason: string,
     retry: boolean,
   ): Promise<number | undefined> {
-    const text = this.texts.sendFailed(reason);
+    const t = this.texts;
     const data = retry ? retryData(job) : undefined;
-    const buttons = data ? [{ text: this.texts.retryButton, data }] : [];
+    const buttons = data ? [{ text: t.retryButton, data }] : [];
+    // A retry's failure edits the reply it came from: say so, or the tap seems to do nothing.
+    const text = [
+      t.sendFailed(reason),
+      job.failureReplyId === undefined ? undefined : t.retriedAt(t.time(Date.now())),
+      data ? t.retryHint : undefined,
+    ]
+      .filter(Boolean)
+      .join("\n");
     if (job.failureReplyId !== undefined && (await this.editReply(job, text, buttons))) {
       return job.failureReplyId;
     }

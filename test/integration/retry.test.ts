@@ -104,6 +104,8 @@ describe("one-tap retry of a failed staff message", () => {
     const staff = h.telegram.staffSends({ threadId: thread, text: "Можно вопрос?" });
     const reply = await failureReply(staff);
     expect(reply.text).toMatch(/reply window/);
+    expect(reply.text).toMatch(/tap “🔁 Retry” and the bot sends the message again\.$/);
+    expect(reply.text).not.toMatch(/The retry at/);
     expect(buttons(reply)).toEqual([{ text: "🔁 Retry", data: `retry:${staff.message_id}` }]);
 
     // Still closed: one attempt, the reply says so again and keeps its button.
@@ -113,6 +115,8 @@ describe("one-tap retry of a failed staff message", () => {
     await h.bridge.outbound.idle();
     expect(h.ozon.countByPath(SEND_MESSAGE)).toBe(2);
     expect(current(reply).text).toMatch(/reply window/);
+    // The edit says a retry happened: otherwise the tap would look like it did nothing.
+    expect(current(reply).text).toMatch(/\nThe retry at \d\d:\d\d failed too\.\n/);
     expect(buttons(reply)).toEqual([{ text: "🔁 Retry", data: `retry:${staff.message_id}` }]);
 
     // The buyer wrote again: the window is open, and the same button delivers it.

@@ -195,6 +195,16 @@ function state() {
     topics: telegram.topics(STAFF_CHAT_ID).map((topic) => ({
       ...topic,
       botTexts: telegram.textsIn(STAFF_CHAT_ID, topic.id),
+      // The newest posts with their ids and buttons, for POST /tap.
+      lastPosts: telegram
+        .messagesIn(STAFF_CHAT_ID, topic.id)
+        .filter((m) => !m.service)
+        .slice(-5)
+        .map(({ message }) => ({
+          id: message.message_id,
+          text: message.text ?? message.caption,
+          buttons: message.reply_markup?.inline_keyboard.flat(),
+        })),
     })),
     sentToBuyer: ozon
       .sentBySeller(chatId)

@@ -9,6 +9,13 @@ export const en: Texts = {
       year: "numeric",
       timeZone: "Europe/Moscow",
     }).format(ms),
+  /** A time of day in the staff's words (Moscow time until the bot knows the staff's zone). */
+  time: (ms) =>
+    new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: "Europe/Moscow",
+    }).format(ms),
   chatSubject: (shortId) => `Chat ${shortId}`,
   returnSubject: (number) => `Return ${number}`,
   headerTitle: "🛒 New buyer chat",
@@ -84,8 +91,7 @@ export const en: Texts = {
     auth: () => "the marketplace did not accept the API key. Check the key in the bot settings.",
     not_found: () => "the chat was not found on the marketplace.",
     invalid: (detail) => `the marketplace rejected the message (${detail}).`,
-    gaveUp: (detail) =>
-      `the marketplace is unavailable, gave up retrying (${detail}). Send the message again later.`,
+    gaveUp: (detail) => `the marketplace is unavailable, gave up retrying (${detail}).`,
     telegramFile: (detail) => `could not get the file from Telegram (${detail}).`,
     stateNotSaved:
       "the bot cannot save its state (disk full?). Send the message again once that is fixed.",
@@ -179,6 +185,8 @@ export const en: Texts = {
   resendQueued: "Sending the corrected text",
   resendGone: "The corrected text was already sent or is outdated",
   retryButton: "🔁 Retry",
+  retryHint: "When the cause has passed, tap “🔁 Retry” and the bot sends the message again.",
+  retriedAt: (time) => `The retry at ${time} failed too.`,
   retryQueued: "Sending it again",
   retryRunning: "Already being sent, please wait",
   retryGone: "Nothing to retry: the message was sent already or is outdated",

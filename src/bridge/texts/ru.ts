@@ -10,6 +10,13 @@ export const ru = {
       year: "numeric",
       timeZone: "Europe/Moscow",
     }).format(ms),
+  /** A time of day in the staff's words (Moscow time until the bot knows the staff's zone). */
+  time: (ms: number) =>
+    new Intl.DateTimeFormat("ru-RU", {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: "Europe/Moscow",
+    }).format(ms),
   chatSubject: (shortId: string) => `Чат ${shortId}`,
   returnSubject: (number: string) => `Возврат ${number}`,
   headerTitle: "🛒 Новый чат с покупателем",
@@ -86,8 +93,7 @@ export const ru = {
     auth: () => "маркетплейс не принял ключ API. Проверьте ключ в настройках бота.",
     not_found: () => "чат не найден на маркетплейсе.",
     invalid: (detail: string) => `маркетплейс отклонил сообщение (${detail}).`,
-    gaveUp: (detail: string) =>
-      `маркетплейс недоступен, попытки прекращены (${detail}). Отправьте сообщение ещё раз позже.`,
+    gaveUp: (detail: string) => `маркетплейс недоступен, попытки прекращены (${detail}).`,
     telegramFile: (detail: string) => `не удалось получить файл из Telegram (${detail}).`,
     stateNotSaved:
       "бот не может сохранить своё состояние (диск заполнен?). Отправьте сообщение ещё раз, когда это исправят.",
@@ -186,6 +192,8 @@ export const ru = {
   resendQueued: "Исправленный текст отправляется",
   resendGone: "Исправленный текст уже отправлен или устарел",
   retryButton: "🔁 Повторить",
+  retryHint: "Когда причина пройдёт, нажмите «🔁 Повторить» — бот отправит сообщение ещё раз.",
+  retriedAt: (time: string) => `Повторная попытка в ${time} тоже не удалась.`,
   retryQueued: "Отправляю ещё раз",
   retryRunning: "Уже отправляется, подождите",
   retryGone: "Повторять нечего: сообщение уже отправлено или устарело",
