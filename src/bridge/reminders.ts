@@ -88,7 +88,9 @@ export class Reminders {
       const account = this.accounts.get(topic.accountId);
       if (!account || !waitsForUs(topic) || topic.waitingSince === undefined) continue;
       const deadline = replyDeadline(account, topic);
-      const urgent = deadline !== undefined && deadline <= this.hours.nextOpen(now);
+      // Urgent: the window is still open but closes before staff are back.
+      const urgent =
+        deadline !== undefined && now < deadline && deadline <= this.hours.nextOpen(now);
       if (!urgent && !this.hours.isOpen(now)) continue;
       const waited = urgent
         ? now - topic.waitingSince
