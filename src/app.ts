@@ -10,6 +10,7 @@ import { team } from "./bot/team.ts";
 import { GrammyTelegram } from "./bot/telegram-port.ts";
 import { templateCommands, templateShortcut } from "./bot/templates.ts";
 import type { Account } from "./bridge/account.ts";
+import { AutoClose } from "./bridge/auto-close.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
@@ -18,6 +19,7 @@ import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { KeyNotices } from "./bridge/key-notices.ts";
+import { OffHoursReply } from "./bridge/off-hours.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
 import { PushReceiver } from "./bridge/push.ts";
@@ -40,6 +42,7 @@ import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts
 import { StartupError } from "./startup-error.ts";
 
 const REMINDER_CHECK_MS = 60_000;
+const AUTO_CLOSE_CHECK_MS = 60 * 60_000;
 
 export interface RunningBridge {
   store: Store;
@@ -49,6 +52,8 @@ export interface RunningBridge {
   outbound: Outbound;
   queue: GroupSendQueue;
   reminders: Reminders;
+  offHours: OffHoursReply;
+  autoClose: AutoClose;
   /** Where /healthz, /metrics and (with PUSH_SECRET) the push endpoints listen. */
   httpPort: number;
   /** Resolves when the bot stopped polling Telegram. */
@@ -128,7 +133,7 @@ export async function startBridge(
     budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
   });
   const echoes = new Echoes(store);
-  const topics = new Topics({ store, telegram, queue, texts, log });
+  const topics = new Topics({ store, telegram, queue, texts, log, timeZone: config.timeZone });
   const receipts = new Receipts({ store, telegram, log });
   const inbound = new Inbound({
     store,
@@ -217,12 +222,24 @@ export async function startBridge(
     log,
     reminderMinutes: config.reminderMinutes,
     onDuty: config.onDuty,
+    escalateMinutes: config.escalateMinutes,
+    supervisors: config.supervisors,
+    hours: config.workingHours,
     send: async (topic, html, buttons) => {
       await queue.send(topic.staffChatId, () =>
         telegram.sendText(topic.staffChatId, topic.threadId, html, { buttons }),
       );
     },
   });
+  const offHours = new OffHoursReply({
+    accounts,
+    topics,
+    hours: config.workingHours,
+    text: config.offHoursReply,
+    log,
+    send: (account, topic, text, key) => outbound.sendAutomatic(account, topic, text, key),
+  });
+  const autoClose = new AutoClose({ accounts, topics, texts, log, days: config.autoCloseDays });
   const templates = {
     templates: new QuickReplies({ store, accounts }),
     store,
@@ -300,12 +317,22 @@ export async function startBridge(
   poller.start();
   checkKeys();
   const reminderTimer = setInterval(() => {
-    reminders.tick(Date.now()).catch((error: unknown) => {
+    const now = Date.now();
+    reminders.tick(now).catch((error: unknown) => {
       log.warn({ err: error }, "reminder check failed");
+    });
+    offHours.tick(now).catch((error: unknown) => {
+      log.warn({ err: error }, "off-hours reply check failed");
     });
     checkKeys();
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
+  const autoCloseTimer = setInterval(() => {
+    autoClose.tick(Date.now()).catch((error: unknown) => {
+      log.warn({ err: error }, "idle topic check failed");
+    });
+  }, AUTO_CLOSE_CHECK_MS);
+  autoCloseTimer.unref();
   // Files the marketplace was still checking: asked for again at the poll's pace, one round at
   // a time.
   const accountsById = new Map(accounts.map((a) => [a.id, a]));
@@ -336,6 +363,7 @@ export async function startBridge(
     stopped ??= (async () => {
       stopping.abort();
       clearInterval(reminderTimer);
+      clearInterval(autoCloseTimer);
       clearInterval(deferredTimer);
       // Staff messages already fetched are stored as jobs before anything closes; then the
       // inbound side stops before a post could go out whose cursor would find the state closed.
@@ -348,5 +376,17 @@ export async function startBridge(
     })();
     return stopped;
   };
-  return { store, poller, chats, outbound, queue, reminders, httpPort: http.port, done, stop };
+  return {
+    store,
+    poller,
+    chats,
+    outbound,
+    queue,
+    reminders,
+    offHours,
+    autoClose,
+    httpPort: http.port,
+    done,
+    stop,
+  };
 }

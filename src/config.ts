@@ -5,6 +5,13 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { errorText } from "./bridge/errors.ts";
+import {
+  DEFAULT_TIME_ZONE,
+  isTimeZone,
+  parseSchedule,
+  WORKING_HOURS_FORMAT,
+  workingHours,
+} from "./bridge/working-hours.ts";
 import { parseAllowList } from "./http/ip-allow-list.ts";
 import {
   type AccountEntry,
@@ -25,6 +32,24 @@ export class ConfigError extends Error {
 
 const positiveInt = (fallback: number, what: string) =>
   z.coerce.number({ error: what }).int(what).min(1, what).default(fallback);
+
+/** Comma-separated Telegram usernames (ON_DUTY, SUPERVISORS). */
+const usernames = z
+  .string()
+  .optional()
+  .transform((list) =>
+    (list ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^@?[A-Za-z0-9_]{5,32}$/, "comma-separated Telegram usernames, like @anna,@boris"),
+    ),
+  );
 
 const cidrList = z
   .string()
@@ -104,22 +129,30 @@ const otherVariables = {
     .int("a whole number of minutes ≥ 0 (0 turns reminders off)")
     .min(0, "a whole number of minutes ≥ 0 (0 turns reminders off)")
     .default(30),
-  ON_DUTY: z
+  ON_DUTY: usernames,
+  ESCALATE_MINUTES: z.coerce
+    .number({ error: "a whole number of minutes ≥ 0 (0 turns escalation off)" })
+    .int("a whole number of minutes ≥ 0 (0 turns escalation off)")
+    .min(0, "a whole number of minutes ≥ 0 (0 turns escalation off)")
+    .default(120),
+  SUPERVISORS: usernames,
+  WORKING_HOURS: z
     .string()
     .optional()
-    .transform((list) =>
-      (list ?? "")
-        .split(",")
-        .map((name) => name.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .string()
-          .regex(/^@?[A-Za-z0-9_]{5,32}$/, "comma-separated Telegram usernames, like @anna,@boris"),
-      ),
-    ),
+    .refine((spec) => spec === undefined || typeof parseSchedule(spec) !== "string", {
+      error: (issue) => `${parseSchedule(String(issue.input))}; expected ${WORKING_HOURS_FORMAT}`,
+    }),
+  TIMEZONE: z
+    .string()
+    .trim()
+    .refine(isTimeZone, "an IANA time zone name, like Europe/Moscow or Asia/Yekaterinburg")
+    .default(DEFAULT_TIME_ZONE),
+  OFF_HOURS_REPLY: z.string().trim().optional(),
+  AUTO_CLOSE_DAYS: z.coerce
+    .number({ error: "a whole number of days ≥ 0 (0 turns auto-closing off)" })
+    .int("a whole number of days ≥ 0 (0 turns auto-closing off)")
+    .min(0, "a whole number of days ≥ 0 (0 turns auto-closing off)")
+    .default(14),
 };
 
 // The marketplaces' variables are typed where they are read, in their connectors.
@@ -207,8 +240,18 @@ const configSchema = envSchema.transform((e, ctx) => {
     notePrefix: e.NOTE_PREFIX,
     /** Minutes a buyer may wait before a reminder; 0 = no reminders at all. */
     reminderMinutes: e.REMINDER_MINUTES,
-    /** Usernames mentioned in reminders. */
+    /** Usernames mentioned in reminders when a chat has no owner. */
     onDuty: e.ON_DUTY,
+    /** Minutes of waiting after which SUPERVISORS are mentioned; 0 = never. */
+    escalateMinutes: e.ESCALATE_MINUTES,
+    supervisors: e.SUPERVISORS,
+    /** The staff's time zone: reply deadlines are shown in it, working hours read in it. */
+    timeZone: e.TIMEZONE,
+    workingHours: workingHours(e.WORKING_HOURS, e.TIMEZONE),
+    /** Sent to a buyer who writes outside working hours, once per off-hours period. */
+    ...(e.OFF_HOURS_REPLY ? { offHoursReply: e.OFF_HOURS_REPLY } : {}),
+    /** Days without a message after which a chat's topic is closed; 0 = never. */
+    autoCloseDays: e.AUTO_CLOSE_DAYS,
   };
 });
 

@@ -182,7 +182,15 @@ export class Inbound {
     let topic = await this.topics.ensure(account, message.chatId, {
       ...(message.orderNumber ? { orderNumber: message.orderNumber } : {}),
       ...(message.sku ? { sku: message.sku } : {}),
-      ...(message.role === "buyer" ? { waiting: "us" as const, waitingSince: sentAt } : {}),
+      ...(message.role === "buyer"
+        ? {
+            waiting: "us" as const,
+            waitingSince: sentAt,
+            buyerAt: sentAt,
+            cardAt: Date.now(),
+            activeAt: sentAt,
+          }
+        : {}),
     });
     const silent = message.role !== "buyer";
     for (let i = this.progress.get(progressKey) ?? 0; i < posts.length; i++) {

@@ -18,6 +18,7 @@ import {
   type OutboundPart,
   type StaffUser,
   type Store,
+  type TopicRecord,
 } from "./store/index.ts";
 import {
   type InlineButton,
@@ -171,6 +172,36 @@ export class Outbound {
       await this.reply(message.staffChatId, message.threadId, message.messageId, text);
     }
     return true;
+  }
+
+  /**
+   * Sends the bridge's own `text` to the buyer of `topic` (an off-hours reply) like a staff
+   * message, within the marketplace's limits: a silent note in the topic stands for it (its
+   * 👍, a failure reply), then the job is stored under `key`, so asking again for the same key
+   * sends nothing more (a crash between the note and the job repeats only the note).
+   */
+  async sendAutomatic(account: Account, topic: TopicRecord, text: string, key: string) {
+    const id = `auto:${account.id}:${topic.chatId}:${key}`;
+    if (await this.store.jobs.known(id)) return;
+    const parts = splitText(text, account.provider.capabilities.maxTextLength).map(
+      (part): OutboundPart => ({ type: "text", text: part }),
+    );
+    const { staffChatId, threadId } = topic;
+    const note = await this.queue.send(staffChatId, () =>
+      this.telegram.sendText(staffChatId, threadId, escapeHtml(this.texts.autoReplyNote(text)), {
+        silent: true,
+      }),
+    );
+    await this.accept({
+      id,
+      staffChatId,
+      threadId,
+      messageId: note,
+      accountId: account.id,
+      chatId: topic.chatId,
+      parts,
+      automatic: true,
+    });
   }
 
   /**
@@ -383,10 +414,13 @@ export class Outbound {
 
   private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
     await this.editReply(job, this.texts.retryDelivered);
-    try {
-      await this.topics.weAnswered(account, job.chatId, job.sender);
-    } catch (error) {
-      this.log.warn({ job: job.id, err: error }, "could not update the topic status");
+    // An automatic reply answers nothing: the chat still waits for staff, and stays unread.
+    if (!job.automatic) {
+      try {
+        await this.topics.weAnswered(account, job.chatId, job.sender);
+      } catch (error) {
+        this.log.warn({ job: job.id, err: error }, "could not update the topic status");
+      }
     }
     try {
       await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
@@ -394,7 +428,7 @@ export class Outbound {
       this.log.warn({ job: job.id, err: error }, "could not set the sent receipt");
     }
     const provider = account.provider;
-    if (!marksRead(provider)) return;
+    if (job.automatic || !marksRead(provider)) return;
     try {
       const cursor = await this.store.cursors.get(account.id, job.chatId);
       await provider.markRead(job.chatId, cursor?.lastId);

@@ -1,21 +1,39 @@
-// Reminders in a topic when a buyer has waited too long: once after REMINDER_MINUTES, and on
-// marketplaces with a reply window (Ozon: 48 hours), once more when less than 4 hours remain.
-// Each threshold fires once per wait; a staff answer starts the count again. The chat's owner
-// is mentioned first (a link that notifies), then whoever is on duty; a button takes the chat.
+// Nudges in a topic while a buyer waits for an answer: after REMINDER_MINUTES (the chat's owner
+// is mentioned, or whoever is on duty when it has none), after ESCALATE_MINUTES (the
+// supervisors), and on marketplaces with a reply window, when 4 hours and when 1 hour of it
+// remain. Each fires once per wait; a staff answer or a closed chat ends the wait.
+//
+// Working hours: the wait is counted in working time, so a buyer who writes at night is
+// reminded of at opening + REMINDER_MINUTES, and nothing rings outside working hours; unless
+// the reply window closes before the next opening: then the wait counts in clock time and the
+// nudges go out at once, since waiting for the morning would lose the chat.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import { mention, takeButton } from "./ownership.ts";
-import { waitsForUs } from "./status.ts";
+import { replyDeadline, waitsForUs } from "./status.ts";
 import type { TopicRecord } from "./store/index.ts";
 import type { InlineButton } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
+import { ALWAYS_OPEN, type WorkingHours } from "./working-hours.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-/** How long before a reply window closes the last reminder comes. */
-const WINDOW_WARNING = 4 * HOUR;
+/** How long before a reply window closes the last warnings come, most urgent first. */
+const WINDOW_WARNINGS = [
+  { key: "window1", before: HOUR },
+  { key: "window", before: 4 * HOUR },
+];
+
+/** A nudge that is due, and the lesser ones it makes pointless for this wait. */
+interface Due {
+  keys: string[];
+  text: string;
+  who: string;
+  /** A window warning: the card's "time left" is worked out again. */
+  window: boolean;
+}
 
 export class Reminders {
   private readonly accounts: Map<string, Account>;
@@ -23,7 +41,10 @@ export class Reminders {
   private readonly texts: Texts;
   private readonly log: Logger;
   private readonly afterMs: number;
-  private readonly mentions: string;
+  private readonly escalateMs: number;
+  private readonly onDuty: string;
+  private readonly supervisors: string;
+  private readonly hours: WorkingHours;
   private readonly send: (
     topic: TopicRecord,
     html: string,
@@ -37,6 +58,10 @@ export class Reminders {
     log: Logger;
     reminderMinutes: number;
     onDuty: string[];
+    /** 0 or no supervisors: no escalation. */
+    escalateMinutes?: number;
+    supervisors?: string[];
+    hours?: WorkingHours;
     /** Posts loudly in the topic: a reminder is meant to ring. */
     send: (topic: TopicRecord, html: string, buttons: InlineButton[]) => Promise<void>;
   }) {
@@ -45,12 +70,15 @@ export class Reminders {
     this.texts = deps.texts;
     this.log = deps.log;
     this.afterMs = deps.reminderMinutes * MINUTE;
-    this.mentions = deps.onDuty.map((name) => `@${escapeHtml(name.replace(/^@/, ""))}`).join(" ");
+    this.onDuty = usernames(deps.onDuty);
+    this.supervisors = usernames(deps.supervisors ?? []);
+    this.escalateMs = this.supervisors ? (deps.escalateMinutes ?? 0) * MINUTE : 0;
+    this.hours = deps.hours ?? ALWAYS_OPEN;
     this.send = deps.send;
   }
 
   get enabled(): boolean {
-    return this.afterMs > 0;
+    return this.afterMs > 0 || this.escalateMs > 0;
   }
 
   /** Posts what is due at `now`; called every minute, and by tests with a fake clock. */
@@ -59,15 +87,22 @@ export class Reminders {
     for (const topic of await this.topics.waiting()) {
       const account = this.accounts.get(topic.accountId);
       if (!account || !waitsForUs(topic) || topic.waitingSince === undefined) continue;
-      const due = this.due(account, topic, now - topic.waitingSince);
+      const deadline = replyDeadline(account, topic);
+      // Urgent: the window is still open but closes before staff are back.
+      const urgent =
+        deadline !== undefined && now < deadline && deadline <= this.hours.nextOpen(now);
+      if (!urgent && !this.hours.isOpen(now)) continue;
+      const waited = urgent
+        ? now - topic.waitingSince
+        : this.hours.workingMs(topic.waitingSince, now);
+      const due = this.due(account, topic, waited, deadline, now);
       if (!due) continue;
       try {
-        const who = [topic.owner && mention(topic.owner), this.mentions].filter(Boolean).join(" ");
-        await this.send(topic, [due.text, who].filter(Boolean).join("\n"), [
-          takeButton(this.texts),
-        ]);
+        const buttons = [takeButton(this.texts)];
+        await this.send(topic, [due.text, due.who].filter(Boolean).join("\n"), buttons);
         await this.topics.update(account, topic.chatId, {
-          reminded: [...(topic.reminded ?? []), due.key],
+          reminded: [...(topic.reminded ?? []), ...due.keys],
+          ...(due.window ? { cardAt: now } : {}),
         });
       } catch (error) {
         this.log.warn({ chatId: topic.chatId, err: error }, "reminder failed");
@@ -75,16 +110,54 @@ export class Reminders {
     }
   }
 
-  private due(account: Account, topic: TopicRecord, waitedMs: number) {
+  /** The most urgent nudge due, one per tick (the next comes a minute later). */
+  private due(
+    account: Account,
+    topic: TopicRecord,
+    waitedMs: number,
+    deadline: number | undefined,
+    now: number,
+  ): Due | undefined {
     const done = new Set(topic.reminded ?? []);
-    const windowHours = account.provider.capabilities.replyWindowHours;
-    if (windowHours && !done.has("window") && waitedMs >= windowHours * HOUR - WINDOW_WARNING) {
-      const left = Math.max(0, Math.ceil((windowHours * HOUR - waitedMs) / HOUR));
-      return { key: "window", text: this.texts.reminderWindow(left, windowHours) };
+    const owner = topic.owner ? mention(topic.owner) : this.onDuty;
+    if (deadline !== undefined && this.afterMs > 0 && now < deadline) {
+      const warnings = WINDOW_WARNINGS.filter((w) => deadline - now <= w.before);
+      const first = warnings[0];
+      if (first && !done.has(first.key)) {
+        const left = Math.ceil((deadline - now) / HOUR);
+        const hours = account.provider.capabilities.replyWindowHours ?? 0;
+        return {
+          // Said to the same people as the first reminder, and more urgent.
+          keys: [...warnings.map((w) => w.key), "wait"],
+          text: this.texts.reminderWindow(left, hours),
+          who: owner,
+          window: true,
+        };
+      }
     }
-    if (!done.has("wait") && waitedMs >= this.afterMs) {
-      return { key: "wait", text: this.texts.reminderWait(Math.floor(waitedMs / MINUTE)) };
+    // Staff are told how long the buyer has really waited, whatever the hours counted.
+    const waited = this.texts.duration(Math.floor((now - (topic.waitingSince ?? now)) / MINUTE));
+    if (this.escalateMs > 0 && !done.has("escalate") && waitedMs >= this.escalateMs) {
+      return {
+        keys: ["escalate", "wait"],
+        text: this.texts.reminderEscalate(waited),
+        who: this.supervisors,
+        window: false,
+      };
+    }
+    if (
+      this.afterMs > 0 &&
+      !done.has("wait") &&
+      !done.has("escalate") &&
+      waitedMs >= this.afterMs
+    ) {
+      return { keys: ["wait"], text: this.texts.reminderWait(waited), who: owner, window: false };
     }
     return undefined;
   }
+}
+
+/** "@anna @boris" from ON_DUTY or SUPERVISORS. */
+function usernames(list: string[]): string {
+  return list.map((name) => `@${escapeHtml(name.replace(/^@/, ""))}`).join(" ");
 }

@@ -100,6 +100,17 @@ export function waitsForUs(topic: TopicRecord): boolean {
   return topic.waiting === "us" && !topic.closed;
 }
 
+/**
+ * When the marketplace stops taking an answer to the waiting buyer (ms), on marketplaces with a
+ * reply window; counted from the buyer's latest message (older records: the first unanswered).
+ */
+export function replyDeadline(account: Account, topic: TopicRecord): number | undefined {
+  const hours = account.provider.capabilities.replyWindowHours;
+  const since = topic.buyerAt ?? topic.waitingSince;
+  if (!hours || !waitsForUs(topic) || since === undefined) return undefined;
+  return since + hours * 60 * 60_000;
+}
+
 /** One cheap call that needs the account's key; undefined when the marketplace accepted it. */
 export async function keyProblem(account: Account): Promise<string | undefined> {
   const provider = account.provider;

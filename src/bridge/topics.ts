@@ -9,12 +9,15 @@ import { KeyedGate } from "./gate.ts";
 import { mention, takeButton } from "./ownership.ts";
 import type { Id, ProductFacts } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
+import { replyDeadline } from "./status.ts";
 import { chatKey, type StaffUser, type Store, type TopicRecord } from "./store/index.ts";
 import type { TelegramPort } from "./telegram.ts";
 import { escapeHtml } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
+import { DEFAULT_TIME_ZONE, ZoneClock } from "./working-hours.ts";
 
 const MAX_TITLE = 128;
+const MINUTE = 60_000;
 const STATUS_MARK = { us: "🔴", buyer: "🟢", closed: "⚪" };
 
 /** What a topic's name and order card say about the chat. */
@@ -26,7 +29,15 @@ export type TopicFacts = Pick<
 /** Who the conversation waits for, whether it is over, and who leads it. */
 export type TopicState = Pick<
   TopicRecord,
-  "waiting" | "closed" | "waitingSince" | "reminded" | "owner"
+  | "waiting"
+  | "closed"
+  | "waitingSince"
+  | "reminded"
+  | "owner"
+  | "buyerAt"
+  | "cardAt"
+  | "activeAt"
+  | "autoReplied"
 >;
 
 export class Topics {
@@ -37,6 +48,7 @@ export class Topics {
   private readonly queue: GroupSendQueue;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly clock: ZoneClock;
 
   constructor(deps: {
     store: Store;
@@ -44,12 +56,15 @@ export class Topics {
     queue: GroupSendQueue;
     texts: Texts;
     log: Logger;
+    /** The staff's time zone (TIMEZONE): the card's reply deadline is shown in it. */
+    timeZone?: string;
   }) {
     this.store = deps.store;
     this.telegram = deps.telegram;
     this.queue = deps.queue;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.clock = new ZoneClock(deps.timeZone ?? DEFAULT_TIME_ZONE);
   }
 
   get(account: Account, chatId: Id): Promise<TopicRecord | undefined> {
@@ -106,7 +121,10 @@ export class Topics {
     });
   }
 
-  /** The buyer wrote: the chat waits for us (since the first unanswered message) and is open. */
+  /**
+   * The buyer wrote: the chat waits for us (since the first unanswered message) and is open;
+   * a reply window moves to count from this message.
+   */
   buyerWrote(account: Account, chatId: Id, at: number): Promise<TopicRecord | undefined> {
     return this.serial.run(chatKey(account.id, chatId), async () => {
       const topic = await this.get(account, chatId);
@@ -117,6 +135,10 @@ export class Topics {
         closed: false,
         waitingSince: stillWaiting ? topic.waitingSince : at,
         reminded: stillWaiting ? topic.reminded : [],
+        buyerAt: Math.max(at, topic.buyerAt ?? at),
+        // The deadline moved: the card's "time left" is worked out again.
+        cardAt: at === topic.buyerAt ? topic.cardAt : Date.now(),
+        activeAt: Math.max(at, topic.activeAt ?? at),
       });
     });
   }
@@ -134,6 +156,7 @@ export class Topics {
         waiting: "buyer",
         waitingSince: undefined,
         reminded: [],
+        activeAt: Date.now(),
         ...(claims ? { owner: sender } : {}),
       });
     });
@@ -146,6 +169,21 @@ export class Topics {
     if (!topic || topic.closed) return;
     await this.notice(topic, this.texts.chatClosed);
     await this.update(account, chatId, { closed: true });
+  }
+
+  /**
+   * Closes the topic (with `note` before, as a bot cannot post into a closed topic) when its
+   * chat has seen nothing since `idleSince`; checked in the chat's turn, so a message that
+   * arrives meanwhile keeps it open. True when it closed.
+   */
+  closeIfIdle(account: Account, chatId: Id, idleSince: number, note: string): Promise<boolean> {
+    return this.serial.run(chatKey(account.id, chatId), async () => {
+      const topic = await this.get(account, chatId);
+      if (!topic || topic.closed || (topic.activeAt ?? idleSince + 1) > idleSince) return false;
+      await this.notice(topic, note);
+      await this.apply(account, topic, { closed: true });
+      return true;
+    });
   }
 
   /** A dispute started or finished: marked in the name and the card, with a notice. */
@@ -207,6 +245,7 @@ export class Topics {
       staffChatId: account.staffChatId,
       threadId,
       title,
+      activeAt: Date.now(),
       ...facts,
     };
     await this.store.topics.save(record);
@@ -251,6 +290,8 @@ export class Topics {
       next.title = title;
     }
     if (Boolean(next.closed) !== Boolean(topic.closed)) {
+      // Reopened (by a message or /reopen): auto-closing counts from now.
+      if (!next.closed && patch.activeAt === undefined) next.activeAt = Date.now();
       const change = next.closed ? this.telegram.closeTopic : this.telegram.reopenTopic;
       await this.queue.send(staffChatId, () => change.call(this.telegram, staffChatId, threadId));
     }
@@ -294,9 +335,30 @@ export class Topics {
       ...(topic.buyerName ? [`${t.headerBuyer}: ${escapeHtml(topic.buyerName)}`] : []),
       ...(topic.sku ? [`${t.headerSku}: ${productLine(topic.sku, topic.product)}`] : []),
       ...(topic.disputed ? [t.headerDispute] : []),
+      ...this.deadlineLine(account, topic),
       `${t.headerOwner}: ${topic.owner ? mention(topic.owner) : t.headerNoOwner}`,
       `${t.headerChat}: ${code(topic.chatId)}`,
     ].join("\n");
+  }
+
+  /**
+   * When the reply window closes, in the staff's zone, and how long is left as of `cardAt`
+   * (the card is edited when the deadline moves and at the last warnings, not every minute).
+   */
+  private deadlineLine(account: Account, topic: TopicRecord): string[] {
+    const deadline = replyDeadline(account, topic);
+    if (deadline === undefined) return [];
+    const asOf = topic.cardAt ?? deadline;
+    const at = this.clock.local(deadline);
+    const now = this.clock.local(asOf);
+    const hm = `${pad(at.hour)}:${pad(at.minute)}`;
+    const sameDay = at.year === now.year && at.month === now.month && at.day === now.day;
+    const when = sameDay ? hm : `${pad(at.day)}.${pad(at.month)} ${hm}`;
+    const leftMinutes = Math.floor((deadline - asOf) / MINUTE);
+    if (leftMinutes <= 0) return [this.texts.headerReplyClosed(when)];
+    // Whole hours, rounded down: never more time than there is.
+    const left = leftMinutes >= 60 ? Math.floor(leftMinutes / 60) * 60 : leftMinutes;
+    return [this.texts.headerReplyBy(when, this.texts.duration(left))];
   }
 
   private async postCard(account: Account, topic: TopicRecord, recreated: boolean) {
@@ -318,6 +380,10 @@ export class Topics {
     }
     return record;
   }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
 }
 
 function factsOf(topic: TopicRecord): TopicFacts {

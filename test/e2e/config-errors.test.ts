@@ -19,6 +19,38 @@ describe("npm start with a bad configuration", () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
+  it("names the expected format of working hours, time zone and the other deadline settings", async () => {
+    const bridge = startBridgeProcess({
+      TELEGRAM_BOT_TOKEN: "123456:abcdef",
+      TELEGRAM_STAFF_CHAT_ID: "-1001234567890",
+      MARKETPLACE_SANDBOX: "1",
+      WORKING_HOURS: "Mon-Fri 9-18",
+      TIMEZONE: "MSK+3",
+      ESCALATE_MINUTES: "two hours",
+      SUPERVISORS: "Anna Petrova",
+      AUTO_CLOSE_DAYS: "-1",
+      DATA_DIR: tempDataDir(),
+    });
+    const { code } = await bridge.exited;
+    const lines = bridge.output().split("\n");
+    expect(code).toBe(2);
+    expect(lines).toContain(
+      '  WORKING_HOURS: "9-18" is not a range like 09:00-18:00; expected days and hours separated by ;, like Mon-Fri 09:00-18:00; Sat 10:00-14:00 (days Mon…Sun, hours 00:00-24:00, several ranges a day with a comma)',
+    );
+    expect(lines).toContain(
+      "  TIMEZONE: an IANA time zone name, like Europe/Moscow or Asia/Yekaterinburg",
+    );
+    expect(lines).toContain(
+      "  ESCALATE_MINUTES: a whole number of minutes ≥ 0 (0 turns escalation off)",
+    );
+    expect(lines).toContain(
+      "  SUPERVISORS.0: comma-separated Telegram usernames, like @anna,@boris",
+    );
+    expect(lines).toContain(
+      "  AUTO_CLOSE_DAYS: a whole number of days ≥ 0 (0 turns auto-closing off)",
+    );
+  });
+
   it("treats a configuration without any marketplace account as an error", async () => {
     const bridge = startBridgeProcess({
       TELEGRAM_BOT_TOKEN: "123456:abcdef",

@@ -66,11 +66,17 @@ export interface HarnessOptions {
   language?: "ru" | "en";
   /** The first wait between attempts of a staff message (default: the bridge's own). */
   outboundBackoffMs?: number;
+  /** The fake Ozon's clock for its messages' times (default: the real one). */
+  ozonNow?: () => Date;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF, strictImages: true });
-  const ozon = new FakeOzon({ clientId: CLIENT_ID, apiKey: OZON_KEY });
+  const ozon = new FakeOzon({
+    clientId: CLIENT_ID,
+    apiKey: OZON_KEY,
+    ...(options.ozonNow ? { now: options.ozonNow } : {}),
+  });
   await telegram.start();
   await ozon.start();
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-integration-"));

@@ -10,7 +10,7 @@ describe("reminders", () => {
   const reminders = (thread: number) =>
     h.telegram.textsIn(STAFF, thread).filter((t) => t.startsWith("⏰"));
 
-  it("reminds once after REMINDER_MINUTES and once before Ozon's 48-hour window closes", async () => {
+  it("reminds once after REMINDER_MINUTES and when 4 h and 1 h of Ozon's 48-hour window remain", async () => {
     const { thread } = await h.openChat("ответьте, пожалуйста");
     await waitFor(() => h.telegram.topic(thread, STAFF)?.name.startsWith("🔴"));
     const start = Date.now();
@@ -26,9 +26,13 @@ describe("reminders", () => {
     expect(reminder?.params?.disable_notification).not.toBe(true);
 
     await h.bridge.reminders.tick(start + 44.5 * 60 * MINUTE);
-    await h.bridge.reminders.tick(start + 47 * 60 * MINUTE);
+    await h.bridge.reminders.tick(start + 46 * 60 * MINUTE);
     expect(reminders(thread)).toHaveLength(2);
     expect(reminders(thread)[1]).toMatch(/Less than 4 h left/);
+    await h.bridge.reminders.tick(start + 47.5 * 60 * MINUTE);
+    await h.bridge.reminders.tick(start + 47.8 * 60 * MINUTE);
+    expect(reminders(thread)).toHaveLength(3);
+    expect(reminders(thread)[2]).toMatch(/Less than 1 h left/);
   });
 
   it("starts over after a staff answer and says nothing while the buyer is answered", async () => {

@@ -22,6 +22,14 @@ export interface TopicRecord {
   waitingSince?: number;
   /** Reminder thresholds already posted for the current wait. */
   reminded?: string[];
+  /** When the buyer's latest message arrived (ms): a reply window counts from it. */
+  buyerAt?: number;
+  /** When the card's "time left" was worked out (ms): it is edited only when that matters. */
+  cardAt?: number;
+  /** The last message in the chat, or staff reopening the topic (ms): auto-closing counts from it. */
+  activeAt?: number;
+  /** The end (ms) of the off-hours period whose automatic reply the buyer was sent. */
+  autoReplied?: number;
   /** The pinned order card, edited when the facts change. */
   cardMessageId?: number;
   /** The staff member who leads the chat: shown in the card, mentioned first by reminders. */
@@ -88,8 +96,13 @@ export interface OutboundJob {
   accountId: string;
   chatId: Id;
   parts: OutboundPart[];
-  /** Who wrote it; absent on jobs stored before senders were recorded. */
+  /** Who wrote it; absent on jobs stored before senders were recorded, and on automatic ones. */
   sender?: StaffUser;
+  /**
+   * Sent by the bridge itself (OFF_HOURS_REPLY; `messageId` is its note in the topic): not an
+   * answer, so the chat keeps waiting, nobody becomes its owner and no answer is recorded.
+   */
+  automatic?: boolean;
   /** Parts already accepted by the marketplace. */
   done: number;
   /** The last attempt at part `done` failed in a way that may have delivered it anyway. */

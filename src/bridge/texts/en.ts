@@ -28,6 +28,11 @@ export const en: Texts = {
   headerDispute: "⚖️ Dispute (arbitration) in progress",
   headerChat: "Chat ID",
   headerOwner: "Owner",
+  headerReplyBy: (when, left) => `⏳ Reply by ${when} (${left} left)`,
+  headerReplyClosed: (when) => `⌛ The reply window closed at ${when}`,
+  autoReplyNote: (text) => `🤖 Automatic reply to the buyer (outside working hours):\n${text}`,
+  autoClosed: (days) =>
+    `⚪ No message in this chat for ${days} days: the topic is closed. The buyer's next message or /reopen opens it again.`,
   headerNoOwner: "nobody — tap “🙋 Take”",
   takeButton: "🙋 Take",
   ownerSet: (who) => `👤 ${who} owns this chat now.`,
@@ -140,7 +145,14 @@ export const en: Texts = {
     invalid: (detail) => `the marketplace rejected the request (${detail}).`,
     fallback: (detail) => `the marketplace is unavailable now (${detail}). Try again later.`,
   },
-  reminderWait: (minutes) => `⏰ The buyer has been waiting for ${minutes} min.`,
+  duration: (minutes) => {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`;
+  },
+  reminderWait: (waited) => `⏰ The buyer has been waiting for ${waited}.`,
+  reminderEscalate: (waited) =>
+    `🚨 The buyer has been waiting for ${waited} and has no answer yet.`,
   reminderWindow: (hoursLeft, windowHours) =>
     `⏰ Less than ${Math.max(1, hoursLeft)} h left to answer (the marketplace allows ${windowHours} h after the buyer's message).`,
   commands: {

@@ -30,6 +30,11 @@ export const ru = {
   headerChat: "ID чата",
   headerOwner: "Ведёт",
   headerNoOwner: "никто — нажмите «🙋 Взять»",
+  headerReplyBy: (when: string, left: string) => `⏳ Ответить до ${when} (осталось ${left})`,
+  headerReplyClosed: (when: string) => `⌛ Окно ответа закрылось в ${when}`,
+  autoReplyNote: (text: string) => `🤖 Автоответ покупателю (нерабочее время):\n${text}`,
+  autoClosed: (days: number) =>
+    `⚪ В чате ${days} дн. не было сообщений — тема закрыта. Новое сообщение покупателя или /reopen откроет её.`,
   takeButton: "🙋 Взять",
   ownerSet: (who: string) => `👤 Чат ведёт ${who}.`,
   ownerCleared: "👤 У чата больше нет ответственного.",
@@ -145,7 +150,15 @@ export const ru = {
     invalid: (detail: string) => `маркетплейс отклонил запрос (${detail}).`,
     fallback: (detail: string) => `маркетплейс сейчас недоступен (${detail}). Попробуйте позже.`,
   },
-  reminderWait: (minutes: number) => `⏰ Покупатель ждёт ответа уже ${minutes} мин.`,
+  /** A span of time: "40 мин", "3 ч", "10 ч 30 мин". */
+  duration: (minutes: number) => {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return h === 0 ? `${m} мин` : m === 0 ? `${h} ч` : `${h} ч ${m} мин`;
+  },
+  reminderWait: (waited: string) => `⏰ Покупатель ждёт ответа уже ${waited}.`,
+  reminderEscalate: (waited: string) =>
+    `🚨 Покупатель ждёт ответа уже ${waited}, а ответа всё нет.`,
   reminderWindow: (hoursLeft: number, windowHours: number) =>
     `⏰ До закрытия окна ответа осталось меньше ${Math.max(1, hoursLeft)} ч (покупателю можно ответить в течение ${windowHours} ч после его сообщения).`,
   commands: {

@@ -48,7 +48,9 @@ export class OzonProvider
     maxTextLength: MAX_TEXT_LENGTH,
     maxFileBytes: MAX_SEND_FILE_BYTES,
     startChatBy: ["posting"],
-    // send/message: FBO only within 48 h after the buyer's last message (A.2).
+    // send/message: FBO only within 48 h after the buyer's last message (A.2). FBS/rFBS may
+    // answer until 72 h after delivery, but no call this provider makes tells the delivery
+    // date, so the certain 48 hours are what the card and the warnings count.
     replyWindowHours: 48,
   };
   readonly #client: OzonClient;

@@ -94,6 +94,7 @@ export class WildberriesProvider
     maxFileBytes: WB_MAX_FILE_BYTES,
     // Only buyers open chats on Wildberries.
     startChatBy: [],
+    // No reply window: WILDBERRIES-CHAT.md documents none (whether replySign expires is open).
   };
   readonly #client: WildberriesClient;
   readonly #chats = new Map<Id, ChatFacts>();

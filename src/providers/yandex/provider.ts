@@ -62,6 +62,7 @@ export class YandexProvider
     startChatBy: ["order", "return"],
     // getChats: x-resource-limit-config in the spec.
     listCallsPerHour: 5000,
+    // No reply window: neither the chat reference nor the OpenAPI documents one.
   };
   readonly #client: YandexClient;
 
