@@ -10,7 +10,7 @@ import {
   Store,
   type TopicRecord,
 } from "../../src/bridge/store/index.ts";
-import { freshDatabase } from "../support/postgres.ts";
+import { asSuperuser, freshDatabase } from "../support/postgres.ts";
 
 describe.each(["sqlite", "postgres"])("state on %s", (engine) => {
   let location: string;
@@ -48,6 +48,17 @@ describe.each(["sqlite", "postgres"])("state on %s", (engine) => {
       await store.topics.forgetThread(-1001, 7);
       expect(await store.topics.byThread(-1001, 7)).toBeUndefined();
       expect((await store.topics.all()).length).toBe(2);
+    });
+  });
+
+  describe("templates", () => {
+    it("lists a group's templates, however many (a listing takes pages)", async () => {
+      const names = Array.from({ length: 501 }, (_, i) => `t${String(i).padStart(4, "0")}`);
+      await Promise.all(
+        names.map((name) => store.templates.set(-1001, { name, text: name, updatedAt: 1 })),
+      );
+      await store.templates.set(-1002, { name: "other", text: "x", updatedAt: 1 });
+      expect((await store.templates.list(-1001)).map((t) => t.name)).toEqual(names);
     });
   });
 
@@ -123,5 +134,40 @@ describe.each(["sqlite", "postgres"])("state on %s", (engine) => {
       // The message behind it is in Telegram: the chat must read the refused cursor, not an older one.
       expect((await other.cursors.get("ozon-1", "c1"))?.lastId).toBe("2");
     });
+  });
+});
+
+describe("state on postgres, when the database refuses writes", () => {
+  it("reports the failed write once, and a probe ends it when writes work again", async () => {
+    const location = await freshDatabase();
+    const store = await Store.open(location);
+    const database = new URL(location).pathname.slice(1);
+    const changes: (string | undefined)[] = [];
+    store.writes.onChange((failure) => changes.push(failure));
+    try {
+      await asSuperuser(
+        database,
+        `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$`,
+        "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON bridge_state EXECUTE FUNCTION refuse()",
+      );
+      await expect(
+        store.cursors.set("ozon-1", "c1", { lastId: "2", changeToken: "b" }),
+      ).rejects.toThrow("No space left on device");
+      await expect(store.jobs.finish("-1001:5")).rejects.toThrow();
+      expect(store.writes.failure).toBe("could not extend file: No space left on device");
+      // The cursor of a message already in Telegram is read from memory meanwhile.
+      expect((await store.cursors.get("ozon-1", "c1"))?.lastId).toBe("2");
+      await expect(store.probe()).rejects.toThrow();
+
+      await asSuperuser(database, "DROP TRIGGER refuse ON bridge_state");
+      await store.probe();
+      expect(changes).toEqual(["could not extend file: No space left on device", undefined]);
+    } finally {
+      await store.close();
+    }
+    const reopened = await Store.open(location);
+    expect((await reopened.cursors.get("ozon-1", "c1"))?.lastId).toBe("2");
+    await reopened.close();
   });
 });
