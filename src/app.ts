@@ -28,6 +28,7 @@ import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
 import { BridgeStatus } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
+import { withoutPassword } from "./bridge/store/open.ts";
 import { QuickReplies } from "./bridge/templates.ts";
 import { escapeHtml } from "./bridge/text.ts";
 import { type Language, textsFor } from "./bridge/texts/index.ts";
@@ -99,9 +100,15 @@ export async function startBridge(
   const texts = textsFor(config.language);
   let store: Store;
   try {
-    store = await Store.open(config.dataDir);
+    store = await Store.open(config.databaseUrl ?? config.dataDir);
   } catch (error) {
-    throw new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${errorText(error)}`);
+    // A database the bridge cannot use is a wrong setting, like a bad configuration.
+    throw config.databaseUrl
+      ? new StartupError(
+          `DATABASE_URL ${withoutPassword(config.databaseUrl)} is not usable: ${errorText(error)}`,
+          { exitCode: 2 },
+        )
+      : new StartupError(`DATA_DIR ${config.dataDir} is not usable: ${errorText(error)}`);
   }
 
   const accounts = config.accounts.map((a) => toAccount(a, config.accounts, config.language, log));

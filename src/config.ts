@@ -116,6 +116,11 @@ const allowListVariables: z.core.$ZodShape = Object.fromEntries(
 const otherVariables = {
   TRUST_PROXY: z.stringbool({ error: "true or false" }).default(false),
   DATA_DIR: z.string().trim().min(1, "a directory path").default("./data"),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine(databaseUrl, "a postgres://user:password@host:5432/database URL")
+    .optional(),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -233,6 +238,8 @@ const configSchema = envSchema.transform((e, ctx) => {
         }
       : {}),
     dataDir: e.DATA_DIR,
+    /** Set: all state in this PostgreSQL database instead of DATA_DIR's SQLite file. */
+    databaseUrl: e.DATABASE_URL,
     pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     language: e.BOT_LANGUAGE,
@@ -320,11 +327,28 @@ function readAccountsFile(path: string, problems: string[]): AccountEntry[] {
   return parsed.data as AccountEntry[];
 }
 
+/** postgres:// or postgresql:// (the host may be a socket directory, in `?host=`). */
+function databaseUrl(value: string): boolean {
+  return URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol);
+}
+
+/** The password in DATABASE_URL, as written and as the server gets it. */
+function databasePassword(url: string | undefined): string[] {
+  const password = url === undefined ? "" : new URL(url).password;
+  if (password === "") return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password];
+  }
+}
+
 /** Every value that must never reach a log line or a staff message. */
 export function secretsOf(config: Config): string[] {
   return [
     config.telegram.token,
     ...config.accounts.flatMap((a) => connectorFor(a.marketplace).account(a).secrets),
     ...(config.push ? [config.push.secret] : []),
+    ...databasePassword(config.databaseUrl),
   ];
 }

@@ -52,8 +52,9 @@ async function main(): Promise<void> {
     bridge = await startBridge(config, log);
   } catch (error) {
     const message = errorText(error);
-    log.fatal({ err: message }, error instanceof StartupError ? message : "bridge failed to start");
-    process.exit(1);
+    const known = error instanceof StartupError;
+    log.fatal({ err: message }, known ? message : "bridge failed to start");
+    process.exit(known ? error.exitCode : 1);
   }
 
   bridge.done.catch((error: unknown) => {

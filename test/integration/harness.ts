@@ -1,5 +1,6 @@
 // The bridge in-process (startBridge) against the real-HTTP fakes of Telegram and Ozon, with a
-// temporary DATA_DIR and a silent logger. Tests drive the fakes and look only at what reached
+// temporary DATA_DIR (or, with `state: "postgres"`, a fresh database on the test run's
+// PostgreSQL server) and a silent logger. Tests drive the fakes and look only at what reached
 // them; the bridge's own state is used only as a "work finished" signal.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { ozon as ozonConnector } from "../../src/providers/ozon/connector.ts";
 import { OzonProvider } from "../../src/providers/ozon/provider.ts";
 import { FakeOzon } from "../fakes/ozon.ts";
 import { FakeTelegram, type PostedMessage } from "../fakes/telegram.ts";
+import { freshDatabase } from "../support/postgres.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 export const TOKEN = "123456789:integration-token-for-the-fake";
@@ -31,6 +33,8 @@ export interface Harness {
   telegram: FakeTelegram;
   ozon: FakeOzon;
   dataDir: string;
+  /** Where the state is: DATA_DIR, or the DATABASE_URL of a Postgres harness. */
+  state: string;
   config(): Config;
   /** The running bridge; throws when none is running. */
   readonly bridge: RunningBridge;
@@ -68,7 +72,14 @@ export interface HarnessOptions {
   outboundBackoffMs?: number;
   /** The fake Ozon's clock for its messages' times (default: the real one). */
   ozonNow?: () => Date;
+  /**
+   * The state engine; by default SQLite, or what TEST_STATE_ENGINE says (`TEST_STATE_ENGINE=postgres
+   * npx vitest run test/integration` runs the whole suite on Postgres).
+   */
+  state?: StateEngine;
 }
+
+export type StateEngine = "sqlite" | "postgres";
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF, strictImages: true });
@@ -80,6 +91,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   await telegram.start();
   await ozon.start();
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-integration-"));
+  const engine =
+    options.state ?? (process.env.TEST_STATE_ENGINE === "postgres" ? "postgres" : "sqlite");
+  const databaseUrl = engine === "postgres" ? await freshDatabase() : undefined;
   let running: RunningBridge | undefined;
   const providers: OzonProvider[] = [];
 
@@ -94,6 +108,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       OZON_API_KEY: OZON_KEY,
       OZON_API_URL: ozon.url,
       DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       LOG_LEVEL: "silent",
       BOT_LANGUAGE: options.language ?? "en",
       HTTP_PORT: "0",
@@ -128,6 +143,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     telegram,
     ozon,
     dataDir,
+    state: databaseUrl ?? dataDir,
     config,
     get bridge() {
       if (!running) throw new Error("harness: the bridge is not running");

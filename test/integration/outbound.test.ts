@@ -139,7 +139,7 @@ describe("outbound retries (Outbound with a short backoff, real HTTP on both sid
   let outbound: Outbound;
 
   beforeEach(async () => {
-    store = await Store.open(h.dataDir);
+    store = await Store.open(h.state);
     const queue = new GroupSendQueue(10_000);
     const telegram = new GrammyTelegram(new Api(TOKEN, { apiRoot: h.telegram.url }), {
       apiRoot: h.telegram.url,

@@ -1,11 +1,12 @@
 // A staff message that could not be sent yet is stored, not lost: a new bridge on the same
-// DATA_DIR picks it up and sends it exactly once.
+// state picks it up and sends it exactly once. On both engines: this is the integration suite's
+// run on PostgreSQL (the whole suite runs there with TEST_STATE_ENGINE=postgres).
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
 import { drainOzonFailures, SEND_MESSAGE, STAFF, useHarness } from "./harness.ts";
 
-describe("a staff message across a restart", () => {
-  const h = useHarness();
+describe.each(["sqlite", "postgres"] as const)("a staff message across a restart (%s)", (state) => {
+  const h = useHarness({ state });
 
   it("is sent once by the next bridge after the first one stopped while Ozon failed", async () => {
     const { ozon, telegram } = h;

@@ -5,6 +5,7 @@
 import { errorText } from "../errors.ts";
 import { KeyedGate } from "../gate.ts";
 import type { Id } from "../provider.ts";
+import { openEngine } from "./open.ts";
 import type {
   AccountState,
   AnswerRecord,
@@ -20,12 +21,13 @@ import type {
   ThreadRecord,
   TopicRecord,
 } from "./records.ts";
-import { type Engine, openSqlite, type Table, type WriteObserver } from "./table.ts";
+import type { Engine, Table, WriteObserver } from "./table.ts";
 import { Templates } from "./templates.ts";
 
 export type * from "./records.ts";
 
-const TABLES = [
+/** Every table of the state, in either engine (what `state:copy` moves). */
+export const TABLES = [
   "topics",
   "threads",
   "waiting",
@@ -458,9 +460,10 @@ export class Store {
     this.#probes = engine.table("probe");
   }
 
-  static async open(dataDir: string): Promise<Store> {
+  /** `location`: a DATA_DIR path, or a `postgres://` URL (DATABASE_URL). */
+  static async open(location: string): Promise<Store> {
     const writes = new WriteHealth();
-    const store = new Store(await openSqlite(dataDir, TABLES, writes), writes);
+    const store = new Store(await openEngine(location, TABLES, writes), writes);
     await store.probe();
     return store;
   }
@@ -474,7 +477,7 @@ export class Store {
     return this.#accounts.set(accountId, { baselined: true });
   }
 
-  /** One read: fails, with the reason, when the state file cannot be read. */
+  /** One read: fails, with the reason, when the state cannot be read. */
   async ping(): Promise<void> {
     await this.#accounts.get("__ping__");
   }
