@@ -73,7 +73,7 @@ describe("outbound through the running bridge", () => {
     const reply = await replyTo(staff);
     // The generic refusal, then what it usually means on Ozon (Ozon's own words).
     expect(reply.message.text).toMatch(
-      /^⚠️ Not delivered to the buyer: the marketplace refused \(Ozon API: .*\)\. Usually the reply window has closed \(48 h after the buyer's last message or 72 h after delivery\) or the Premium Plus \/ Premium Pro subscription is missing\.$/,
+      /^⚠️ Not delivered to the buyer: the marketplace refused \(Ozon API: .*\)\. Usually the reply window has closed \(48 h after the buyer's last message or 72 h after delivery\) or the Premium Plus \/ Premium Pro subscription is missing\.\nWhen the cause has passed, tap “🔁 Retry” and the bot sends the message again\.$/,
     );
     expect(reply.params?.reply_parameters).toMatchObject({ message_id: staff.message_id });
     expect(reply.message.message_thread_id).toBe(thread);
@@ -127,7 +127,7 @@ describe("outbound in Russian", () => {
         .find((m) => m.message.reply_to_message?.message_id === staff.message_id),
     );
     expect(reply.message.text).toMatch(
-      /^⚠️ Не доставлено покупателю: маркетплейс отказал \(Ozon API: .*\)\. Обычно это значит, что закрылось окно ответа \(48 ч после последнего сообщения покупателя или 72 ч после доставки\) или нет подписки Premium Plus \/ Premium Pro\.$/,
+      /^⚠️ Не доставлено покупателю: маркетплейс отказал \(Ozon API: .*\)\. Обычно это значит, что закрылось окно ответа \(48 ч после последнего сообщения покупателя или 72 ч после доставки\) или нет подписки Premium Plus \/ Premium Pro\.\nКогда причина пройдёт, нажмите «🔁 Повторить» — бот отправит сообщение ещё раз\.$/,
     );
     expect(h.ozon.sentBySeller(chat)).toEqual([]);
   });

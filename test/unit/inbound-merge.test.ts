@@ -65,7 +65,11 @@ async function setup(perMinute: number) {
     texts,
     log,
   });
-  const provider = { marketplace: "test", marketplaceTitle: "Test" } as MarketplaceProvider;
+  const provider = {
+    marketplace: "test",
+    marketplaceTitle: "Test",
+    capabilities: { maxTextLength: 4000, maxFileBytes: 1_000_000, startChatBy: [] },
+  } as unknown as MarketplaceProvider;
   const account: Account = {
     id: "t",
     name: "Test",
