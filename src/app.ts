@@ -11,6 +11,7 @@ import { GrammyTelegram } from "./bot/telegram-port.ts";
 import { templateCommands, templateShortcut } from "./bot/templates.ts";
 import type { Account } from "./bridge/account.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
+import { Digest } from "./bridge/digest.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
 import { ChatExport } from "./bridge/export.ts";
@@ -24,7 +25,8 @@ import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
 import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
-import { BridgeStatus } from "./bridge/status.ts";
+import { clockTime, Statistics } from "./bridge/stats.ts";
+import { BridgeStatus, waitsForUs } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
 import { QuickReplies } from "./bridge/templates.ts";
 import { escapeHtml } from "./bridge/text.ts";
@@ -40,6 +42,8 @@ import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts
 import { StartupError } from "./startup-error.ts";
 
 const REMINDER_CHECK_MS = 60_000;
+/** The staff's time zone, for their day and DIGEST_TIME. */
+const STAFF_TIME_ZONE = "Europe/Moscow";
 
 export interface RunningBridge {
   store: Store;
@@ -49,6 +53,7 @@ export interface RunningBridge {
   outbound: Outbound;
   queue: GroupSendQueue;
   reminders: Reminders;
+  digest: Digest;
   /** Where /healthz, /metrics and (with PUSH_SECRET) the push endpoints listen. */
   httpPort: number;
   /** Resolves when the bot stopped polling Telegram. */
@@ -85,12 +90,14 @@ function toAccount(
  * `sendQueue` replaces the Telegram send queue built from the config's per-minute budget: the
  * benchmark uses one that counts the same budget in a shorter window. `outboundBackoffMs`
  * shortens the first wait between attempts of a staff message (tests run out its retries).
+ * `now` is the clock the digest and /stats count by (tests set the day).
  */
 export async function startBridge(
   config: Config,
   log: Logger,
-  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number } = {},
+  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number; now?: () => number } = {},
 ): Promise<RunningBridge> {
+  const now = options.now ?? Date.now;
   const texts = textsFor(config.language);
   let store: Store;
   try {
@@ -126,6 +133,14 @@ export async function startBridge(
   const metrics = new PrometheusMetrics({
     queueDepth: () => queue.depth(),
     budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
+    waiting: async () => {
+      const waiting = (await store.topics.waiting()).filter(waitsForUs);
+      return accounts.map((a) => ({
+        marketplace: a.provider.marketplace,
+        shop: a.id,
+        chats: waiting.filter((t) => t.accountId === a.id).length,
+      }));
+    },
   });
   const echoes = new Echoes(store);
   const topics = new Topics({ store, telegram, queue, texts, log });
@@ -231,6 +246,22 @@ export async function startBridge(
   };
   const shortcut = templateShortcut(templates);
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
+  // Working hours plug in here: workingMs counts only the time within them.
+  const stats = new Statistics({ accounts, store, workingMs: clockTime });
+  const digest = new Digest({
+    accounts,
+    store,
+    stats,
+    texts,
+    log,
+    atMinutes: config.digestMinutes,
+    timeZone: STAFF_TIME_ZONE,
+    post: async (staffChatId, html) => {
+      await queue.send(staffChatId, () =>
+        telegram.sendText(staffChatId, undefined, html, { silent: true }),
+      );
+    },
+  });
   const features = new Composer<BotContext>(
     newChat({ accounts, marketplaces: connectors, store, topics, texts }),
     commands({
@@ -238,6 +269,8 @@ export async function startBridge(
       store,
       topics,
       status,
+      stats,
+      now,
       exports: new ChatExport({ store, telegram, queue, texts }),
       texts,
       notePrefix: config.notePrefix,
@@ -299,11 +332,19 @@ export async function startBridge(
   await outbound.resume();
   poller.start();
   checkKeys();
+  // A digest missed while the bridge was down goes out now, the same day.
+  const postDigest = () => {
+    digest.tick(now()).catch((error: unknown) => {
+      log.warn({ err: error }, "digest check failed");
+    });
+  };
+  postDigest();
   const reminderTimer = setInterval(() => {
     reminders.tick(Date.now()).catch((error: unknown) => {
       log.warn({ err: error }, "reminder check failed");
     });
     checkKeys();
+    postDigest();
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
   // Files the marketplace was still checking: asked for again at the poll's pace, one round at
@@ -348,5 +389,16 @@ export async function startBridge(
     })();
     return stopped;
   };
-  return { store, poller, chats, outbound, queue, reminders, httpPort: http.port, done, stop };
+  return {
+    store,
+    poller,
+    chats,
+    outbound,
+    queue,
+    reminders,
+    digest,
+    httpPort: http.port,
+    done,
+    stop,
+  };
 }
