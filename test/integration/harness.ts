@@ -66,11 +66,19 @@ export interface HarnessOptions {
   language?: "ru" | "en";
   /** The first wait between attempts of a staff message (default: the bridge's own). */
   outboundBackoffMs?: number;
+  /** The clock of the fake Ozon's message times. */
+  ozonNow?: () => Date;
+  /** The clock the bridge's digest and /stats count by. */
+  now?: () => number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const telegram = new FakeTelegram({ token: TOKEN, staffChatId: STAFF, strictImages: true });
-  const ozon = new FakeOzon({ clientId: CLIENT_ID, apiKey: OZON_KEY });
+  const ozon = new FakeOzon({
+    clientId: CLIENT_ID,
+    apiKey: OZON_KEY,
+    ...(options.ozonNow ? { now: options.ozonNow } : {}),
+  });
   await telegram.start();
   await ozon.start();
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-integration-"));
@@ -129,13 +137,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async start() {
       if (running) throw new Error("harness: the bridge is already running");
-      const bridge = await startBridge(
-        config(),
-        silentLog,
-        options.outboundBackoffMs === undefined
+      const bridge = await startBridge(config(), silentLog, {
+        ...(options.outboundBackoffMs === undefined
           ? {}
-          : { outboundBackoffMs: options.outboundBackoffMs },
-      );
+          : { outboundBackoffMs: options.outboundBackoffMs }),
+        ...(options.now ? { now: options.now } : {}),
+      });
       running = bridge;
       await waitFor(() => bridge.poller.status.get(ACCOUNT_ID)?.lastSuccessAt, {
         message: "the first poll cycle",
