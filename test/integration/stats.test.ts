@@ -36,7 +36,8 @@ describe("statistics", () => {
     ozonClock = time;
     h.ozon.buyerWrites(chat, "Здравствуйте, где заказ?");
     const thread = await h.waitForThread(chat);
-    await waitFor(async () => (await h.bridge.store.activity.get(ACCOUNT_ID, chat))?.waits.at(-1));
+    await h.waitForBuyerTexts(thread, 1);
+    await waitFor(() => h.telegram.topic(thread, STAFF)?.name.startsWith("🔴"));
     return { chat, thread };
   }
 
@@ -53,6 +54,7 @@ describe("statistics", () => {
         (await h.bridge.store.activity.get(ACCOUNT_ID, chat.chat))?.waits.at(-1)?.answeredAt,
       { message: "the answer read back from Ozon" },
     );
+    await waitFor(() => h.telegram.topic(chat.thread, STAFF)?.name.startsWith("🟢"));
   }
 
   /** Monday: Anna answers in 20 min, Boris in 1 h 30 min, the cabinet in 5 min, one waits. */
@@ -64,9 +66,7 @@ describe("statistics", () => {
     const third = await buyerAt(monday(15));
     ozonClock = monday(15, 5);
     h.ozon.sellerWritesInCabinet(third.chat, "Ответили из кабинета");
-    await waitFor(
-      async () => (await h.bridge.store.activity.get(ACCOUNT_ID, third.chat))?.waits[0]?.answeredAt,
-    );
+    await waitFor(() => h.telegram.topic(third.thread, STAFF)?.name.startsWith("🟢"));
     return buyerAt(monday(18));
   }
 
