@@ -13,6 +13,7 @@ import type { MarketMessage } from "../../src/bridge/provider.ts";
 import { renderReport, Statistics } from "../../src/bridge/stats.ts";
 import { type ChatActivity, Store } from "../../src/bridge/store/index.ts";
 import { textsFor } from "../../src/bridge/texts/index.ts";
+import { ConfigError, loadConfig } from "../../src/config.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -219,6 +220,16 @@ describe("statistics of a scripted week", () => {
       "reply windows missed: 0",
     ]);
 
+    expect(renderReport(report, textsFor("ru")).slice(0, 7)).toEqual([
+      "",
+      "<b>Shop A</b> — чатов: 5, ответов: 6",
+      "первый ответ в рабочее время: медиана 30 мин, 90% — за 19 ч 0 мин",
+      "первый ответ по часам: медиана 30 мин, 90% — за 50 ч 0 мин",
+      "ответ в течение часа: 3 из 6 (50%)",
+      "пропущено окон ответа: 1",
+      "",
+    ]);
+
     // Clock time when no working hours are set; Sunday alone.
     const clockOnly = new Statistics({ accounts: [ozon, wb], store, workingMs: (f, t) => t - f });
     const sunday = await clockOnly.report(GROUP, at(SUN, 0), now, now);
@@ -266,5 +277,31 @@ describe("the staff's calendar", () => {
     const spring = { year: 2030, month: 3, day: 31 };
     expect(momentOf(spring, 0, "Europe/Berlin")).toBe(Date.UTC(2030, 2, 30, 23));
     expect(momentOf(spring, 9 * 60 + 30, "Europe/Berlin")).toBe(Date.UTC(2030, 2, 31, 7, 30));
+  });
+});
+
+describe("DIGEST_TIME", () => {
+  const env = {
+    TELEGRAM_BOT_TOKEN: "123456:secret-token-value",
+    TELEGRAM_STAFF_CHAT_ID: "-1001234567890",
+    MARKETPLACE_SANDBOX: "1",
+  };
+
+  it("is a time of day, read as minutes after midnight; unset means no digest", () => {
+    expect(loadConfig({ ...env, DIGEST_TIME: "09:30" }).digestMinutes).toBe(570);
+    expect(loadConfig({ ...env, DIGEST_TIME: "0:05" }).digestMinutes).toBe(5);
+    expect(loadConfig(env).digestMinutes).toBeUndefined();
+  });
+
+  it.each(["24:00", "9.30", "09:60", "morning"])("refuses %s, saying what it expects", (value) => {
+    try {
+      loadConfig({ ...env, DIGEST_TIME: value });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        "DIGEST_TIME: a time of day as HH:MM, like 09:30",
+      ]);
+    }
   });
 });
