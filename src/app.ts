@@ -12,6 +12,7 @@ import { templateCommands, templateShortcut } from "./bot/templates.ts";
 import type { Account } from "./bridge/account.ts";
 import { AutoClose } from "./bridge/auto-close.ts";
 import { ChatSync } from "./bridge/chat-sync.ts";
+import { Digest } from "./bridge/digest.ts";
 import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
 import { ChatExport } from "./bridge/export.ts";
@@ -26,7 +27,8 @@ import { PushReceiver } from "./bridge/push.ts";
 import { Receipts } from "./bridge/receipts.ts";
 import { Reminders } from "./bridge/reminders.ts";
 import { GroupSendQueue } from "./bridge/send-queue.ts";
-import { BridgeStatus } from "./bridge/status.ts";
+import { Statistics } from "./bridge/stats.ts";
+import { BridgeStatus, waitsForUs } from "./bridge/status.ts";
 import { Store } from "./bridge/store/index.ts";
 import { withoutPassword } from "./bridge/store/open.ts";
 import { QuickReplies } from "./bridge/templates.ts";
@@ -55,6 +57,7 @@ export interface RunningBridge {
   reminders: Reminders;
   offHours: OffHoursReply;
   autoClose: AutoClose;
+  digest: Digest;
   /** Where /healthz, /metrics and (with PUSH_SECRET) the push endpoints listen. */
   httpPort: number;
   /** Resolves when the bot stopped polling Telegram. */
@@ -91,12 +94,14 @@ function toAccount(
  * `sendQueue` replaces the Telegram send queue built from the config's per-minute budget: the
  * benchmark uses one that counts the same budget in a shorter window. `outboundBackoffMs`
  * shortens the first wait between attempts of a staff message (tests run out its retries).
+ * `now` is the clock the digest and /stats count by (tests set the day).
  */
 export async function startBridge(
   config: Config,
   log: Logger,
-  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number } = {},
+  options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number; now?: () => number } = {},
 ): Promise<RunningBridge> {
+  const now = options.now ?? Date.now;
   const texts = textsFor(config.language);
   let store: Store;
   try {
@@ -138,6 +143,14 @@ export async function startBridge(
   const metrics = new PrometheusMetrics({
     queueDepth: () => queue.depth(),
     budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
+    waiting: async () => {
+      const waiting = (await store.topics.waiting()).filter(waitsForUs);
+      return accounts.map((a) => ({
+        marketplace: a.provider.marketplace,
+        shop: a.id,
+        chats: waiting.filter((t) => t.accountId === a.id).length,
+      }));
+    },
   });
   const echoes = new Echoes(store);
   const topics = new Topics({ store, telegram, queue, texts, log, timeZone: config.timeZone });
@@ -255,6 +268,25 @@ export async function startBridge(
   };
   const shortcut = templateShortcut(templates);
   const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
+  const stats = new Statistics({
+    accounts,
+    store,
+    workingMs: (from, to) => config.workingHours.workingMs(from, to),
+  });
+  const digest = new Digest({
+    accounts,
+    store,
+    stats,
+    texts,
+    log,
+    atMinutes: config.digestMinutes,
+    timeZone: config.timeZone,
+    post: async (staffChatId, html) => {
+      await queue.send(staffChatId, () =>
+        telegram.sendText(staffChatId, undefined, html, { silent: true }),
+      );
+    },
+  });
   const features = new Composer<BotContext>(
     newChat({ accounts, marketplaces: connectors, store, topics, texts }),
     commands({
@@ -262,6 +294,8 @@ export async function startBridge(
       store,
       topics,
       status,
+      stats,
+      now,
       exports: new ChatExport({ store, telegram, queue, texts }),
       texts,
       notePrefix: config.notePrefix,
@@ -323,6 +357,13 @@ export async function startBridge(
   await outbound.resume();
   poller.start();
   checkKeys();
+  // A digest missed while the bridge was down goes out now, the same day.
+  const postDigest = () => {
+    digest.tick(now()).catch((error: unknown) => {
+      log.warn({ err: error }, "digest check failed");
+    });
+  };
+  postDigest();
   const reminderTimer = setInterval(() => {
     const now = Date.now();
     reminders.tick(now).catch((error: unknown) => {
@@ -332,6 +373,7 @@ export async function startBridge(
       log.warn({ err: error }, "off-hours reply check failed");
     });
     checkKeys();
+    postDigest();
   }, REMINDER_CHECK_MS);
   reminderTimer.unref();
   const autoCloseTimer = setInterval(() => {
@@ -392,6 +434,7 @@ export async function startBridge(
     reminders,
     offHours,
     autoClose,
+    digest,
     httpPort: http.port,
     done,
     stop,

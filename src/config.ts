@@ -134,6 +134,15 @@ const otherVariables = {
     .int("a whole number of minutes ≥ 0 (0 turns reminders off)")
     .min(0, "a whole number of minutes ≥ 0 (0 turns reminders off)")
     .default(30),
+  DIGEST_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM, like 09:30")
+    .transform((time) => {
+      const [hours, minutes] = time.split(":").map(Number) as [number, number];
+      return hours * 60 + minutes;
+    })
+    .optional(),
   ON_DUTY: usernames,
   ESCALATE_MINUTES: z.coerce
     .number({ error: "a whole number of minutes ≥ 0 (0 turns escalation off)" })
@@ -259,6 +268,8 @@ const configSchema = envSchema.transform((e, ctx) => {
     ...(e.OFF_HOURS_REPLY ? { offHoursReply: e.OFF_HOURS_REPLY } : {}),
     /** Days without a message after which a chat's topic is closed; 0 = never. */
     autoCloseDays: e.AUTO_CLOSE_DAYS,
+    /** When the daily digest is posted, in minutes after midnight (staff time); none if unset. */
+    digestMinutes: e.DIGEST_TIME,
   };
 });
 

@@ -1,14 +1,17 @@
-// Staff commands in the group: /help, /status, /find, /close, /reopen, /export, /doctor (/take,
+// Staff commands in the group: /help, /status, /find, /stats, /close, /reopen, /export, /doctor (/take,
 // /assign and /unassign are in team.ts, /template and /templates in templates.ts). Replies go
 // where the command was typed (grammY adds the topic only for real topic messages).
 import { type Api, Composer, type Context } from "grammy";
 import type { Account } from "../bridge/account.ts";
+import { MAX_STATS_DAYS } from "../bridge/activity.ts";
 import type { ChatExport } from "../bridge/export.ts";
 import { daysLeft, EXPIRY_NOTICE_MS } from "../bridge/key-notices.ts";
 import { tellsKeyFacts } from "../bridge/provider.ts";
+import { renderReport, type Statistics } from "../bridge/stats.ts";
 import { type BridgeStatus, keyProblem } from "../bridge/status.ts";
 import type { Store } from "../bridge/store/index.ts";
-import { escapeHtml } from "../bridge/text.ts";
+import { topicLink } from "../bridge/telegram.ts";
+import { escapeHtml, splitText } from "../bridge/text.ts";
 import { type Texts, textsFor } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
 import type { Logger } from "../logger.ts";
@@ -18,6 +21,7 @@ export const COMMANDS = [
   "new",
   "status",
   "find",
+  "stats",
   "take",
   "assign",
   "unassign",
@@ -30,12 +34,19 @@ export const COMMANDS = [
 ] as const;
 /** /find lists at most this many topics, then says how many more matched. */
 const FIND_LIMIT = 10;
+/** /stats without a number looks back a week. */
+const STATS_DAYS = 7;
+const DAY = 24 * 60 * 60 * 1000;
+const TEXT_LIMIT = 4096;
 
 export interface CommandDeps {
   accounts: Account[];
   store: Store;
   topics: Topics;
   status: BridgeStatus;
+  stats: Statistics;
+  /** The time /stats counts to (the clock, or a test's). */
+  now: () => number;
   exports: ChatExport;
   texts: Texts;
   notePrefix: string;
@@ -89,6 +100,18 @@ export function commands(deps: CommandDeps): Composer<Context> {
       );
     if (found.length > FIND_LIMIT) links.push(t.findMore(found.length - FIND_LIMIT));
     await html(ctx, links.join("\n"));
+  });
+
+  composer.command("stats", async (ctx) => {
+    if (ctx.chat === undefined) return;
+    const wanted = ctx.match.trim();
+    const days = wanted === "" ? STATS_DAYS : /^\d+$/.test(wanted) ? Number(wanted) : 0;
+    if (days < 1 || days > MAX_STATS_DAYS) return html(ctx, t.statsUsage(MAX_STATS_DAYS));
+    const now = deps.now();
+    const report = await deps.stats.report(ctx.chat.id, now - days * DAY, now, now);
+    // Every line is whole HTML, and a part is cut at a line.
+    const text = [t.statsTitle(days), ...renderReport(report, t)].join("\n");
+    for (const part of splitText(text, TEXT_LIMIT)) await html(ctx, part);
   });
 
   for (const [command, closed] of [
@@ -208,9 +231,4 @@ async function telegramChecks(api: Api, chatId: number, t: Texts): Promise<strin
     check(creator || Boolean(admin?.can_manage_topics), t.doctorAdmin, t.doctorAdminFix),
     check(creator || Boolean(admin?.can_pin_messages), t.doctorPin, t.doctorPinFix),
   ];
-}
-
-/** t.me link to a topic of a supergroup (-100… ids drop their prefix in links). */
-export function topicLink(staffChatId: number, threadId: number): string {
-  return `https://t.me/c/${String(staffChatId).replace(/^-100/, "")}/${threadId}`;
 }

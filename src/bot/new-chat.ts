@@ -16,10 +16,10 @@ import type { Account } from "../bridge/account.ts";
 import { type StartTarget, startsChats } from "../bridge/provider.ts";
 import { startChat, startRefusal } from "../bridge/start-chat.ts";
 import type { Store } from "../bridge/store/index.ts";
+import { topicLink } from "../bridge/telegram.ts";
 import { escapeHtml } from "../bridge/text.ts";
 import type { Texts } from "../bridge/texts/index.ts";
 import type { Topics } from "../bridge/topics.ts";
-import { topicLink } from "./commands.ts";
 
 export type BotContext = ConversationFlavor<Context>;
 type Talk = Conversation<BotContext, Context>;

@@ -2,6 +2,7 @@
 // only after Telegram accepted the message; a crash in between re-posts at most that message.
 import type { Logger } from "../logger.ts";
 import { type Account, accountLabel } from "./account.ts";
+import { buyerWrote, emptyActivity, shopAnswered, writtenAt } from "./activity.ts";
 import type { Echoes } from "./echoes.ts";
 import { refusalText } from "./errors.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
@@ -14,7 +15,7 @@ import {
 } from "./provider.ts";
 import type { Receipts } from "./receipts.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
-import type { CursorRecord, Store, TopicRecord } from "./store/index.ts";
+import type { ChatActivity, CursorRecord, StaffUser, Store, TopicRecord } from "./store/index.ts";
 import { isTelegramError, type MediaFile, type MediaKind, type TelegramPort } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
@@ -105,15 +106,23 @@ export class Inbound {
   ): Promise<void> {
     let cursor = read.cursor;
     const fresh = messages.filter((m) => !cursor || compareIds(m.id, cursor.lastId) > 0);
+    const activity = new ActivityNotes(this.store, account, chatId, this.metrics);
     for (let i = 0; i < fresh.length; i++) {
       // Nothing goes out that could not be recorded as delivered: it would be posted again.
       const failure = this.store.writes.failure;
       if (failure !== undefined) throw new Error(`state cannot be saved: ${failure}`);
       let message = fresh[i] as MarketMessage;
+      // Statistics are written before the cursor passes what they count: the buyer's messages
+      // up to the next shop message in one write, before the first of them is posted.
+      if (message.role === "buyer") await activity.buyerWrote(buyerRun(fresh, i));
       const echo = await this.echoes.consume(account.id, message);
       if (echo?.staff) {
         await this.receipts.delivered(account.id, chatId, message.id, echo.staff);
         await this.store.answers.link(account.id, chatId, echo.staff.messageId, message.id);
+      }
+      // Our own automatic messages (an echo without a sender) answer nobody.
+      if (message.role === "seller" && (!echo || echo.sender)) {
+        await activity.shopAnswered(message, echo?.sender);
       }
       if (!echo) {
         const merged = this.mergeBacklog(account, fresh, i);
@@ -177,8 +186,7 @@ export class Inbound {
   private async post(account: Account, message: MarketMessage): Promise<void> {
     const posts = this.render(account, message);
     const progressKey = `${account.id}:${message.chatId}:${message.id}`;
-    const at = Date.parse(message.createdAt);
-    const sentAt = Number.isNaN(at) ? Date.now() : at;
+    const sentAt = writtenAt(message);
     let topic = await this.topics.ensure(account, message.chatId, {
       ...(message.orderNumber ? { orderNumber: message.orderNumber } : {}),
       ...(message.sku ? { sku: message.sku } : {}),
@@ -390,6 +398,54 @@ export class Inbound {
       throw error;
     }
   }
+}
+
+/**
+ * One delivery's changes to the chat's waiting periods (activity.ts): read at the first use,
+ * written only when something changed.
+ */
+class ActivityNotes {
+  private record: ChatActivity | undefined;
+  private readonly store: Store;
+  private readonly account: Account;
+  private readonly chatId: Id;
+  private readonly metrics: BridgeMetrics;
+
+  constructor(store: Store, account: Account, chatId: Id, metrics: BridgeMetrics) {
+    this.store = store;
+    this.account = account;
+    this.chatId = chatId;
+    this.metrics = metrics;
+  }
+
+  async buyerWrote(messages: MarketMessage[]): Promise<void> {
+    const record = await this.read();
+    let changed = false;
+    for (const message of messages) changed = buyerWrote(record, message) || changed;
+    if (changed) await this.store.activity.set(this.account.id, this.chatId, record);
+  }
+
+  async shopAnswered(message: MarketMessage, by: StaffUser | undefined): Promise<void> {
+    const record = await this.read();
+    const ended = shopAnswered(record, message, by);
+    if (ended?.answeredAt === undefined) return;
+    await this.store.activity.set(this.account.id, this.chatId, record);
+    const seconds = Math.max(0, ended.answeredAt - ended.since) / 1000;
+    this.metrics.firstResponse(this.account.provider.marketplace, this.account.id, seconds);
+  }
+
+  private async read(): Promise<ChatActivity> {
+    this.record ??=
+      (await this.store.activity.get(this.account.id, this.chatId)) ??
+      emptyActivity(this.account.id, this.chatId);
+    return this.record;
+  }
+}
+
+/** The buyer's messages from `fresh[start]` up to the next message of someone else. */
+function buyerRun(fresh: MarketMessage[], start: number): MarketMessage[] {
+  const end = fresh.findIndex((m, i) => i > start && m.role !== "buyer");
+  return fresh.slice(start, end === -1 ? undefined : end);
 }
 
 /** How long a held-back file waits when the marketplace names no time, or a retry failed. */

@@ -10,6 +10,8 @@ export interface BridgeMetrics {
   failure(marketplace: string, kind: string): void;
   pollDuration(marketplace: string, seconds: number): void;
   pushReceived(marketplace: string, type: string): void;
+  /** A buyer's wait ended with an answer after `seconds` (clock time), in `shop` (account id). */
+  firstResponse(marketplace: string, shop: string, seconds: number): void;
 }
 
 export const noMetrics: BridgeMetrics = {
@@ -18,4 +20,5 @@ export const noMetrics: BridgeMetrics = {
   failure: () => {},
   pollDuration: () => {},
   pushReceived: () => {},
+  firstResponse: () => {},
 };

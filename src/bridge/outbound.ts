@@ -372,9 +372,14 @@ export class Outbound {
   private async sendPart(account: Account, job: OutboundJob, part: OutboundPart): Promise<void> {
     const echoKey = partEchoKey(job);
     if (job.uncertain && (await this.arrivedAfterAll(account, job, echoKey))) return;
-    const staff = { staffChatId: job.staffChatId, messageId: job.messageId };
+    // The sender rides on the echo: inbound ends the buyer's wait with it when the part comes
+    // back, whatever the order of that and of the answer's record.
+    const origin = {
+      staff: { staffChatId: job.staffChatId, messageId: job.messageId },
+      ...(job.sender ? { sender: job.sender } : {}),
+    };
     if (part.type === "text") {
-      const echo = { key: echoKey, kind: "text" as const, text: part.text, staff };
+      const echo = { key: echoKey, kind: "text" as const, text: part.text, ...origin };
       await this.record(() => this.echoes.expect(account.id, job.chatId, echo));
       await this.withEcho(account, job, echoKey, () =>
         account.provider.sendText(job.chatId, part.text),
@@ -382,7 +387,7 @@ export class Outbound {
       return;
     }
     const bytes = await this.fetchTelegramFile(part);
-    const echo = { key: echoKey, kind: "file" as const, staff };
+    const echo = { key: echoKey, kind: "file" as const, ...origin };
     await this.record(() => this.echoes.expect(account.id, job.chatId, echo));
     await this.withEcho(account, job, echoKey, () =>
       account.provider.sendFile(job.chatId, { name: part.name, mime: part.mime, bytes }),

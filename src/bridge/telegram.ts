@@ -87,3 +87,8 @@ export class TelegramError extends Error {
 export function isTelegramError(error: unknown, kind: TelegramErrorKind): error is TelegramError {
   return error instanceof TelegramError && error.kind === kind;
 }
+
+/** t.me link to a topic of a supergroup (-100… ids drop their prefix in links). */
+export function topicLink(staffChatId: number, threadId: number): string {
+  return `https://t.me/c/${String(staffChatId).replace(/^-100/, "")}/${threadId}`;
+}

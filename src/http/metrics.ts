@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client) for GET /metrics: counters the bridge reports, and gauges
-// read at scrape time from the running bridge (queue depth, Telegram budget use).
+// read at scrape time from the running bridge (queue depth, Telegram budget use, chats waiting).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BridgeMetrics } from "../bridge/metrics.ts";
 
@@ -8,7 +8,12 @@ export interface Gauges {
   queueDepth(): { staffChatId: number; depth: number }[];
   /** Messages sent into each group within the last minute, and the budget. */
   budget(): { staffChatId: number; used: number; limit: number }[];
+  /** Chats whose buyer waits for an answer, per shop (every shop, waiting or not). */
+  waiting(): Promise<{ marketplace: string; shop: string; chats: number }[]>;
 }
+
+/** First responses take minutes to days: buckets from a minute to two days. */
+const RESPONSE_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
 
 export class PrometheusMetrics implements BridgeMetrics {
   readonly registry = new Registry();
@@ -16,6 +21,7 @@ export class PrometheusMetrics implements BridgeMetrics {
   private readonly failures: Counter<"marketplace" | "kind">;
   private readonly polls: Histogram<"marketplace">;
   private readonly pushes: Counter<"marketplace" | "type">;
+  private readonly responses: Histogram<"marketplace" | "shop">;
 
   constructor(gauges: Gauges) {
     const registers = [this.registry];
@@ -44,6 +50,24 @@ export class PrometheusMetrics implements BridgeMetrics {
       help: "Push notifications received, by marketplace and event type",
       labelNames: ["marketplace", "type"],
       registers,
+    });
+    this.responses = new Histogram({
+      name: "bridge_first_response_seconds",
+      help: "Time from a buyer's first unanswered message to the shop's answer (clock time)",
+      labelNames: ["marketplace", "shop"],
+      buckets: RESPONSE_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: "bridge_chats_waiting",
+      help: "Chats whose buyer waits for an answer",
+      labelNames: ["marketplace", "shop"],
+      registers,
+      async collect() {
+        const waiting = await gauges.waiting();
+        this.reset();
+        for (const w of waiting) this.set({ marketplace: w.marketplace, shop: w.shop }, w.chats);
+      },
     });
     new Gauge({
       name: "bridge_telegram_queue_depth",
@@ -86,5 +110,9 @@ export class PrometheusMetrics implements BridgeMetrics {
 
   pushReceived(marketplace: string, type: string): void {
     this.pushes.inc({ marketplace, type });
+  }
+
+  firstResponse(marketplace: string, shop: string, seconds: number): void {
+    this.responses.observe({ marketplace, shop }, seconds);
   }
 }

@@ -18,6 +18,7 @@ describe("staff commands", () => {
       "new",
       "status",
       "find",
+      "stats",
       "take",
       "assign",
       "unassign",

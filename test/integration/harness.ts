@@ -77,6 +77,8 @@ export interface HarnessOptions {
    * npx vitest run test/integration` runs the whole suite on Postgres).
    */
   state?: StateEngine;
+  /** The clock the bridge's digest and /stats count by. */
+  now?: () => number;
 }
 
 export type StateEngine = "sqlite" | "postgres";
@@ -151,13 +153,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async start() {
       if (running) throw new Error("harness: the bridge is already running");
-      const bridge = await startBridge(
-        config(),
-        silentLog,
-        options.outboundBackoffMs === undefined
+      const bridge = await startBridge(config(), silentLog, {
+        ...(options.outboundBackoffMs === undefined
           ? {}
-          : { outboundBackoffMs: options.outboundBackoffMs },
-      );
+          : { outboundBackoffMs: options.outboundBackoffMs }),
+        ...(options.now ? { now: options.now } : {}),
+      });
       running = bridge;
       await waitFor(() => bridge.poller.status.get(ACCOUNT_ID)?.lastSuccessAt, {
         message: "the first poll cycle",

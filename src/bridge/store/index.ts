@@ -9,6 +9,7 @@ import { openEngine } from "./open.ts";
 import type {
   AccountState,
   AnswerRecord,
+  ChatActivity,
   CursorRecord,
   DeferredFile,
   EchoRecord,
@@ -48,6 +49,7 @@ export const TABLES = [
   "templates",
   "previews",
   "failed",
+  "activity",
 ] as const;
 
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
@@ -363,6 +365,15 @@ class Answers extends PerChat<AnswerRecord[]> {
   }
 }
 
+/** Per chat: the buyer's waiting periods (written by inbound alone; read by statistics). */
+class Activity extends PerChat<ChatActivity> {
+  async all(): Promise<ChatActivity[]> {
+    const all: ChatActivity[] = [];
+    for await (const [, activity] of this.table.entries()) all.push(activity);
+    return all;
+  }
+}
+
 /**
  * Staff seen in each group, by username: a bot cannot resolve @username to a user id, so
  * /assign @username and /find @username look here. Written only when something changed.
@@ -422,6 +433,7 @@ export class Store {
   /** Corrected texts of edited staff messages, waiting for a tap on "send". */
   readonly edits: PerStaffMessage<StaffEdit>;
   readonly answers: Answers;
+  readonly activity: Activity;
   readonly staff: StaffDirectory;
   readonly templates: Templates;
   /** Template previews in topics, by the preview message, until sent or cancelled. */
@@ -451,6 +463,7 @@ export class Store {
     this.sent = new PerChat(engine.table("sent"));
     this.edits = new PerStaffMessage(engine.table("edits"));
     this.answers = new Answers(engine.table("answers"));
+    this.activity = new Activity(engine.table("activity"));
     this.staff = new StaffDirectory(engine.table("staff"));
     this.templates = new Templates(engine.table("templates"));
     this.previews = new PerStaffMessage(engine.table("previews"));

@@ -57,6 +57,34 @@ export interface AnswerRecord {
   marketIds?: Id[];
 }
 
+/**
+ * Per chat: the buyer's waiting periods, for statistics. A wait starts with the buyer's first
+ * message after a shop message and ends with the next shop message that answers (a staff
+ * answer sent through the bridge, or one written in the marketplace's cabinet). Times are the
+ * marketplace's, so a wait's length is measured on one clock.
+ */
+export interface ChatActivity {
+  accountId: string;
+  chatId: Id;
+  /** The newest message applied: a message read again after a crash changes nothing. */
+  lastId: Id;
+  /** Oldest first; only the last RETENTION days (see activity.ts). */
+  waits: WaitRecord[];
+}
+
+export interface WaitRecord {
+  /** The buyer's first message of the wait (ms). */
+  since: number;
+  /** Their latest message of the wait (ms): a reply window counts from it. */
+  last: number;
+  /** The longest pause between their messages within the wait (ms): a window can lapse there. */
+  pause: number;
+  /** The answer that ended it (ms); absent while the buyer waits. */
+  answeredAt?: number;
+  /** Who answered: absent for an answer written in the marketplace's cabinet. */
+  by?: { userId: number; name: string };
+}
+
 export interface ThreadRecord {
   accountId: string;
   chatId: Id;
@@ -134,6 +162,11 @@ export interface EchoRecord {
   at: number;
   /** The staff message it came from, for the "read by the buyer" receipt. */
   staff?: StaffMessageRef;
+  /**
+   * Who wrote it: a staff answer, which ends the buyer's wait (statistics). Absent on the
+   * bridge's own messages, which answer nobody.
+   */
+  sender?: StaffUser;
   /** The marketplace message that consumed it, kept until a newer message consumes another. */
   consumedBy?: Id;
 }

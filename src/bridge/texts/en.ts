@@ -169,6 +169,7 @@ export const en: Texts = {
     template: "Add or delete a reply template",
     templates: "Reply templates",
     export: "Export the conversation as a file",
+    stats: "Response statistics: /stats 30 for 30 days",
   },
   help: (notePrefix, newExamples) =>
     [
@@ -182,6 +183,7 @@ export const en: Texts = {
         : "/new — start a chat",
       "/status — polls, errors, queue, who waits for an answer",
       "/find <i>order number, buyer's name, chat ID or @staff</i> — links to the topics",
+      "/stats — how fast buyers were answered in 7 days, per shop and staff member; /stats 30 — in 30 days",
       "/take — take the chat (or the “🙋 Take” button); /assign @username — hand it over; /unassign — clear the owner. The first one whose answer reaches the buyer becomes the owner.",
       "/close, /reopen — close or reopen the topic (inside a topic)",
       "/export — the whole conversation from the marketplace as one file (inside a topic)",
@@ -299,4 +301,30 @@ export const en: Texts = {
       : minutes < 60
         ? `${minutes} min`
         : `${Math.floor(minutes / 60)} h ${minutes % 60} min`,
+  calendarDay: (year, month, day) =>
+    new Intl.DateTimeFormat("en-GB", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone: "UTC",
+    }).format(Date.UTC(year, month - 1, day)),
+  statsUsage: (max) =>
+    `For how many days? <code>/stats</code> for 7, <code>/stats 30</code> for 30 (1 to ${max}).`,
+  statsTitle: (days) => `📊 <b>First responses to buyers, last ${days} days</b>`,
+  digestTitle: (day) => `📊 <b>Summary for ${day}</b>`,
+  statsRow: (name, chats, answered) => `<b>${name}</b> — chats: ${chats}, answers: ${answered}`,
+  statsWorking: (median, p90) =>
+    `first response in working time: median ${median}, 90% within ${p90}`,
+  statsClock: (median, p90) => `first response by the clock: median ${median}, 90% within ${p90}`,
+  statsNoAnswers: "first response: no answers",
+  statsWithinHour: (within, of, percent) =>
+    `answered within an hour: ${within} of ${of} (${percent}%)`,
+  statsWithinHourNone: "answered within an hour: nothing to judge yet",
+  statsWindowsMissed: (count) => `reply windows missed: ${count}`,
+  statsStaff: "<b>Staff</b>",
+  statsNoStaff: "nobody answered through the bot",
+  digestWaiting: (count) => `⏳ <b>Waiting for an answer: ${count}</b> (longest first)`,
+  digestWaitingChat: (title, link, waited) => `<a href="${link}">${title}</a> — waiting ${waited}`,
+  digestMore: (count) => `…and ${count} more`,
+  digestNoneWaiting: "⏳ Nobody is waiting for an answer now.",
 };

@@ -175,6 +175,7 @@ export const ru = {
     template: "Добавить или удалить шаблон ответа",
     templates: "Шаблоны ответов",
     export: "Выгрузить переписку файлом",
+    stats: "Статистика ответов: /stats 30 — за 30 дней",
   } as Record<string, string>,
   /** `newExamples`: one-line /new commands (HTML) for the connected marketplaces. */
   help: (notePrefix: string, newExamples: readonly string[]) =>
@@ -189,6 +190,7 @@ export const ru = {
         : "/new — начать чат",
       "/status — состояние: опросы, ошибки, очередь, кто ждёт ответа",
       "/find <i>номер заказа, имя покупателя, ID чата или @сотрудник</i> — ссылки на темы",
+      "/stats — как быстро отвечали за 7 дней, по магазинам и сотрудникам; /stats 30 — за 30 дней",
       "/take — взять чат себе (или кнопка «🙋 Взять»); /assign @username — передать; /unassign — снять ответственного. Первый, чей ответ дошёл до покупателя, становится ответственным сам.",
       "/close, /reopen — закрыть или открыть тему (в теме)",
       "/export — вся переписка из маркетплейса одним файлом (в теме)",
@@ -307,6 +309,36 @@ export const ru = {
       : minutes < 60
         ? `${minutes} мин`
         : `${Math.floor(minutes / 60)} ч ${minutes % 60} мин`,
+  /** A calendar day (the staff's), e.g. for the digest of that day. */
+  calendarDay: (year: number, month: number, day: number) =>
+    new Intl.DateTimeFormat("ru-RU", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone: "UTC",
+    }).format(Date.UTC(year, month - 1, day)),
+  statsUsage: (max: number) =>
+    `За сколько дней? <code>/stats</code> — за 7, <code>/stats 30</code> — за 30 (от 1 до ${max}).`,
+  statsTitle: (days: number) => `📊 <b>Первые ответы покупателям за последние дни: ${days}</b>`,
+  digestTitle: (day: string) => `📊 <b>Сводка за ${day}</b>`,
+  statsRow: (name: string, chats: number, answered: number) =>
+    `<b>${name}</b> — чатов: ${chats}, ответов: ${answered}`,
+  statsWorking: (median: string, p90: string) =>
+    `первый ответ в рабочее время: медиана ${median}, 90% — за ${p90}`,
+  statsClock: (median: string, p90: string) =>
+    `первый ответ по часам: медиана ${median}, 90% — за ${p90}`,
+  statsNoAnswers: "первый ответ: ответов не было",
+  statsWithinHour: (within: number, of: number, percent: number) =>
+    `ответ в течение часа: ${within} из ${of} (${percent}%)`,
+  statsWithinHourNone: "ответ в течение часа: пока не о чем судить",
+  statsWindowsMissed: (count: number) => `пропущено окон ответа: ${count}`,
+  statsStaff: "<b>Сотрудники</b>",
+  statsNoStaff: "через бота никто не отвечал",
+  digestWaiting: (count: number) => `⏳ <b>Ждут ответа: ${count}</b> (дольше всех — первыми)`,
+  digestWaitingChat: (title: string, link: string, waited: string) =>
+    `<a href="${link}">${title}</a> — ждёт ${waited}`,
+  digestMore: (count: number) => `…и ещё ${count}`,
+  digestNoneWaiting: "⏳ Ответа сейчас никто не ждёт.",
 };
 
 export type Texts = typeof ru;
