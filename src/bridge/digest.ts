@@ -5,18 +5,23 @@
 // the post and the record repeats it once).
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
-import { addDays, dayNumber, dayOf, momentOf } from "./calendar.ts";
 import { renderReport, type Statistics } from "./stats.ts";
 import { waitsForUs } from "./status.ts";
 import type { Store } from "./store/index.ts";
 import { topicLink } from "./telegram.ts";
 import { escapeHtml, splitText } from "./text.ts";
 import type { Texts } from "./texts/index.ts";
+import { ZoneClock } from "./working-hours.ts";
 
 const MINUTE = 60_000;
 /** The waiting chats a digest links to; the rest are counted. */
 const WAITING_LIMIT = 20;
 const TEXT_LIMIT = 4096;
+
+/** A day as a sortable number (20300114), for remembering which day's digest was posted. */
+function dayNumber(day: { year: number; month: number; day: number }): number {
+  return day.year * 10_000 + day.month * 100 + day.day;
+}
 
 export class Digest {
   private readonly accounts: Account[];
@@ -26,7 +31,7 @@ export class Digest {
   private readonly log: Logger;
   /** Minutes after midnight; undefined: no digest. */
   private readonly atMinutes: number | undefined;
-  private readonly timeZone: string;
+  private readonly clock: ZoneClock;
   private readonly post: (staffChatId: number, html: string) => Promise<void>;
   private running: Promise<void> | undefined;
 
@@ -49,7 +54,7 @@ export class Digest {
     this.texts = deps.texts;
     this.log = deps.log;
     this.atMinutes = deps.atMinutes;
-    this.timeZone = deps.timeZone;
+    this.clock = new ZoneClock(deps.timeZone);
     this.post = deps.post;
   }
 
@@ -67,11 +72,11 @@ export class Digest {
   private async check(now: number): Promise<void> {
     // What could not be marked as posted would be posted again every minute.
     if (this.atMinutes === undefined || this.store.writes.failure !== undefined) return;
-    const today = dayOf(now, this.timeZone);
-    if (now < momentOf(today, this.atMinutes, this.timeZone)) return;
-    const yesterday = addDays(today, -1);
-    const from = momentOf(yesterday, 0, this.timeZone);
-    const to = momentOf(today, 0, this.timeZone);
+    const today = this.clock.local(now);
+    if (now < this.clock.instant(today, this.atMinutes)) return;
+    const yesterday = this.clock.addDays(today, -1);
+    const from = this.clock.instant(yesterday, 0);
+    const to = this.clock.instant(today, 0);
     for (const staffChatId of new Set(this.accounts.map((a) => a.staffChatId))) {
       const key = `digest:${staffChatId}`;
       const posted = await this.store.notices.get(key);

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Account } from "../../src/bridge/account.ts";
 import { buyerWrote, emptyActivity, shopAnswered } from "../../src/bridge/activity.ts";
-import { addDays, dayOf, momentOf } from "../../src/bridge/calendar.ts";
 import type { MarketMessage } from "../../src/bridge/provider.ts";
 import { renderReport, Statistics } from "../../src/bridge/stats.ts";
 import { type ChatActivity, Store } from "../../src/bridge/store/index.ts";
 import { textsFor } from "../../src/bridge/texts/index.ts";
+import { ZoneClock } from "../../src/bridge/working-hours.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 
 const MINUTE = 60_000;
@@ -267,16 +267,20 @@ describe("statistics of a scripted week", () => {
   });
 });
 
-describe("the staff's calendar", () => {
+describe("the staff's calendar (the digest's day)", () => {
   it("finds a wall-clock time in the zone, across a change of offset", () => {
-    const moscow = dayOf(Date.UTC(2030, 0, 14, 21, 30), "Europe/Moscow");
-    expect(moscow).toEqual({ year: 2030, month: 1, day: 15 });
-    expect(momentOf(moscow, 9 * 60 + 30, "Europe/Moscow")).toBe(Date.UTC(2030, 0, 15, 6, 30));
-    expect(momentOf(addDays(moscow, -15), 0, "Europe/Moscow")).toBe(Date.UTC(2029, 11, 30, 21));
+    const moscowClock = new ZoneClock("Europe/Moscow");
+    const moscow = moscowClock.local(Date.UTC(2030, 0, 14, 21, 30));
+    expect(moscow).toMatchObject({ year: 2030, month: 1, day: 15 });
+    expect(moscowClock.instant(moscow, 9 * 60 + 30)).toBe(Date.UTC(2030, 0, 15, 6, 30));
+    expect(moscowClock.instant(moscowClock.addDays(moscow, -15), 0)).toBe(
+      Date.UTC(2029, 11, 30, 21),
+    );
     // Berlin moves its clocks forward on 31 March 2030.
+    const berlin = new ZoneClock("Europe/Berlin");
     const spring = { year: 2030, month: 3, day: 31 };
-    expect(momentOf(spring, 0, "Europe/Berlin")).toBe(Date.UTC(2030, 2, 30, 23));
-    expect(momentOf(spring, 9 * 60 + 30, "Europe/Berlin")).toBe(Date.UTC(2030, 2, 31, 7, 30));
+    expect(berlin.instant(spring, 0)).toBe(Date.UTC(2030, 2, 30, 23));
+    expect(berlin.instant(spring, 9 * 60 + 30)).toBe(Date.UTC(2030, 2, 31, 7, 30));
   });
 });
 
