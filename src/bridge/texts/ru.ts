@@ -319,7 +319,7 @@ export const ru = {
     }).format(Date.UTC(year, month - 1, day)),
   statsUsage: (max: number) =>
     `За сколько дней? <code>/stats</code> — за 7, <code>/stats 30</code> — за 30 (от 1 до ${max}).`,
-  statsTitle: (days: number) => `📊 <b>Первые ответы покупателям за последние дни: ${days}</b>`,
+  statsTitle: (days: number) => `📊 <b>Первые ответы покупателям за последние ${days} дн.</b>`,
   digestTitle: (day: string) => `📊 <b>Сводка за ${day}</b>`,
   statsRow: (name: string, chats: number, answered: number) =>
     `<b>${name}</b> — чатов: ${chats}, ответов: ${answered}`,
