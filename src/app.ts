@@ -44,8 +44,8 @@ import type { Logger } from "./logger.ts";
 import { connectorFor, connectors, pushEndpoints } from "./providers/registry.ts";
 import { StartupError } from "./startup-error.ts";
 
-const REMINDER_CHECK_MS = 60_000;
-const AUTO_CLOSE_CHECK_MS = 60 * 60_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 export interface RunningBridge {
   store: Store;
@@ -194,11 +194,6 @@ export async function startBridge(
       );
     },
   });
-  const checkKeys = () => {
-    keyNotices.tick(Date.now()).catch((error: unknown) => {
-      log.warn({ err: error }, "API key check failed");
-    });
-  };
   const poller = new Poller({
     accounts,
     store,
@@ -211,7 +206,11 @@ export async function startBridge(
       pollResult: (account, error) => {
         incidents.pollResult(account, error);
         // A marketplace may reveal a key's kind only by how it refuses (a throttled key).
-        if (error !== undefined) checkKeys();
+        if (error !== undefined) {
+          keyNotices
+            .tick(Date.now())
+            .catch((e: unknown) => log.warn({ err: e }, "API key check failed"));
+        }
       },
     },
     intervalMs: config.pollIntervalMs,
@@ -356,47 +355,21 @@ export async function startBridge(
   incidents.watchState(store, stopping.signal);
   await outbound.resume();
   poller.start();
-  checkKeys();
-  // A digest missed while the bridge was down goes out now, the same day.
-  const postDigest = () => {
-    digest.tick(now()).catch((error: unknown) => {
-      log.warn({ err: error }, "digest check failed");
-    });
-  };
-  postDigest();
-  const reminderTimer = setInterval(() => {
-    const now = Date.now();
-    reminders.tick(now).catch((error: unknown) => {
-      log.warn({ err: error }, "reminder check failed");
-    });
-    offHours.tick(now).catch((error: unknown) => {
-      log.warn({ err: error }, "off-hours reply check failed");
-    });
-    checkKeys();
-    postDigest();
-  }, REMINDER_CHECK_MS);
-  reminderTimer.unref();
-  const autoCloseTimer = setInterval(() => {
-    autoClose.tick(Date.now()).catch((error: unknown) => {
-      log.warn({ err: error }, "idle topic check failed");
-    });
-  }, AUTO_CLOSE_CHECK_MS);
-  autoCloseTimer.unref();
-  // Files the marketplace was still checking: asked for again at the poll's pace, one round at
-  // a time.
+  // Periodic checks, one round of each at a time; a failure is logged and tried next round.
   const accountsById = new Map(accounts.map((a) => [a.id, a]));
-  let checkingDeferred = false;
-  const deferredTimer = setInterval(() => {
-    if (checkingDeferred) return;
-    checkingDeferred = true;
-    inbound
-      .retryDeferred(accountsById)
-      .catch((error: unknown) => log.warn({ err: error }, "held-back files check failed"))
-      .finally(() => {
-        checkingDeferred = false;
-      });
-  }, config.pollIntervalMs);
-  deferredTimer.unref();
+  const timers = [
+    every(MINUTE, "reminder check", log, () => reminders.tick(Date.now())),
+    every(MINUTE, "off-hours reply check", log, () => offHours.tick(Date.now())),
+    // Also at once: a key about to expire is told at start, and a digest missed while the
+    // bridge was down goes out now, the same day.
+    every(MINUTE, "API key check", log, () => keyNotices.tick(Date.now()), { atOnce: true }),
+    every(MINUTE, "digest check", log, () => digest.tick(now()), { atOnce: true }),
+    every(HOUR, "idle topic check", log, () => autoClose.tick(Date.now())),
+    // Files the marketplace was still checking: asked for again at the poll's pace.
+    every(config.pollIntervalMs, "held-back files check", log, () =>
+      inbound.retryDeferred(accountsById),
+    ),
+  ];
   const done = polling.start({
     allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
     drop_pending_updates: false,
@@ -411,9 +384,7 @@ export async function startBridge(
   const stop = () => {
     stopped ??= (async () => {
       stopping.abort();
-      clearInterval(reminderTimer);
-      clearInterval(autoCloseTimer);
-      clearInterval(deferredTimer);
+      for (const timer of timers) clearInterval(timer);
       // Staff messages already fetched are stored as jobs before anything closes; then the
       // inbound side stops before a post could go out whose cursor would find the state closed.
       await polling.stop().catch((error: unknown) => {
@@ -439,4 +410,28 @@ export async function startBridge(
     done,
     stop,
   };
+}
+
+/** Runs `task` every `ms` (and once now with `atOnce`), never two rounds at once. */
+function every(
+  ms: number,
+  what: string,
+  log: Logger,
+  task: () => Promise<unknown>,
+  options: { atOnce?: boolean } = {},
+): NodeJS.Timeout {
+  let running = false;
+  const run = () => {
+    if (running) return;
+    running = true;
+    task()
+      .catch((error: unknown) => log.warn({ err: error }, `${what} failed`))
+      .finally(() => {
+        running = false;
+      });
+  };
+  if (options.atOnce) run();
+  const timer = setInterval(run, ms);
+  timer.unref();
+  return timer;
 }
