@@ -55,6 +55,8 @@ export const TABLES = [
 /** What a probe writes: room for a few hundred records beyond the one at hand. */
 const PROBE_ROOM = "x".repeat(256 * 1024);
 
+/** How long a "send the corrected text" or template preview button stays usable. */
+const BUTTON_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Telegram re-delivers an unconfirmed update within minutes; a week is plenty. */
 const DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** How long a failed staff message can be retried. */
@@ -403,14 +405,17 @@ const staffKey = (staffChatId: number, username: string) =>
 /** Per staff message (by group and message id). */
 class PerStaffMessage<T> {
   private readonly table: Table<T>;
-  constructor(table: Table<T>) {
+  private readonly ttlMs: number;
+  /** Each record is forgotten `ttlMs` after it was written: its buttons are stale by then. */
+  constructor(table: Table<T>, ttlMs: number) {
     this.table = table;
+    this.ttlMs = ttlMs;
   }
   get(staffChatId: number, messageId: number): Promise<T | undefined> {
     return this.table.get(messageKey(staffChatId, messageId));
   }
   set(staffChatId: number, messageId: number, value: T): Promise<void> {
-    return this.table.set(messageKey(staffChatId, messageId), value);
+    return this.table.set(messageKey(staffChatId, messageId), value, this.ttlMs);
   }
   delete(staffChatId: number, messageId: number): Promise<void> {
     return this.table.delete(messageKey(staffChatId, messageId));
@@ -461,12 +466,12 @@ export class Store {
     this.failed = new FailedSends(engine.table("failed"));
     this.echoes = new PerChat(engine.table("echoes"));
     this.sent = new PerChat(engine.table("sent"));
-    this.edits = new PerStaffMessage(engine.table("edits"));
+    this.edits = new PerStaffMessage(engine.table("edits"), BUTTON_TTL_MS);
     this.answers = new Answers(engine.table("answers"));
     this.activity = new Activity(engine.table("activity"));
     this.staff = new StaffDirectory(engine.table("staff"));
     this.templates = new Templates(engine.table("templates"));
-    this.previews = new PerStaffMessage(engine.table("previews"));
+    this.previews = new PerStaffMessage(engine.table("previews"), BUTTON_TTL_MS);
     this.conversations = engine.table("conv");
     this.notices = engine.table("notices");
     this.#accounts = engine.table("accounts");
