@@ -6,7 +6,7 @@
 //
 // The bridge polls every millisecond, but Date.now runs on a virtual clock that advances 5 s
 // per cycle (the default POLL_INTERVAL_SECONDS): the poller's hourly list allowance
-// (src/bridge/list-budget.ts) reads Date.now, so it is spent as in real hours of polling, not
+// (a SlidingWindow in src/bridge/poller.ts) reads Date.now, so it is spent as in real hours of polling, not
 // thousands of cycles squeezed into one real hour.
 import { startBridge } from "../src/app.ts";
 import type { MarketplaceProvider, ReadsChats } from "../src/bridge/provider.ts";
@@ -76,7 +76,7 @@ interface CycleEvent {
 
 /**
  * Replaces Date.now with a clock that the caller advances; `restore` puts the real one back.
- * One function with a moving offset: ListBudget keeps the Date.now it found at construction.
+ * One function with a moving offset: the list budget reads Date.now at every call.
  */
 function virtualClock(): { step: (cycles: number) => void; restore: () => void } {
   const real = Date.now;

@@ -28,7 +28,7 @@ by ±20 % between runs (tails more).
 1 ms with a debug logger that counts the poller's own \`poll cycle\` / \`cycle skipped\` lines
 and snapshots the fake's request count inside each. Meanwhile \`Date.now\` runs on a virtual
 clock that advances 5 s per cycle (the default \`POLL_INTERVAL_SECONDS\`), so the poller's
-hourly getChats allowance (\`src/bridge/list-budget.ts\`) is spent exactly as in real hours of
+hourly getChats allowance (\`src/bridge/sliding-window.ts\`, kept by the poller) is spent exactly as in real hours of
 polling; the bridge starts a minute after the chats were last written to, as on a real shop.
 Cycle 0 is the first start (its calls and time are reported separately). The sweep reads one
 page of the full listing every 12th cycle, in place of that cycle's unread call. *One sweep

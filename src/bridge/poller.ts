@@ -11,7 +11,6 @@ import { errorText } from "./errors.ts";
 import type { FeedSync } from "./feed-sync.ts";
 import { forEachLimited } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
-import { ListBudget } from "./list-budget.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
   type ChatSummary,
@@ -23,10 +22,14 @@ import {
 } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
+import { SlidingWindow } from "./sliding-window.ts";
 import type { CursorRecord, Store } from "./store/index.ts";
 
 /** An account whose chats are listed and read one by one. */
 type ListAccount = AccountWith<ReadsChats>;
+
+/** The period of a marketplace's list-call limit (capabilities.listCallsPerHour). */
+const HOUR = 60 * 60 * 1000;
 
 export interface PollStatus {
   lastSuccessAt?: number;
@@ -52,7 +55,8 @@ export class Poller {
   private readonly sweepEvery: number;
   /** Accounts just started: sweep pages are read beside every cycle until one brings nothing. */
   private readonly catchingUp = new Set<string>();
-  private readonly budgets = new Map<string, ListBudget>();
+  /** Per account whose marketplace limits list calls an hour: what this bridge may spend. */
+  private readonly budgets = new Map<string, SlidingWindow>();
   private readonly observer: PollObserver | undefined;
   /** Per account: the sweep in progress, read one page per sweep cycle. */
   private readonly sweeps = new Map<
@@ -92,7 +96,8 @@ export class Poller {
     this.sweepEvery = deps.sweepEvery ?? 12;
     for (const account of this.accounts) {
       const perHour = account.provider.capabilities.listCallsPerHour;
-      if (perHour) this.budgets.set(account.id, new ListBudget(perHour));
+      // A share of the limit: other tools of the same cabinet, and our retries, need room too.
+      if (perHour) this.budgets.set(account.id, new SlidingWindow(Math.floor(perHour * 0.8), HOUR));
     }
   }
 
@@ -182,7 +187,7 @@ export class Poller {
       const before = requests.length;
       for await (const page of listing) {
         calls++;
-        budget?.spend(1);
+        budget?.record();
         listed += page.length;
         for (const chat of page) {
           if (!chat.isBuyerChat) continue;

@@ -8,6 +8,7 @@
 // their cursors unmoved), the one under way finishes.
 import { Gate } from "./gate.ts";
 import { sleep } from "./sleep.ts";
+import { SlidingWindow } from "./sliding-window.ts";
 
 export interface Clock {
   now(): number;
@@ -60,7 +61,7 @@ export class GroupSendQueue {
       }
       this.closing.signal.throwIfAborted();
       // Reserved now so usage() sees it; stamped again once Telegram has answered.
-      current.sentAt.push(this.clock.now());
+      const answered = current.sent.record();
       try {
         const result = await send();
         this.observer?.sendResult(staffChatId, undefined);
@@ -69,7 +70,7 @@ export class GroupSendQueue {
         this.observer?.sendResult(staffChatId, error);
         throw error;
       } finally {
-        current.sentAt[current.sentAt.length - 1] = this.clock.now();
+        answered();
       }
     };
     return current.gate.run(run, this.closing.signal).finally(uncount);
@@ -113,28 +114,22 @@ export class GroupSendQueue {
 
   /** Messages sent into the group within the last window, and the budget. */
   usage(staffChatId: number): { used: number; limit: number } {
-    const since = this.clock.now() - this.windowMs;
-    const sent = this.lanes.get(staffChatId)?.sentAt ?? [];
-    return { used: sent.filter((at) => at > since).length, limit: this.perMinute };
+    return { used: this.lanes.get(staffChatId)?.sent.used() ?? 0, limit: this.perMinute };
   }
 
   private lane(staffChatId: number): Lane {
     let lane = this.lanes.get(staffChatId);
     if (!lane) {
-      lane = { gate: new Gate(1), sentAt: [], waiting: 0, expected: 0 };
+      const sent = new SlidingWindow(this.perMinute, this.windowMs, () => this.clock.now());
+      lane = { gate: new Gate(1), sent, waiting: 0, expected: 0 };
       this.lanes.set(staffChatId, lane);
     }
     return lane;
   }
 
   private async waitForBudget(lane: Lane): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      while (lane.sentAt.length > 0 && (lane.sentAt[0] ?? 0) <= now - this.windowMs) {
-        lane.sentAt.shift();
-      }
-      if (lane.sentAt.length < this.perMinute || this.closing.signal.aborted) return;
-      await this.clock.sleep((lane.sentAt[0] ?? now) + this.windowMs - now, this.closing.signal);
+    while (!lane.sent.allows() && !this.closing.signal.aborted) {
+      await this.clock.sleep(lane.sent.waitMs(), this.closing.signal);
     }
   }
 }
@@ -142,7 +137,8 @@ export class GroupSendQueue {
 interface Lane {
   /** One send at a time, in the order they came. */
   gate: Gate;
-  sentAt: number[];
+  /** Messages into the group within the last window. */
+  sent: SlidingWindow;
   /** Sends queued behind the budget (for the queue-depth metric). */
   waiting: number;
   /** Posts announced but not queued yet. */
