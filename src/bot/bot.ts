@@ -40,7 +40,7 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
   const bot = new Bot<BotContext>(deps.token, {
     client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 },
   });
-  const polling = new Polling(bot);
+  const polling = new Polling(bot, deps.log);
   // grammY retries a failing getUpdates quietly; staff messages then stop arriving, so an
   // operator must read it in the log: once when it starts, once when it is over.
   let pollingTrouble: string | undefined;
