@@ -335,7 +335,14 @@ export async function startBridge(
     texts,
   };
   const shortcut = templateShortcut(templates);
-  const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
+  const status = new BridgeStatus({
+    accounts,
+    store,
+    topics,
+    queue,
+    polls: poller.status,
+    ...(leases ? { leases } : {}),
+  });
   const stats = new Statistics({
     accounts,
     store,
@@ -401,6 +408,7 @@ export async function startBridge(
               accounts,
               polls: poller.status,
               pollIntervalMs: config.pollIntervalMs,
+              ...(leases ? { leases } : {}),
             }),
         },
         {

@@ -74,6 +74,7 @@ export function commands(deps: CommandDeps): Composer<Context> {
       lines.push(
         "",
         t.statusAccount(escapeHtml(a.account.name)),
+        ...(a.servedBy !== undefined ? [t.statusServedBy(escapeHtml(a.servedBy))] : []),
         a.lastPollAt !== undefined ? t.statusPoll(minutes(a.lastPollAt)) : t.statusNeverPolled,
         ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
         t.statusPending(a.pendingJobs),
@@ -85,6 +86,11 @@ export function commands(deps: CommandDeps): Composer<Context> {
     }
     const budget = report.budget.find((b) => b.staffChatId === ctx.chat?.id);
     if (budget) lines.push("", t.statusBudget(budget.used, budget.limit));
+    const instances = report.instances;
+    if (instances) {
+      const bot = instances.bot ?? t.statusNobody;
+      lines.push("", t.statusInstances(escapeHtml(instances.self), escapeHtml(bot)));
+    }
     await html(ctx, lines.join("\n"));
   });
 
