@@ -159,9 +159,10 @@ export class Leases {
     const units = [...this.#held.keys()];
     for (const { timer } of this.#held.values()) clearTimeout(timer);
     this.#held.clear();
-    if (units.length === 0) return;
     try {
-      await this.#board.release(this.instanceId, units);
+      // All units: a claim that went through as the stop began holds some not counted above.
+      await this.#board.release(this.instanceId, this.#units);
+      if (units.length === 0) return;
       await this.#board.notify(RELEASED_CHANNEL, this.instanceId);
       this.#log.info({ leases: units }, "leases handed over");
     } catch (error) {
