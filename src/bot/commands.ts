@@ -75,8 +75,15 @@ export function commands(deps: CommandDeps): Composer<Context> {
         "",
         t.statusAccount(escapeHtml(a.account.name)),
         ...(a.servedBy !== undefined ? [t.statusServedBy(escapeHtml(a.servedBy))] : []),
-        a.lastPollAt !== undefined ? t.statusPoll(minutes(a.lastPollAt)) : t.statusNeverPolled,
-        ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
+        // Another instance's polls are its own to tell.
+        ...(a.servedBy !== undefined && a.servedBy !== report.instances?.self
+          ? []
+          : [
+              a.lastPollAt !== undefined
+                ? t.statusPoll(minutes(a.lastPollAt))
+                : t.statusNeverPolled,
+              ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
+            ]),
         t.statusPending(a.pendingJobs),
         t.statusWaiting(
           a.waiting,

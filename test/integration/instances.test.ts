@@ -56,6 +56,16 @@ describe("two instances on one database", () => {
       expect.objectContaining({ text: "It left the warehouse today." }),
     ]);
     expect(await second.outbound.pendingCount()).toBe(0);
+
+    // /status is answered by the bot's holder, which names who serves the shop.
+    h.telegram.staffSends({ text: "/status" });
+    const status = await waitFor(
+      () => h.telegram.textsIn(STAFF, "general").find((t) => t.startsWith("Status")),
+      { message: "the /status answer" },
+    );
+    expect(status).toContain("served by instance first");
+    expect(status).not.toContain("poll:");
+    expect(status).toContain("Answered by instance second; Telegram updates read by second");
   });
 
   it("a graceful stop hands every lease over at once; nothing is lost or repeated", async () => {
