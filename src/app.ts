@@ -479,7 +479,7 @@ export async function startBridge(
     if (checkingDeferred) return;
     checkingDeferred = true;
     inbound
-      .retryDeferred(accountsById)
+      .retryDeferred(accountsById, serves)
       .catch((error: unknown) => log.warn({ err: error }, "held-back files check failed"))
       .finally(() => {
         checkingDeferred = false;
