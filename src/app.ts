@@ -174,6 +174,7 @@ export async function startBridge(
     texts,
     notePrefix: config.notePrefix,
     log,
+    sharedPolling: leases !== undefined,
   });
   const telegram = new GrammyTelegram(bot.api, {
     apiRoot: config.telegram.apiRoot,

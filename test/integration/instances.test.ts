@@ -6,7 +6,7 @@ import { type RunningBridge, startBridge } from "../../src/app.ts";
 import { Store } from "../../src/bridge/store/index.ts";
 import { asSuperuser } from "../support/postgres.ts";
 import { waitFor } from "../support/wait-for.ts";
-import { ACCOUNT_ID, STAFF, silentLog, useHarness } from "./harness.ts";
+import { ACCOUNT_ID, STAFF, silentLog, TOKEN, useHarness } from "./harness.ts";
 
 const POLL_MS = 3000;
 
@@ -86,6 +86,15 @@ describe("two instances on one database", () => {
 
     h.ozon.buyerWrites(chat, "anyone?");
     await h.waitForBuyerTexts(thread, 2, POLL_MS * 3);
+    // A getUpdates from elsewhere (as a stopping holder's last one) ends the new holder's long
+    // poll with a 409 Conflict: waited out, polling goes on.
+    const conflicts = () => h.telegram.callsOf("getUpdates").filter((c) => c.status === 409);
+    await waitFor(() => h.telegram.callsOf("getUpdates").some((c) => c.outcome === "pending"), {
+      message: "the second instance's long poll",
+    });
+    const before = conflicts().length;
+    await (await fetch(`${h.telegram.url}/bot${TOKEN}/getUpdates?timeout=0&limit=1`)).text();
+    await waitFor(() => conflicts().length === before + 1, { message: "the 409 Conflict" });
     h.telegram.staffSends({ threadId: thread, text: "Yes, here." });
     await waitFor(() => h.ozon.sentBySeller(chat).length > 0, {
       timeoutMs: POLL_MS * 3,
@@ -94,5 +103,9 @@ describe("two instances on one database", () => {
     await taken.outbound.idle();
     expect(h.buyerTexts(thread)).toEqual(["hello?", "anyone?"]);
     expect(h.ozon.sentBySeller(chat)).toEqual([expect.objectContaining({ text: "Yes, here." })]);
+    expect(conflicts()).toHaveLength(before + 1);
+    // Polling did not end: done settles only at the stop.
+    const settled = await Promise.race([taken.done.then(() => "done"), Promise.resolve("running")]);
+    expect(settled).toBe("running");
   });
 });
