@@ -168,9 +168,12 @@ function board(pool: pg.Pool, session: pg.Client): LeaseBoard {
     async claim(holder, units, ttlMs) {
       // One statement: of two instances claiming an expired unit at once, the row lock lets
       // one through and the other finds it held (its WHERE is checked again after the wait).
+      // Every unit of a claim gets the same expiry (the statement's start), and instances list
+      // the units in the same order: the first to claim after a holder's leases ran out takes
+      // them all, so the bot's and the groups' leases stay on one instance.
       const { rows } = await pool.query(
         `INSERT INTO bridge_leases (unit, holder, expires_at)
-           SELECT unit, $1, clock_timestamp() + $3 * interval '1 millisecond'
+           SELECT unit, $1, now() + $3 * interval '1 millisecond'
              FROM unnest($2::text[]) AS unit
          ON CONFLICT (unit) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
           WHERE bridge_leases.holder = excluded.holder OR bridge_leases.expires_at < clock_timestamp()
