@@ -20,6 +20,14 @@ import { FeedSync } from "./bridge/feed-sync.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { KeyNotices } from "./bridge/key-notices.ts";
+import {
+  BOT_LEASE,
+  groupLease,
+  JOBS_CHANNEL,
+  Leases,
+  type Serves,
+  servesAll,
+} from "./bridge/leases.ts";
 import { OffHoursReply } from "./bridge/off-hours.ts";
 import { Outbound } from "./bridge/outbound.ts";
 import { Poller } from "./bridge/poller.ts";
@@ -60,7 +68,9 @@ export interface RunningBridge {
   digest: Digest;
   /** Where /healthz, /metrics and (with PUSH_SECRET) the push endpoints listen. */
   httpPort: number;
-  /** Resolves when the bot stopped polling Telegram. */
+  /** With DATABASE_URL: this instance's leases. */
+  leases?: Leases;
+  /** Resolves when the bridge stopped; rejects when polling Telegram failed for good. */
   done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -118,6 +128,39 @@ export async function startBridge(
 
   const accounts = config.accounts.map((a) => toAccount(a, config.accounts, config.language, log));
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
+  // Several instances share a database's work; one process on a SQLite file does it all.
+  let running = false;
+  const leases =
+    store.leases &&
+    new Leases({
+      board: store.leases,
+      instanceId: config.instanceId,
+      ttlMs: config.leaseMs,
+      units: [BOT_LEASE, ...[...staffChatIds].map(groupLease)],
+      log,
+      events: {
+        gained: (unit) => {
+          if (!running) return; // the start takes up what the first claims brought
+          if (unit === BOT_LEASE) startPolling();
+          else resumeJobs(Number(unit.slice("group:".length)));
+        },
+        lost: (unit) => {
+          // A group's work stops by itself (everything asks `serves`); polling is told.
+          if (unit === BOT_LEASE && running) stopPolling();
+        },
+      },
+    });
+  const serves: Serves = leases ? leases.serves : servesAll;
+  // Set once the bot exists (below); the bot's lease starts and stops its polling.
+  let startPolling = () => {};
+  let stopPolling = () => {};
+  /** Jobs stored for this instance's groups (of one group, when given) go to their lanes. */
+  const resumeJobs = (staffChatId?: number) => {
+    if (staffChatId !== undefined && !serves(staffChatId)) return;
+    outbound.resume(staffChatId).catch((error: unknown) => {
+      log.warn({ err: error }, "could not resume stored staff messages");
+    });
+  };
 
   const { bot, polling } = createBot({
     token: config.telegram.token,
@@ -131,6 +174,7 @@ export async function startBridge(
     texts,
     notePrefix: config.notePrefix,
     log,
+    sharedPolling: leases !== undefined,
   });
   const telegram = new GrammyTelegram(bot.api, {
     apiRoot: config.telegram.apiRoot,
@@ -139,7 +183,7 @@ export async function startBridge(
   const incidents = new Incidents({ telegram, texts, log, staffChatIds });
   const queue =
     options.sendQueue ??
-    new GroupSendQueue(config.telegram.groupMessagesPerMinute, { observer: incidents });
+    new GroupSendQueue(config.telegram.groupMessagesPerMinute, { observer: incidents, serves });
   const metrics = new PrometheusMetrics({
     queueDepth: () => queue.depth(),
     budget: () => [...staffChatIds].map((id) => ({ staffChatId: id, ...queue.usage(id) })),
@@ -179,6 +223,13 @@ export async function startBridge(
     log,
     metrics,
     syncChat: (account, chatId) => chats.sync(account, chatId),
+    serves,
+    handOver: (staffChatId) => {
+      store.leases?.notify(JOBS_CHANNEL, String(staffChatId)).catch((error: unknown) => {
+        // Stored all the same: the group's holder finds it at its next look (a poll interval).
+        log.warn({ err: error, staffChatId }, "could not tell the group's instance of a job");
+      });
+    },
     ...(options.outboundBackoffMs === undefined
       ? {}
       : { backoffBaseMs: options.outboundBackoffMs }),
@@ -188,6 +239,7 @@ export async function startBridge(
     store,
     texts,
     log,
+    serves,
     post: async (staffChatId, text) => {
       await queue.send(staffChatId, () =>
         telegram.sendText(staffChatId, undefined, escapeHtml(text)),
@@ -214,16 +266,24 @@ export async function startBridge(
       },
     },
     intervalMs: config.pollIntervalMs,
+    serves,
   });
+  // A push for a group another instance holds is left to that instance's next poll.
+  const ifServed =
+    <A extends unknown[], R>(action: (account: Account, ...rest: A) => Promise<R>) =>
+    async (account: Account, ...rest: A): Promise<R | undefined> =>
+      serves(account.staffChatId) ? action(account, ...rest) : undefined;
   const push = new PushReceiver({
     accounts,
     log,
     metrics,
     actions: {
-      syncChat: (account, chatId) => chats.sync(account, chatId),
-      readByBuyer: (account, chatId, upToId) => receipts.readUpTo(account.id, chatId, upToId),
-      chatClosed: (account, chatId) => topics.closedByMarketplace(account, chatId),
-      dispute: (account, chatId, active) => topics.setDisputed(account, chatId, active),
+      syncChat: ifServed((account, chatId) => chats.sync(account, chatId)),
+      readByBuyer: ifServed(async (account, chatId, upToId) => {
+        await receipts.readUpTo(account.id, chatId, upToId);
+      }),
+      chatClosed: ifServed((account, chatId) => topics.closedByMarketplace(account, chatId)),
+      dispute: ifServed((account, chatId, active) => topics.setDisputed(account, chatId, active)),
     },
   });
 
@@ -244,6 +304,7 @@ export async function startBridge(
     escalateMinutes: config.escalateMinutes,
     supervisors: config.supervisors,
     hours: config.workingHours,
+    serves,
     send: async (topic, html, buttons) => {
       await queue.send(topic.staffChatId, () =>
         telegram.sendText(topic.staffChatId, topic.threadId, html, { buttons }),
@@ -256,9 +317,17 @@ export async function startBridge(
     hours: config.workingHours,
     text: config.offHoursReply,
     log,
+    serves,
     send: (account, topic, text, key) => outbound.sendAutomatic(account, topic, text, key),
   });
-  const autoClose = new AutoClose({ accounts, topics, texts, log, days: config.autoCloseDays });
+  const autoClose = new AutoClose({
+    accounts,
+    topics,
+    texts,
+    log,
+    serves,
+    days: config.autoCloseDays,
+  });
   const templates = {
     templates: new QuickReplies({ store, accounts }),
     store,
@@ -266,7 +335,14 @@ export async function startBridge(
     texts,
   };
   const shortcut = templateShortcut(templates);
-  const status = new BridgeStatus({ accounts, store, topics, queue, polls: poller.status });
+  const status = new BridgeStatus({
+    accounts,
+    store,
+    topics,
+    queue,
+    polls: poller.status,
+    ...(leases ? { leases } : {}),
+  });
   const stats = new Statistics({
     accounts,
     store,
@@ -280,6 +356,7 @@ export async function startBridge(
     log,
     atMinutes: config.digestMinutes,
     timeZone: config.timeZone,
+    serves,
     post: async (staffChatId, html) => {
       await queue.send(staffChatId, () =>
         telegram.sendText(staffChatId, undefined, html, { silent: true }),
@@ -331,6 +408,7 @@ export async function startBridge(
               accounts,
               polls: poller.status,
               pollIntervalMs: config.pollIntervalMs,
+              ...(leases ? { leases } : {}),
             }),
         },
         {
@@ -353,7 +431,17 @@ export async function startBridge(
   await registerCommands(bot.api, staffChatIds, log);
   const stopping = new AbortController();
   incidents.watchState(store, stopping.signal);
+  if (leases) {
+    try {
+      await store.leases?.listen(JOBS_CHANNEL, (payload) => resumeJobs(Number(payload)));
+      await leases.start();
+    } catch (error) {
+      await Promise.allSettled([http.close(), store.close()]);
+      throw new StartupError(`leases in DATABASE_URL: ${errorText(error)}`, { exitCode: 2 });
+    }
+  }
   await outbound.resume();
+  running = true;
   poller.start();
   // Periodic checks, one round of each at a time; a failure is logged and tried next round.
   const accountsById = new Map(accounts.map((a) => [a.id, a]));
@@ -367,18 +455,46 @@ export async function startBridge(
     every(HOUR, "idle topic check", log, () => autoClose.tick(Date.now())),
     // Files the marketplace was still checking: asked for again at the poll's pace.
     every(config.pollIntervalMs, "held-back files check", log, () =>
-      inbound.retryDeferred(accountsById),
+      inbound.retryDeferred(accountsById, serves),
     ),
+    // A job another instance stored while its notice could not reach this one.
+    ...(leases
+      ? [every(config.pollIntervalMs, "stored jobs check", log, () => outbound.resume())]
+      : []),
   ];
-  const done = polling.start({
-    allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
-    drop_pending_updates: false,
-    onStart: () =>
-      log.info(
-        { accounts: accounts.map((a) => a.id), staffChatIds: [...staffChatIds] },
-        "bridge started",
-      ),
+  const started = {
+    accounts: accounts.map((a) => a.id),
+    staffChatIds: [...staffChatIds],
+    ...(leases ? { instance: leases.instanceId } : {}),
+  };
+  let ended!: () => void;
+  let failed!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    ended = resolve;
+    failed = reject;
   });
+  startPolling = () => {
+    polling
+      .start({
+        allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"],
+        drop_pending_updates: false,
+        onStart: () =>
+          leases
+            ? log.info({ instance: leases.instanceId }, "polling Telegram")
+            : log.info(started, "bridge started"),
+      })
+      .catch(failed);
+  };
+  stopPolling = () => {
+    polling.stop().catch((error: unknown) => {
+      log.warn({ err: error }, "could not confirm the last updates to Telegram");
+    });
+  };
+  if (!leases || leases.holds(BOT_LEASE)) startPolling();
+  if (leases) {
+    const held = [BOT_LEASE, ...[...staffChatIds].map(groupLease)].filter((u) => leases.holds(u));
+    log.info({ ...started, leases: held }, "bridge started");
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -391,8 +507,11 @@ export async function startBridge(
         log.warn({ err: error }, "could not confirm the last updates to Telegram");
       });
       await Promise.allSettled([poller.stop(), queue.close(), outbound.stop(), http.close()]);
+      // Only now that nothing of this instance's work runs: the next holder starts at once.
+      await leases?.stop();
       await Promise.allSettled(accounts.map((a) => a.provider.close?.()));
       await store.close();
+      ended();
     })();
     return stopped;
   };
@@ -407,6 +526,7 @@ export async function startBridge(
     autoClose,
     digest,
     httpPort: http.port,
+    ...(leases ? { leases } : {}),
     done,
     stop,
   };

@@ -2,7 +2,9 @@
 // collected and reported one per line, naming the variable or file entry and what is expected,
 // never echoing a value (they may be secrets). What each marketplace reads (its variables, its
 // ACCOUNTS_FILE fields, its push allow-list) comes from its connector in the registry.
+
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { errorText } from "./bridge/errors.ts";
 import {
@@ -120,6 +122,12 @@ const otherVariables = {
     .string()
     .trim()
     .refine(databaseUrl, "a postgres://user:password@host:5432/database URL")
+    .optional(),
+  LEASE_SECONDS: positiveInt(15, "a whole number of seconds ≥ 1"),
+  INSTANCE_ID: z
+    .string()
+    .trim()
+    .regex(/^[\w.:@-]{1,100}$/, "up to 100 letters, digits, . : @ - or _")
     .optional(),
   POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
   LOG_LEVEL: z
@@ -249,6 +257,10 @@ const configSchema = envSchema.transform((e, ctx) => {
     dataDir: e.DATA_DIR,
     /** Set: all state in this PostgreSQL database instead of DATA_DIR's SQLite file. */
     databaseUrl: e.DATABASE_URL,
+    /** With DATABASE_URL: how long a lease lasts without a heartbeat (renewed every third). */
+    leaseMs: e.LEASE_SECONDS * 1000,
+    /** This process among several on one database (leases, /status, /healthz). */
+    instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     pollIntervalMs: e.POLL_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     language: e.BOT_LANGUAGE,

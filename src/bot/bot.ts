@@ -32,6 +32,8 @@ export interface BotDeps {
   /** A staff message starting with this stays in Telegram (a note for colleagues). */
   notePrefix: string;
   log: Logger;
+  /** Several instances take turns at polling (the bot's lease): a 409 Conflict is waited out. */
+  sharedPolling?: boolean;
 }
 
 const RESEND = "resend:";
@@ -40,7 +42,7 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
   const bot = new Bot<BotContext>(deps.token, {
     client: { apiRoot: deps.apiRoot, timeoutSeconds: 60 },
   });
-  const polling = new Polling(bot);
+  const polling = new Polling(bot, deps.log, { shared: deps.sharedPolling === true });
   // grammY retries a failing getUpdates quietly; staff messages then stop arriving, so an
   // operator must read it in the log: once when it starts, once when it is over.
   let pollingTrouble: string | undefined;

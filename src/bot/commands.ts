@@ -74,8 +74,16 @@ export function commands(deps: CommandDeps): Composer<Context> {
       lines.push(
         "",
         t.statusAccount(escapeHtml(a.account.name)),
-        a.lastPollAt !== undefined ? t.statusPoll(minutes(a.lastPollAt)) : t.statusNeverPolled,
-        ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
+        ...(a.servedBy !== undefined ? [t.statusServedBy(escapeHtml(a.servedBy))] : []),
+        // Another instance's polls are its own to tell.
+        ...(a.servedBy !== undefined && a.servedBy !== report.instances?.self
+          ? []
+          : [
+              a.lastPollAt !== undefined
+                ? t.statusPoll(minutes(a.lastPollAt))
+                : t.statusNeverPolled,
+              ...(a.lastError ? [t.statusError(escapeHtml(a.lastError))] : []),
+            ]),
         t.statusPending(a.pendingJobs),
         t.statusWaiting(
           a.waiting,
@@ -85,6 +93,11 @@ export function commands(deps: CommandDeps): Composer<Context> {
     }
     const budget = report.budget.find((b) => b.staffChatId === ctx.chat?.id);
     if (budget) lines.push("", t.statusBudget(budget.used, budget.limit));
+    const instances = report.instances;
+    if (instances) {
+      const bot = instances.bot ?? t.statusNobody;
+      lines.push("", t.statusInstances(escapeHtml(instances.self), escapeHtml(bot)));
+    }
     await html(ctx, lines.join("\n"));
   });
 

@@ -3,6 +3,7 @@
 // opens it again (Topics.buyerWrote), as does /reopen, and either starts the count anew.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import type { Texts } from "./texts/index.ts";
 import type { Topics } from "./topics.ts";
 
@@ -13,6 +14,7 @@ export class AutoClose {
   private readonly topics: Topics;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly serves: Serves;
   private readonly days: number;
 
   constructor(deps: {
@@ -20,6 +22,8 @@ export class AutoClose {
     topics: Topics;
     texts: Texts;
     log: Logger;
+    /** Staff groups other instances hold are left to them. */
+    serves?: Serves;
     /** 0: never. */
     days: number;
   }) {
@@ -27,6 +31,7 @@ export class AutoClose {
     this.topics = deps.topics;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.serves = deps.serves ?? servesAll;
     this.days = deps.days;
   }
 
@@ -35,7 +40,7 @@ export class AutoClose {
     if (this.days <= 0) return;
     for (const topic of await this.topics.all()) {
       const account = this.accounts.get(topic.accountId);
-      if (!account || topic.closed) continue;
+      if (!account || !this.serves(account.staffChatId) || topic.closed) continue;
       try {
         if (topic.activeAt === undefined) {
           // Kept from before the bridge recorded activity: the count starts now.

@@ -5,6 +5,7 @@
 // the post and the record repeats it once).
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { renderReport, type Statistics } from "./stats.ts";
 import { waitsForUs } from "./status.ts";
 import type { Store } from "./store/index.ts";
@@ -29,6 +30,7 @@ export class Digest {
   private readonly stats: Statistics;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly serves: Serves;
   /** Minutes after midnight; undefined: no digest. */
   private readonly atMinutes: number | undefined;
   private readonly clock: ZoneClock;
@@ -41,6 +43,8 @@ export class Digest {
     stats: Statistics;
     texts: Texts;
     log: Logger;
+    /** Staff groups other instances hold are left to them. */
+    serves?: Serves;
     /** DIGEST_TIME in minutes after midnight, or undefined when it is not set. */
     atMinutes: number | undefined;
     /** The staff's IANA time zone: their day and their DIGEST_TIME. */
@@ -53,6 +57,7 @@ export class Digest {
     this.stats = deps.stats;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.serves = deps.serves ?? servesAll;
     this.atMinutes = deps.atMinutes;
     this.clock = new ZoneClock(deps.timeZone);
     this.post = deps.post;
@@ -78,6 +83,7 @@ export class Digest {
     const from = this.clock.instant(yesterday, 0);
     const to = this.clock.instant(today, 0);
     for (const staffChatId of new Set(this.accounts.map((a) => a.staffChatId))) {
+      if (!this.serves(staffChatId)) continue;
       const key = `digest:${staffChatId}`;
       const posted = await this.store.notices.get(key);
       if (posted !== undefined && posted >= dayNumber(today)) continue;

@@ -5,6 +5,7 @@ import { type Account, accountLabel } from "./account.ts";
 import { buyerWrote, emptyActivity, shopAnswered, writtenAt } from "./activity.ts";
 import type { Echoes } from "./echoes.ts";
 import { refusalText } from "./errors.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
   type Attachment,
@@ -235,9 +236,15 @@ export class Inbound {
    * Posts the held-back files whose wait is over into their chats' topics, each once: the
    * record goes only after Telegram took the file (or the note that it cannot be had).
    */
-  async retryDeferred(accounts: ReadonlyMap<string, Account>, now = Date.now()): Promise<void> {
+  async retryDeferred(
+    accounts: ReadonlyMap<string, Account>,
+    serves: Serves = servesAll,
+    now = Date.now(),
+  ): Promise<void> {
     for (const file of await this.store.deferred.due(now)) {
       const account = accounts.get(file.accountId);
+      // Another instance's group: its holder posts the file.
+      if (account && !serves(account.staffChatId)) continue;
       const topic = account && (await this.topics.get(account, file.chatId));
       if (!account || !topic) {
         await this.store.deferred.remove(file);

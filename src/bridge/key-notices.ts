@@ -4,6 +4,7 @@
 // (incidents.ts), told when polling meets it.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { type KeyFacts, tellsKeyFacts } from "./provider.ts";
 import type { Store } from "./store/index.ts";
 import type { Texts } from "./texts/index.ts";
@@ -49,6 +50,7 @@ export class KeyNotices {
   private readonly store: Store;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly serves: Serves;
   private readonly post: (staffChatId: number, text: string) => Promise<void>;
   private running: Promise<void> | undefined;
 
@@ -57,6 +59,8 @@ export class KeyNotices {
     store: Store;
     texts: Texts;
     log: Logger;
+    /** Staff groups other instances hold are left to them. */
+    serves?: Serves;
     /** Posts plain text in the General topic of the group. */
     post: (staffChatId: number, text: string) => Promise<void>;
   }) {
@@ -64,6 +68,7 @@ export class KeyNotices {
     this.store = deps.store;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.serves = deps.serves ?? servesAll;
     this.post = deps.post;
   }
 
@@ -83,7 +88,7 @@ export class KeyNotices {
     if (this.store.writes.failure !== undefined) return;
     for (const account of this.accounts) {
       const provider = account.provider;
-      if (!tellsKeyFacts(provider)) continue;
+      if (!tellsKeyFacts(provider) || !this.serves(account.staffChatId)) continue;
       for (const warning of keyWarnings(provider.keyFacts(), this.texts, now)) {
         const key = `${account.id}:${warning.key}`;
         if (await this.store.notices.has(key)) continue;

@@ -5,6 +5,7 @@
 // answered, so nothing goes twice.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { waitsForUs } from "./status.ts";
 import type { TopicRecord } from "./store/index.ts";
 import type { Topics } from "./topics.ts";
@@ -16,6 +17,7 @@ export class OffHoursReply {
   private readonly hours: WorkingHours;
   private readonly text: string | undefined;
   private readonly log: Logger;
+  private readonly serves: Serves;
   private readonly send: (
     account: Account,
     topic: TopicRecord,
@@ -30,6 +32,8 @@ export class OffHoursReply {
     /** OFF_HOURS_REPLY; unset: nothing is ever sent. */
     text: string | undefined;
     log: Logger;
+    /** Staff groups other instances hold are left to them. */
+    serves?: Serves;
     /** Sends through the marketplace like a staff message (Outbound.sendAutomatic). */
     send: (account: Account, topic: TopicRecord, text: string, key: string) => Promise<void>;
   }) {
@@ -38,6 +42,7 @@ export class OffHoursReply {
     this.hours = deps.hours;
     this.text = deps.text;
     this.log = deps.log;
+    this.serves = deps.serves ?? servesAll;
     this.send = deps.send;
   }
 
@@ -48,7 +53,8 @@ export class OffHoursReply {
     for (const topic of await this.topics.waiting()) {
       const account = this.accounts.get(topic.accountId);
       // Never in a closed chat or one under dispute: the marketplace's arbiter reads it.
-      if (!account || !waitsForUs(topic) || topic.disputed || topic.buyerAt === undefined) continue;
+      if (!account || !this.serves(account.staffChatId)) continue;
+      if (!waitsForUs(topic) || topic.disputed || topic.buyerAt === undefined) continue;
       if (this.hours.isOpen(topic.buyerAt)) continue;
       const period = this.hours.nextOpen(topic.buyerAt);
       // Written in an earlier off-hours period that staff have been through already.

@@ -7,6 +7,7 @@ import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
 import { errorText, refusalText } from "./errors.ts";
 import { KeyedGate } from "./gate.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { marksRead, ProviderError } from "./provider.ts";
 import { mayPass, retriedJobId, retryData } from "./retry.ts";
@@ -75,6 +76,10 @@ export class Outbound {
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
   private readonly serial = new KeyedGate();
+  /** Jobs in a chat's lane (waiting or running), so a job is never in it twice. */
+  private readonly scheduled = new Set<string>();
+  private readonly serves: Serves;
+  private readonly handOver: (staffChatId: number) => void;
   private readonly stopping = new AbortController();
   private readonly backoffBaseMs: number;
   private readonly syncChat: ((account: Account, chatId: string) => Promise<unknown>) | undefined;
@@ -92,7 +97,13 @@ export class Outbound {
     backoffBaseMs?: number;
     /** Brings a chat's history in (the poller's sync), to see whether a send arrived. */
     syncChat?: (account: Account, chatId: string) => Promise<unknown>;
+    /** Whether this instance runs the jobs of a staff group now (always, with one process). */
+    serves?: Serves;
+    /** Tells the instance that runs a group's jobs that one was stored for it. */
+    handOver?: (staffChatId: number) => void;
   }) {
+    this.serves = deps.serves ?? servesAll;
+    this.handOver = deps.handOver ?? (() => {});
     this.accounts = new Map(deps.accounts.map((a) => [a.id, a]));
     this.store = deps.store;
     this.echoes = deps.echoes;
@@ -106,17 +117,36 @@ export class Outbound {
     this.syncChat = deps.syncChat;
   }
 
-  /** Picks up the jobs a previous run left unfinished. */
-  async resume(): Promise<void> {
-    const jobs = await this.store.jobs.pending();
-    if (jobs.length > 0) this.log.info({ jobs: jobs.length }, "resuming unsent staff messages");
-    for (const job of jobs) {
-      // The last run may have died after the marketplace took the part it was sending (its
-      // echo is still awaited): the chat is read before that part is sent again.
-      if (await this.echoes.isExpected(job.accountId, job.chatId, partEchoKey(job))) {
-        await this.store.jobs.save({ ...job, uncertain: true });
+  /**
+   * Picks up the stored jobs of the groups this instance serves (of `staffChatId` alone, when
+   * given) that are not in a lane yet: those a previous run left unfinished, those of a group
+   * taken over from another instance, those another instance stored for this one.
+   */
+  async resume(staffChatId?: number): Promise<void> {
+    const jobs = (await this.store.jobs.pending()).filter(
+      (job) =>
+        (staffChatId === undefined || job.staffChatId === staffChatId) &&
+        this.serves(job.staffChatId) &&
+        !this.scheduled.has(job.id),
+    );
+    if (jobs.length === 0) return;
+    this.log.info({ jobs: jobs.length }, "resuming unsent staff messages");
+    // Reserved before the first await: no other path puts them in a lane meanwhile (a job
+    // running while it is marked below could be stored again after it finished).
+    const reserved = new Set(jobs.map((job) => job.id));
+    for (const id of reserved) this.scheduled.add(id);
+    try {
+      for (const job of jobs) {
+        // The run that stored the job may have died after the marketplace took the part it was
+        // sending (its echo is still awaited): the chat is read before that part goes again.
+        if (await this.echoes.isExpected(job.accountId, job.chatId, partEchoKey(job))) {
+          await this.store.jobs.save({ ...job, uncertain: true });
+        }
+        reserved.delete(job.id);
+        this.enqueue(job);
       }
-      this.schedule(job);
+    } finally {
+      for (const id of reserved) this.scheduled.delete(id);
     }
   }
 
@@ -128,7 +158,7 @@ export class Outbound {
     if (await this.store.jobs.known(job.id)) return;
     const full: OutboundJob = { ...job, done: 0, attempts: 0, createdAt: Date.now() };
     await this.store.jobs.save(full);
-    this.schedule(full);
+    this.dispatch(full);
   }
 
   /**
@@ -259,7 +289,7 @@ export class Outbound {
     };
     await this.store.jobs.save(job);
     await this.store.failed.delete(jobId);
-    this.schedule(job);
+    this.dispatch(job);
     return "queued";
   }
 
@@ -293,15 +323,32 @@ export class Outbound {
     return this.serial.idle();
   }
 
+  /** A stored job runs here when this instance serves its group, else at the group's holder. */
+  private dispatch(job: OutboundJob): void {
+    if (this.serves(job.staffChatId)) this.schedule(job);
+    else this.handOver(job.staffChatId);
+  }
+
   private schedule(job: OutboundJob): void {
-    if (this.stopping.signal.aborted) return;
+    if (this.scheduled.has(job.id)) return;
+    this.scheduled.add(job.id);
+    this.enqueue(job);
+  }
+
+  /** Puts a job reserved in `scheduled` in its chat's lane. */
+  private enqueue(job: OutboundJob): void {
+    if (this.stopping.signal.aborted) {
+      this.scheduled.delete(job.id);
+      return;
+    }
     void this.serial
       .run(chatKey(job.accountId, job.chatId), () => this.process(job.id))
       .catch((error: unknown) => {
         // Only a stop ends a job this way: it stays stored and resumes at the next start.
         if (!this.stopping.signal.aborted)
           this.log.error({ err: error, job: job.id }, "job failed");
-      });
+      })
+      .finally(() => this.scheduled.delete(job.id));
   }
 
   /**
@@ -319,10 +366,15 @@ export class Outbound {
     }
   }
 
+  /** False once this instance must leave the job to another (stopping, or the group's lease lost). */
+  private mayRun(job: OutboundJob): boolean {
+    return !this.stopping.signal.aborted && this.serves(job.staffChatId);
+  }
+
   private async process(jobId: string): Promise<void> {
     if (this.stopping.signal.aborted) return;
     const job = await this.store.jobs.get(jobId);
-    if (!job) return;
+    if (!job || !this.mayRun(job)) return;
     const account = this.accounts.get(job.accountId);
     if (!account) {
       this.log.error({ job: job.id, account: job.accountId }, "job for an unknown account dropped");
@@ -334,7 +386,7 @@ export class Outbound {
     for (;;) {
       try {
         while (job.done < job.parts.length) {
-          if (this.stopping.signal.aborted) return;
+          if (!this.mayRun(job)) return;
           await this.sendPart(account, job, job.parts[job.done] as OutboundPart);
           job.done++;
           job.uncertain = false;
@@ -349,7 +401,7 @@ export class Outbound {
         const delay = await this.failed(account, job, error);
         if (delay === undefined) return;
         await sleep(delay, this.stopping.signal);
-        if (this.stopping.signal.aborted) return;
+        if (!this.mayRun(job)) return;
       }
     }
     await this.record(() => this.store.jobs.finish(job.id));

@@ -11,6 +11,7 @@ import { errorText } from "./errors.ts";
 import type { FeedSync } from "./feed-sync.ts";
 import { forEachLimited } from "./gate.ts";
 import type { Inbound } from "./inbound.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
   type ChatSummary,
@@ -58,6 +59,7 @@ export class Poller {
   /** Per account whose marketplace limits list calls an hour: what this bridge may spend. */
   private readonly budgets = new Map<string, SlidingWindow>();
   private readonly observer: PollObserver | undefined;
+  private readonly serves: Serves;
   /** Per account: the sweep in progress, read one page per sweep cycle. */
   private readonly sweeps = new Map<
     string,
@@ -83,8 +85,11 @@ export class Poller {
     observer?: PollObserver;
     intervalMs: number;
     sweepEvery?: number;
+    /** Accounts of the groups other instances hold are left to them. */
+    serves?: Serves;
   }) {
     this.observer = deps.observer;
+    this.serves = deps.serves ?? servesAll;
     this.accounts = deps.accounts;
     this.store = deps.store;
     this.chats = deps.chats;
@@ -119,7 +124,16 @@ export class Poller {
     const status: PollStatus = { cycles: 0 };
     this.status.set(account.id, status);
     const signal = this.stopController.signal;
+    let serving = true;
     while (!signal.aborted) {
+      if (!this.serves(account.staffChatId)) {
+        serving = false;
+        await sleep(this.intervalMs, signal);
+        continue;
+      }
+      // Taken over from another instance: catch up as after a restart.
+      if (!serving) this.catchingUp.add(account.id);
+      serving = true;
       // While state cannot be written, nothing is taken in that could not be recorded as
       // delivered; the incident is reported and watched elsewhere.
       if (this.store.writes.failure !== undefined) {

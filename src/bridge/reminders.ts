@@ -9,6 +9,7 @@
 // nudges go out at once, since waiting for the morning would lose the chat.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { mention, takeButton } from "./ownership.ts";
 import { replyDeadline, waitsForUs } from "./status.ts";
 import type { TopicRecord } from "./store/index.ts";
@@ -40,6 +41,7 @@ export class Reminders {
   private readonly topics: Topics;
   private readonly texts: Texts;
   private readonly log: Logger;
+  private readonly serves: Serves;
   private readonly afterMs: number;
   private readonly escalateMs: number;
   private readonly onDuty: string;
@@ -56,6 +58,8 @@ export class Reminders {
     topics: Topics;
     texts: Texts;
     log: Logger;
+    /** Staff groups other instances hold are left to them. */
+    serves?: Serves;
     reminderMinutes: number;
     onDuty: string[];
     /** 0 or no supervisors: no escalation. */
@@ -69,6 +73,7 @@ export class Reminders {
     this.topics = deps.topics;
     this.texts = deps.texts;
     this.log = deps.log;
+    this.serves = deps.serves ?? servesAll;
     this.afterMs = deps.reminderMinutes * MINUTE;
     this.onDuty = usernames(deps.onDuty);
     this.supervisors = usernames(deps.supervisors ?? []);
@@ -86,7 +91,8 @@ export class Reminders {
     if (!this.enabled) return;
     for (const topic of await this.topics.waiting()) {
       const account = this.accounts.get(topic.accountId);
-      if (!account || !waitsForUs(topic) || topic.waitingSince === undefined) continue;
+      if (!account || !this.serves(account.staffChatId)) continue;
+      if (!waitsForUs(topic) || topic.waitingSince === undefined) continue;
       const deadline = replyDeadline(account, topic);
       // Urgent: the window is still open but closes before staff are back.
       const urgent =

@@ -5,8 +5,11 @@
 // A send counts from when Telegram answered it, not from when it left: Telegram counts it from
 // its arrival, so a slot counted from the departure would free up a little too early.
 // At a stop the queue closes: sends still waiting are refused (their messages stay unposted and
-// their cursors unmoved), the one under way finishes.
+// their cursors unmoved), the one under way finishes. With several instances, a send whose turn
+// comes when this instance no longer holds the group's lease is refused the same way: the new
+// holder posts it.
 import { Gate } from "./gate.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import { sleep } from "./sleep.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 
@@ -33,11 +36,13 @@ export class GroupSendQueue {
   private readonly lanes = new Map<number, Lane>();
   private readonly closing = new AbortController();
   private readonly observer: SendObserver | undefined;
+  private readonly serves: Serves;
 
   constructor(
     perMinute: number,
-    options: { windowMs?: number; clock?: Clock; observer?: SendObserver } = {},
+    options: { windowMs?: number; clock?: Clock; observer?: SendObserver; serves?: Serves } = {},
   ) {
+    this.serves = options.serves ?? servesAll;
     this.perMinute = perMinute;
     this.windowMs = options.windowMs ?? 60_000;
     this.clock = options.clock ?? systemClock;
@@ -60,6 +65,9 @@ export class GroupSendQueue {
         uncount();
       }
       this.closing.signal.throwIfAborted();
+      if (!this.serves(staffChatId)) {
+        throw new Error(`another instance holds staff group ${staffChatId} now`);
+      }
       // Reserved now so usage() sees it; stamped again once Telegram has answered.
       const answered = current.sent.record();
       try {

@@ -3,6 +3,7 @@
 
 import type { Account } from "./account.ts";
 import { errorText } from "./errors.ts";
+import { BOT_LEASE, groupLease, type Leases } from "./leases.ts";
 import type { PollStatus } from "./poller.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import type { Store, TopicRecord } from "./store/index.ts";
@@ -16,11 +17,15 @@ export interface AccountStatus {
   waiting: number;
   /** When the longest-waiting buyer's message arrived. */
   oldestWaitSince?: number;
+  /** With several instances: the one serving the account's group (the poll figures are its). */
+  servedBy?: string;
 }
 
 export interface StatusReport {
   accounts: AccountStatus[];
   budget: { staffChatId: number; used: number; limit: number }[];
+  /** With several instances: this one, and the one reading Telegram's updates. */
+  instances?: { self: string; bot?: string };
 }
 
 export class BridgeStatus {
@@ -29,6 +34,7 @@ export class BridgeStatus {
   private readonly topics: Topics;
   private readonly queue: GroupSendQueue;
   private readonly polls: Map<string, PollStatus>;
+  private readonly leases: Pick<Leases, "instanceId" | "holders"> | undefined;
 
   constructor(deps: {
     accounts: Account[];
@@ -36,7 +42,9 @@ export class BridgeStatus {
     topics: Topics;
     queue: GroupSendQueue;
     polls: Map<string, PollStatus>;
+    leases?: Pick<Leases, "instanceId" | "holders">;
   }) {
+    this.leases = deps.leases;
     this.accounts = deps.accounts;
     this.store = deps.store;
     this.topics = deps.topics;
@@ -45,9 +53,17 @@ export class BridgeStatus {
   }
 
   async report(): Promise<StatusReport> {
-    const [jobs, topics] = await Promise.all([this.store.jobs.pending(), this.topics.all()]);
+    const [jobs, topics, leases] = await Promise.all([
+      this.store.jobs.pending(),
+      this.topics.all(),
+      this.leases?.holders(),
+    ]);
+    const holder = (unit: string) => leases?.find((l) => l.unit === unit)?.holder;
+    const self = this.leases?.instanceId;
     const accounts = this.accounts.map((account) => {
-      const poll = this.polls.get(account.id);
+      const servedBy = holder(groupLease(account.staffChatId));
+      // Another instance's polls are not known here.
+      const poll = self === undefined || servedBy === self ? this.polls.get(account.id) : undefined;
       const waiting = topics.filter((t) => t.accountId === account.id && waitsForUs(t));
       const since = waiting.map((t) => t.waitingSince ?? Date.now());
       return {
@@ -57,11 +73,14 @@ export class BridgeStatus {
         pendingJobs: jobs.filter((j) => j.accountId === account.id).length,
         waiting: waiting.length,
         ...(since.length > 0 ? { oldestWaitSince: Math.min(...since) } : {}),
+        ...(servedBy !== undefined ? { servedBy } : {}),
       };
     });
     const groups = [...new Set(this.accounts.map((a) => a.staffChatId))];
     const budget = groups.map((staffChatId) => ({ staffChatId, ...this.queue.usage(staffChatId) }));
-    return { accounts, budget };
+    const bot = holder(BOT_LEASE);
+    const instances = self === undefined ? {} : { instances: { self, ...(bot ? { bot } : {}) } };
+    return { accounts, budget, ...instances };
   }
 
   /**

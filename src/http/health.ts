@@ -1,10 +1,12 @@
 // GET /healthz: healthy while the state file answers, no incident is open (state that cannot
 // be written, rights lost in a group) and every account has polled successfully within three
 // poll intervals; otherwise 503 with the reasons, for the hosting's health check and for a
-// person reading it.
+// person reading it. With several instances, an instance answers for the accounts whose group it
+// holds, and says who holds what.
 import type { Account } from "../bridge/account.ts";
 import { errorText } from "../bridge/errors.ts";
 import type { Incidents } from "../bridge/incidents.ts";
+import type { Leases } from "../bridge/leases.ts";
 import type { PollStatus } from "../bridge/poller.ts";
 import type { Store } from "../bridge/store/index.ts";
 import type { HttpReply } from "./server.ts";
@@ -15,6 +17,7 @@ export interface HealthDeps {
   accounts: Account[];
   polls: Map<string, PollStatus>;
   pollIntervalMs: number;
+  leases?: Pick<Leases, "instanceId" | "holders" | "serves">;
 }
 
 export async function health(deps: HealthDeps): Promise<HttpReply> {
@@ -25,7 +28,24 @@ export async function health(deps: HealthDeps): Promise<HttpReply> {
   } catch (error) {
     problems.push(`state file: ${errorText(error)}`);
   }
+  let leases: { instance: string; leases: object[] } | undefined;
+  if (deps.leases) {
+    try {
+      const rows = await deps.leases.holders();
+      leases = {
+        instance: deps.leases.instanceId,
+        leases: rows.map((row) => ({
+          unit: row.unit,
+          holder: row.holder,
+          expiresInSeconds: Math.max(0, Math.round(row.expiresInMs / 1000)),
+        })),
+      };
+    } catch (error) {
+      problems.push(`leases: ${errorText(error)}`);
+    }
+  }
   for (const account of deps.accounts) {
+    if (deps.leases && !deps.leases.serves(account.staffChatId)) continue;
     const poll = deps.polls.get(account.id);
     const last = poll?.lastSuccessAt;
     if (last !== undefined && now - last <= 3 * deps.pollIntervalMs) continue;
@@ -39,6 +59,9 @@ export async function health(deps: HealthDeps): Promise<HttpReply> {
   return {
     status: ok ? 200 : 503,
     contentType: "application/json",
-    body: JSON.stringify(ok ? { status: "ok" } : { status: "unhealthy", problems }),
+    body: JSON.stringify({
+      ...(ok ? { status: "ok" } : { status: "unhealthy", problems }),
+      ...leases,
+    }),
   };
 }

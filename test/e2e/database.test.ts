@@ -93,7 +93,7 @@ describe("DATABASE_URL that the bridge cannot use", () => {
     expect(result.code).toBe(2);
     expect(result.fatal).toHaveLength(1);
     expect(result.fatal[0]).toMatch(
-      /is not usable: the database's schema is version 99, newer than this bridge knows \(1\): run the bridge version that migrated it, or a newer one$/,
+      /is not usable: the database's schema is version 99, newer than this bridge knows \(2\): run the bridge version that migrated it, or a newer one$/,
     );
   });
 });

@@ -22,7 +22,7 @@ import type {
   ThreadRecord,
   TopicRecord,
 } from "./records.ts";
-import type { Engine, Table, WriteObserver } from "./table.ts";
+import type { Engine, LeaseBoard, Table, WriteObserver } from "./table.ts";
 import { Templates } from "./templates.ts";
 
 export type * from "./records.ts";
@@ -447,6 +447,8 @@ export class Store {
   readonly conversations: Table<unknown>;
   /** Warnings told to staff (by account and kind), each kept for as long as it stays told. */
   readonly notices: Table<number>;
+  /** Set only on an engine several instances share (Postgres). */
+  readonly leases: LeaseBoard | undefined;
   readonly #accounts: Table<AccountState>;
   readonly #probes: Table<string>;
   readonly #engine: Engine;
@@ -474,6 +476,7 @@ export class Store {
     this.previews = new PerStaffMessage(engine.table("previews"), BUTTON_TTL_MS);
     this.conversations = engine.table("conv");
     this.notices = engine.table("notices");
+    this.leases = engine.leases;
     this.#accounts = engine.table("accounts");
     this.#probes = engine.table("probe");
   }

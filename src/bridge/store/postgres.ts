@@ -1,11 +1,13 @@
 // The engine for several boxes: the same named tables in a PostgreSQL database, through `pg`.
 // The bridge creates and migrates its schema at start (versioned in bridge_meta), and holds a
 // session-level advisory lock while it runs, so that `state:copy` can tell that a bridge is
-// using the database. Leases for several instances (issue 16, item 2) belong beside that lock:
-// a `leases` table in a later migration and heartbeats on the held session (`holder` below).
+// using the database. Several instances share the work through `bridge_leases` (the board
+// below; bridge/leases.ts decides what to claim): the held session LISTENs for the others'
+// notices, claims go through the pool, which reconnects after the server restarted.
 import pg from "pg";
 import {
   type Engine,
+  type LeaseBoard,
   type Row,
   reporting,
   StateInUse,
@@ -24,6 +26,12 @@ const MIGRATIONS = [
      -- Milliseconds since the epoch; NULL: kept until deleted.
      expires_at bigint,
      PRIMARY KEY (tbl, key)
+   )`,
+  // Who holds which unit of work, until when (the server's clock: hosts' clocks may differ).
+  `CREATE TABLE bridge_leases (
+     unit text PRIMARY KEY,
+     holder text NOT NULL,
+     expires_at timestamptz NOT NULL
    )`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -141,8 +149,65 @@ export async function openPostgres(
       };
     },
     rows: (name) => pages(checked(name)),
+    leases: board(pool, holder),
     async close() {
       await Promise.allSettled([holder.end(), pool.end()]);
+    },
+  };
+}
+
+/** Channels are this program's: a notice never reaches another program's listener. */
+const channel = (name: string) => `bridge_${name}`;
+
+function board(pool: pg.Pool, session: pg.Client): LeaseBoard {
+  const listeners = new Map<string, (payload: string) => void>();
+  session.on("notification", (message) => {
+    listeners.get(message.channel)?.(message.payload ?? "");
+  });
+  return {
+    async claim(holder, units, ttlMs) {
+      // One statement: of two instances claiming an expired unit at once, the row lock lets
+      // one through and the other finds it held (its WHERE is checked again after the wait).
+      // Every unit of a claim gets the same expiry (the statement's start), and instances list
+      // the units in the same order: the first to claim after a holder's leases ran out takes
+      // them all, so the bot's and the groups' leases stay on one instance.
+      const { rows } = await pool.query(
+        `INSERT INTO bridge_leases (unit, holder, expires_at)
+           SELECT unit, $1, now() + $3 * interval '1 millisecond'
+             FROM unnest($2::text[]) AS unit
+         ON CONFLICT (unit) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+          WHERE bridge_leases.holder = excluded.holder OR bridge_leases.expires_at < clock_timestamp()
+         RETURNING unit`,
+        [holder, [...units], ttlMs],
+      );
+      return rows.map((row) => row.unit as string);
+    },
+    async release(holder, units) {
+      await pool.query("DELETE FROM bridge_leases WHERE holder = $1 AND unit = ANY($2::text[])", [
+        holder,
+        [...units],
+      ]);
+    },
+    async holders() {
+      const { rows } = await pool.query(
+        `SELECT unit, holder,
+                (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint AS left_ms
+           FROM bridge_leases WHERE expires_at > clock_timestamp() ORDER BY unit`,
+      );
+      return rows.map((row) => ({
+        unit: row.unit as string,
+        holder: row.holder as string,
+        expiresInMs: Number(row.left_ms),
+      }));
+    },
+    async notify(name, payload) {
+      await pool.query("SELECT pg_notify($1, $2)", [channel(name), payload]);
+    },
+    async listen(name, heard) {
+      // An identifier, not a parameter: only this program's own lower-case names.
+      if (!/^[a-z_]+$/.test(name)) throw new Error(`not a channel name: ${name}`);
+      listeners.set(channel(name), heard);
+      await session.query(`LISTEN ${channel(name)}`);
     },
   };
 }

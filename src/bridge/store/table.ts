@@ -28,7 +28,35 @@ export interface Engine {
   table<T>(name: string): Table<T>;
   /** Every live entry of a table, with its expiry (what `state:copy` moves). */
   rows(name: string): AsyncIterable<Row>;
+  /** Only an engine several processes can share (Postgres) coordinates them. */
+  leases?: LeaseBoard;
   close(): Promise<void>;
+}
+
+/** A unit of work and who holds it (`expiresInMs` counted by the database's clock). */
+export interface LeaseRow {
+  unit: string;
+  holder: string;
+  expiresInMs: number;
+}
+
+/**
+ * Where instances sharing one state take turns: leases with an expiry counted by the database's
+ * clock (so the hosts' clocks do not matter), and notices from one instance to the others.
+ */
+export interface LeaseBoard {
+  /**
+   * Takes each unit that is free or expired, and renews those `holder` holds, for `ttlMs`;
+   * returns the units `holder` holds now.
+   */
+  claim(holder: string, units: readonly string[], ttlMs: number): Promise<string[]>;
+  /** Gives up `holder`'s leases of `units` at once. */
+  release(holder: string, units: readonly string[]): Promise<void>;
+  /** Every lease not yet expired. */
+  holders(): Promise<LeaseRow[]>;
+  notify(channel: string, payload: string): Promise<void>;
+  /** Calls `heard` with each notice on `channel` from any instance (this one included). */
+  listen(channel: string, heard: (payload: string) => void): Promise<void>;
 }
 
 /**

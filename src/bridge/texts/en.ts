@@ -229,6 +229,9 @@ export const en: Texts = {
       ? "waiting for an answer: none"
       : `waiting for an answer: ${count}, longest ${oldest}`,
   statusBudget: (used, limit) => `Telegram: ${used} of ${limit} messages this minute`,
+  statusServedBy: (instance) => `served by instance ${instance}`,
+  statusInstances: (self, bot) => `Answered by instance ${self}; Telegram updates read by ${bot}`,
+  statusNobody: "nobody",
   findUsage:
     "Find what? An order number, a buyer's name, a chat ID or @staff: <code>/find 12345678</code>, <code>/find Ivan</code>, <code>/find @anna</code>",
   findNone: (query) => `No topic found for “${query}”.`,

@@ -235,6 +235,10 @@ export const ru = {
     count === 0 ? "ждут ответа: никто" : `ждут ответа: ${count}, дольше всех ${oldest}`,
   statusBudget: (used: number, limit: number) =>
     `Telegram: ${used} из ${limit} сообщений за минуту`,
+  statusServedBy: (instance: string) => `обслуживает экземпляр ${instance}`,
+  statusInstances: (self: string, bot: string) =>
+    `Отвечает экземпляр ${self}; обновления Telegram читает ${bot}`,
+  statusNobody: "никто",
   findUsage:
     "Что искать? Номер заказа, имя покупателя, ID чата или @сотрудник: <code>/find 12345678</code>, <code>/find Иван</code>, <code>/find @anna</code>",
   findNone: (query: string) => `По запросу «${query}» тем нет.`,
