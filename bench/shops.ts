@@ -17,7 +17,7 @@ export const SHOPS = 200;
 export const CHATS_PER_SHOP = 2000;
 /** Real time at the default POLL_INTERVAL_SECONDS (5 s): 12 cycles, one of them a sweep page. */
 export const IDLE_WINDOW_MS = 60_000;
-const FIRST_START_TIMEOUT_MS = 300_000;
+const FIRST_START_TIMEOUT_MS = 600_000;
 
 export interface LoopDelay {
   /** Timer ticks observed (one per 10 ms of an idle loop). */
