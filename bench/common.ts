@@ -76,6 +76,8 @@ export function bridgeConfig(options: {
   /** The fake and the token it knows (one token per run: the bridge keeps a limiter per token). */
   wildberries?: { fake: FakeWildberries; token: string };
   dataDir: string;
+  /** Set: the state in this PostgreSQL database instead of dataDir's SQLite file. */
+  databaseUrl?: string;
   pollIntervalMs: number;
   groupMessagesPerMinute?: number;
   push?: boolean;
@@ -108,6 +110,7 @@ export function bridgeConfig(options: {
     env.WB_API_URL = options.wildberries.fake.url;
   }
   if (options.push) env.PUSH_SECRET = PUSH_SECRET;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
   return { ...config, httpPort: 0, pollIntervalMs: options.pollIntervalMs };
 }

@@ -5,7 +5,9 @@
 // - staff: the fake Telegram answers getUpdates with the staff message → the fake Ozon receives
 //   /v1/chat/send/message.
 // Every timestamp comes from one clock (common.ts now()); the fakes share the bridge's process
-// and event loop, as in the integration tests.
+// and event loop, as in the integration tests. The state is in DATA_DIR's SQLite file, or with
+// a database URL in PostgreSQL (DATABASE_URL).
+import pg from "pg";
 import { startBridge } from "../src/app.ts";
 import type { CallRecord, FakeTelegram } from "../test/fakes/telegram.ts";
 import {
@@ -73,13 +75,20 @@ function watchTelegram(telegram: FakeTelegram, signals: Signals): void {
   });
 }
 
-async function setUp(push: boolean, pollIntervalMs: number) {
+async function setUp(push: boolean, pollIntervalMs: number, databaseUrl: string | undefined) {
   const telegram = fakeTelegram();
   const ozon = new TimedOzon();
   await telegram.start();
   await ozon.start();
   const dataDir = tempDir("latency");
-  const config = bridgeConfig({ telegram, ozon, dataDir, pollIntervalMs, push });
+  const config = bridgeConfig({
+    telegram,
+    ozon,
+    dataDir,
+    pollIntervalMs,
+    push,
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
   const bridge = await startBridge(
     config,
     captureLog("silent", () => {}),
@@ -97,10 +106,28 @@ async function setUp(push: boolean, pollIntervalMs: number) {
   return { telegram, ozon, bridge, account, chats, close };
 }
 
-export async function overheadPoll(count: number): Promise<number[]> {
-  progress(`overhead poll: ${count} buyer messages`);
+/**
+ * A new empty database on the server whose superuser URL is `serverUrl`; its URL. Each run
+ * starts on an empty state, as with a fresh DATA_DIR.
+ */
+export async function freshDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** `databaseUrl`: the state in that PostgreSQL database; otherwise SQLite in a temp DATA_DIR. */
+export async function overheadPoll(count: number, databaseUrl?: string): Promise<number[]> {
+  progress(`overhead poll: ${count} buyer messages${databaseUrl ? " (Postgres)" : ""}`);
   // A 10 ms interval only shortens the wait for the next cycle, which is not measured.
-  const { telegram, ozon, chats, close } = await setUp(false, 10);
+  const { telegram, ozon, chats, close } = await setUp(false, 10, databaseUrl);
   const signals = new Signals();
   watchTelegram(telegram, signals);
   const pending = new Map<string, string>();
@@ -130,10 +157,17 @@ export async function overheadPoll(count: number): Promise<number[]> {
 
 export async function overheadPushAndStaff(
   count: number,
+  databaseUrl?: string,
 ): Promise<{ push: number[]; staff: number[] }> {
-  progress(`overhead push and staff: ${count} messages each way`);
+  progress(
+    `overhead push and staff: ${count} messages each way${databaseUrl ? " (Postgres)" : ""}`,
+  );
   // The poller runs once at start (no chats yet) and then sleeps: only pushes deliver.
-  const { telegram, ozon, bridge, account, chats, close } = await setUp(true, 3_600_000);
+  const { telegram, ozon, bridge, account, chats, close } = await setUp(
+    true,
+    3_600_000,
+    databaseUrl,
+  );
   const signals = new Signals();
   watchTelegram(telegram, signals);
   const pushUrl = `http://127.0.0.1:${bridge.httpPort}/push/${PUSH_SECRET}/ozon`;

@@ -5,10 +5,16 @@ export const METHOD = `## Reproducing
 
 \`\`\`sh
 npm ci
-npm run bench                      # everything, < 10 min; rewrites this file
-npm run bench -- idle              # one part only (idle, wb, overhead, backlog, files, memory, cold, demo); prints, writes nothing
+npm run bench                      # everything, < 20 min; rewrites this file
+npm run bench -- idle              # one part only (idle, wb, shops, overhead, overhead-pg, backlog, files, memory, cold, demo); prints, writes nothing
 npm run bench -- wb --chats=100    # the idle parts at other chat counts; prints, writes nothing
+npm run bench -- shops --shops=20x500               # 20 shops of 500 chats; prints, writes nothing
+npm run bench -- overhead overhead-pg --messages=100  # fewer overhead samples; prints, writes nothing
 \`\`\`
+
+The part \`overhead-pg\` starts its own PostgreSQL server (\`startPostgres\` in
+\`test/support/postgres-server.ts\`, as \`npm test\` does): its binaries must be installed (see the
+README's tests section); as root it runs as \`nobody\`.
 
 Everything runs on 127.0.0.1 against the fakes in \`test/fakes\` (Telegram, Ozon, Yandex Market,
 Wildberries);
@@ -69,6 +75,31 @@ budget lifted). The feed is not read again until every chat of its page is poste
 included, one download after another), so during such a burst other chats' new messages wait
 for the downloads: 3 events requests in the run shown.
 
+**Many shops in one process** (\`bench/shops.ts\`, part \`shops\`), in real time. 200 shops,
+Ozon and Yandex Market alternately, each a fake of its own (its own port, Client-Id or business
+id, API key) holding 2 000 answered chats as in the idle part; all 200 are entries of one
+\`ACCOUNTS_FILE\` and post into one staff group (the fake Telegram has one). The fakes' clock
+runs a minute behind while the chats are written, so the bridge starts a minute after the shops'
+last activity, as in the idle part. The bridge is the start script's process (its command and
+memory settings, Node's compile cache filled, \`DATA_DIR\` in the system temp directory, every
+other setting production's default: \`POLL_INTERVAL_SECONDS=5\`), with \`LOG_LEVEL=debug\` for
+the poller's \`poll cycle\` lines (nothing else logs at debug) and \`bench/loop-probe.ts\`
+preloaded (\`NODE_OPTIONS=--import\`): \`perf_hooks.monitorEventLoopDelay\` with a 10 ms timer,
+whose figures since the last reading it writes on SIGUSR2, the timer's own 10 ms taken off (0 =
+no timer ever waited). The fakes run in the bench's process. *First start* runs from spawning
+the process to the last shop's first \`poll cycle\` line (every chat listed and its cursor
+written, no history read); the loop figures beside it cover that span and the few seconds until
+every shop has polled once more. Then 60 s of idle polling: for each shop, the bench reads the
+shop's fake's request count as each of its \`poll cycle\` lines arrives (a cycle's requests are
+answered before its line is written, the next cycle starts 5 s later), and the figure is the
+requests between a shop's first and last line in the window, summed over the shops of a
+marketplace, ÷ the cycles between them: one unread listing per cycle, or a sweep page in its
+place every 12th cycle. *RSS* is VmRSS from \`/proc/<pid>/status\` at the window's end, the peak
+VmHWM (the first start's). The last row counts the fake Yandex's 420 answers, the bridge's
+warn/error lines over the whole run, and Telegram calls other than \`getUpdates\` within the
+window. The first start writes the state file once per chat (each write committed), so it
+moves with the disk as much as with the CPUs.
+
 **Backlog** (\`bench/backlog.ts\`). 60 Ozon chats whose topics already exist; 600 buyer
 messages (10 per chat) are written at once. The fake Telegram enforces its group budget scaled
 in time: 20 posts per 2 s window (= 600/min, Telegram's 20/min compressed 30×). A first bridge
@@ -116,6 +147,13 @@ system temp directory:
   arrival of the \`sendMessage\`;
 - *staff*: from the fake Telegram answering \`getUpdates\` with the staff message to the arrival
   of \`/v1/chat/send/message\` at the fake Ozon.
+
+The same three with \`DATABASE_URL\` (part \`overhead-pg\`): the state in a fresh database on a
+PostgreSQL server the bench starts on 127.0.0.1 (\`startPostgres\` from
+\`test/support/postgres-server.ts\`, with PostgreSQL's durable defaults: \`fsync\` and
+\`synchronous_commit\` on, as a deployment runs it, where the tests turn them off), its data
+directory in the system temp directory as \`DATA_DIR\`'s SQLite file is. Everything else as above,
+the server on the same two CPUs as the bridge and the fakes.
 
 **Memory** (\`bench/process.ts\`). The start script's process (via \`startBridgeProcess\`) first-starts on
 a fake Ozon with 10 000 chats, each with one unread buyer message: 10 000 topics, headers and

@@ -2,7 +2,7 @@
 // 127.0.0.1, in a temporary directory, stopped and removed at the end. PostgreSQL refuses to
 // run as root (CI runs as root): then the server runs as `nobody` through runuser. The binaries
 // come from PATH or Debian's /usr/lib/postgresql/<version>/bin (.ci/run installs the package
-// when they are missing).
+// when they are missing). The benchmark starts one the same way (startPostgres).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -63,7 +63,17 @@ async function ready(url: string, server: ChildProcess, log: () => string): Prom
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export interface PostgresServer {
+  /** The superuser's URL of database "postgres". */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A server of its own. `throwaway`: no fsync and no waiting for the WAL at commit (tests);
+ * otherwise PostgreSQL's own durable defaults, as a deployment runs it (the benchmark).
+ */
+export async function startPostgres(options: { throwaway: boolean }): Promise<PostgresServer> {
   const bin = binaries();
   const root = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), "bridge-postgres-"));
@@ -82,7 +92,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1"],
     ...["-c", `unix_socket_directories=${dir}`, "-c", "max_connections=300"],
     // Throwaway data: durability only costs time here.
-    ...["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    ...(options.throwaway
+      ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+      : []),
   ]);
   const server = spawn(postgres, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -91,14 +103,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await ready(url, server, () => log);
-  project.provide("postgresUrl", url);
 
-  return async () => {
-    // The postmaster itself (runuser may not pass a signal on); SIGINT: fast shutdown.
-    const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    process.kill(pid, "SIGINT");
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+  return {
+    url,
+    async stop() {
+      // The postmaster itself (runuser may not pass a signal on); SIGINT: fast shutdown.
+      const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      process.kill(pid, "SIGINT");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startPostgres({ throwaway: true });
+  project.provide("postgresUrl", server.url);
+  return () => server.stop();
 }
