@@ -23,6 +23,13 @@ import {
 import { METHOD } from "./report.ts";
 import { CHATS_PER_SHOP, SHOPS, type ShopsFigures, shops } from "./shops.ts";
 import {
+  LEASE_SECONDS,
+  POLL_SECONDS,
+  PROMISED_MS,
+  type TakeoverFigures,
+  takeover,
+} from "./takeover.ts";
+import {
   BURST_CHATS,
   WB_LIMIT_PER_10S,
   type WbBurstFigures,
@@ -37,6 +44,7 @@ const PARTS = [
   "shops",
   "overhead",
   "overhead-pg",
+  "takeover",
   "backlog",
   "files",
   "memory",
@@ -52,6 +60,7 @@ const STAFF_SEND = "staff → marketplace (getUpdates answer → Ozon send)";
 const MEMORY_CHATS = 10_000;
 const COLD_RUNS = 5;
 const DEMO_RUNS = 3;
+const TAKEOVER_ROUNDS = 5;
 /**
  * The whole run must stay under 20 minutes (the shops part's first start of 400 000 chats takes
  * minutes by itself); a part that would start later is skipped.
@@ -340,6 +349,36 @@ function shopsRows(f: ShopsFigures): void {
   );
 }
 
+function takeoverRows(t: TakeoverFigures): void {
+  const figure = (values: number[]) =>
+    `${seconds(median(values))} / ${seconds(Math.max(...values))}`;
+  const promised = `≤ ${seconds(PROMISED_MS)}`;
+  const { killed, stopped } = t;
+  row(
+    `Takeover, 2 instances of npm start's command on one Postgres (LEASE_SECONDS=${LEASE_SECONDS}, POLL_INTERVAL_SECONDS=${POLL_SECONDS}): SIGKILL of the staff group's holder → the next buyer message posted in Telegram by the other, median / max of ${killed.postMs.length}`,
+    figure(killed.postMs),
+    promised,
+    verdict(Math.max(...killed.postMs) <= PROMISED_MS),
+  );
+  row(
+    "… SIGKILL → a staff reply sent right after it reaching Ozon, median / max",
+    figure(killed.replyMs),
+    promised,
+    verdict(Math.max(...killed.replyMs) <= PROMISED_MS),
+  );
+  row(
+    `… hand-over at a graceful stop: SIGTERM to the holder → the next buyer message posted by the other; → a staff reply reaching Ozon, median / max of ${stopped.postMs.length}`,
+    `${figure(stopped.postMs)}; ${figure(stopped.replyMs)}`,
+  );
+  const { lost, duplicated } = t;
+  row(
+    `… buyer messages, staff replies lost; duplicated (over the ${killed.postMs.length + stopped.postMs.length} rounds and the first exchange)`,
+    `${lost.buyer}, ${lost.staff}; ${duplicated.buyer}, ${duplicated.staff}`,
+    "0",
+    verdict(lost.buyer + lost.staff + duplicated.buyer + duplicated.staff === 0),
+  );
+}
+
 function memoryRows(m: MemoryFigures): void {
   row(
     `RSS after mapping ${m.chats.toLocaleString("en")} chats, relaying ${m.messages.toLocaleString("en")} msgs (peak)`,
@@ -543,6 +582,18 @@ async function main(): Promise<void> {
         );
         overheadRows(PUSH, store, push);
         overheadRows(STAFF_SEND, store, staff);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+  if (parts.has("takeover")) {
+    await step("takeover", async () => {
+      const server = await startPostgres({ throwaway: false });
+      try {
+        takeoverRows(
+          await takeover(await freshDatabase(server.url, "bench_takeover"), TAKEOVER_ROUNDS),
+        );
       } finally {
         await server.stop();
       }
