@@ -6,13 +6,13 @@ export const METHOD = `## Reproducing
 \`\`\`sh
 npm ci
 npm run bench                      # everything, < 20 min; rewrites this file
-npm run bench -- idle              # one part only (idle, wb, shops, overhead, overhead-pg, backlog, files, memory, cold, demo); prints, writes nothing
+npm run bench -- idle              # one part only (idle, wb, shops, overhead, overhead-pg, takeover, backlog, files, memory, cold, demo); prints, writes nothing
 npm run bench -- wb --chats=100    # the idle parts at other chat counts; prints, writes nothing
 npm run bench -- shops --shops=20x500               # 20 shops of 500 chats; prints, writes nothing
 npm run bench -- overhead overhead-pg --messages=100  # fewer overhead samples; prints, writes nothing
 \`\`\`
 
-The part \`overhead-pg\` starts its own PostgreSQL server (\`startPostgres\` in
+The parts \`overhead-pg\` and \`takeover\` start their own PostgreSQL server (\`startPostgres\` in
 \`test/support/postgres-server.ts\`, as \`npm test\` does): its binaries must be installed (see the
 README's tests section); as root it runs as \`nobody\`.
 
@@ -154,6 +154,30 @@ PostgreSQL server the bench starts on 127.0.0.1 (\`startPostgres\` from
 \`synchronous_commit\` on, as a deployment runs it, where the tests turn them off), its data
 directory in the system temp directory as \`DATA_DIR\`'s SQLite file is. Everything else as above,
 the server on the same two CPUs as the bridge and the fakes.
+
+**Takeover** (\`bench/takeover.ts\`, part \`takeover\`), in real time. Two processes of the start
+script's command (through \`startBridgeProcess\`, Node's compile cache filled, each its own
+\`DATA_DIR\` and \`INSTANCE_ID\`) share one fresh database on a PostgreSQL server the bench starts
+(durable defaults, as for \`overhead-pg\`), with the fakes of Telegram and Ozon in the bench's
+process and every other setting production's default: \`LEASE_SECONDS=15\` (renewed every 5 s),
+\`POLL_INTERVAL_SECONDS=5\`, Telegram's 20 posts a minute. One Ozon chat has a topic and one
+exchange behind it. Then ten rounds: after a pause drawn from 0–5 s (a seeded draw, so a kill
+lands anywhere in the holder's renewal period), the bench asks \`/healthz\` who holds the staff
+group's lease, sends that process SIGKILL (rounds 1–5) or SIGTERM (rounds 6–10), and at once
+writes a buyer message in the fake Ozon and has staff reply in the topic (a \`getUpdates\`
+update). The times run from the signal to the buyer message appearing in the fake Telegram's
+topic and to the reply appearing in the fake Ozon (both watched every 2 ms). A round counts
+only if the other instance holds the group afterwards and its \`lease taken\` line is older than
+both deliveries (so a stopping holder did not post on its way out). A fresh standby is started
+after each round, so there are always two. The goal is the issue's: LEASE_SECONDS plus one poll
+interval. After a SIGKILL the other instance claims the group once the dead one's lease has
+expired (10–15 s after the kill, by where in its renewal period it died) at its own next claim
+(every 5 s); the staff reply goes out at once (the bot's lease comes with the group's and the
+update waits in \`getUpdates\`), the buyer message at the new holder's next poll cycle. At a
+SIGTERM the holder stops its work, releases its leases and notifies the others (LISTEN/NOTIFY),
+so only the next poll cycle remains. The last row compares, a poll interval after the last
+round, the fake Telegram's topic and the fake Ozon's chat with the 11 buyer messages and 11
+replies written.
 
 **Memory** (\`bench/process.ts\`). The start script's process (via \`startBridgeProcess\`) first-starts on
 a fake Ozon with 10 000 chats, each with one unread buyer message: 10 000 topics, headers and
