@@ -142,7 +142,11 @@ export async function startBridge(
         gained: (unit) => {
           if (!running) return; // the start takes up what the first claims brought
           if (unit === BOT_LEASE) startPolling();
-          else resumeJobs(Number(unit.slice("group:".length)));
+          else {
+            const staffChatId = Number(unit.slice("group:".length));
+            resumeJobs(staffChatId);
+            poller.wake(staffChatId);
+          }
         },
         lost: (unit) => {
           // A group's work stops by itself (everything asks `serves`); polling is told.

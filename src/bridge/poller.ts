@@ -59,6 +59,8 @@ export class Poller {
   /** Per account whose marketplace limits list calls an hour: what this bridge may spend. */
   private readonly budgets = new Map<string, SlidingWindow>();
   private readonly observer: PollObserver | undefined;
+  /** Per staff group this instance does not serve: ends the standby loops' wait. */
+  private readonly standby = new Map<number, AbortController>();
   private readonly serves: Serves;
   /** Per account: the sweep in progress, read one page per sweep cycle. */
   private readonly sweeps = new Map<
@@ -128,7 +130,7 @@ export class Poller {
     while (!signal.aborted) {
       if (!this.serves(account.staffChatId)) {
         serving = false;
-        await sleep(this.intervalMs, signal);
+        await this.standBy(account.staffChatId, signal);
         continue;
       }
       // Taken over from another instance: catch up as after a restart.
@@ -171,6 +173,25 @@ export class Poller {
       status.cycles++;
       await sleep(this.intervalMs, signal);
     }
+  }
+
+  /**
+   * This instance now serves the group (its lease was gained): the group's accounts poll at once
+   * instead of at their next turn, so a takeover does not wait a poll interval more.
+   */
+  wake(staffChatId: number): void {
+    this.standby.get(staffChatId)?.abort();
+    this.standby.delete(staffChatId);
+  }
+
+  /** A poll interval of waiting for a group this instance does not serve; `wake` ends it. */
+  private standBy(staffChatId: number, signal: AbortSignal): Promise<void> {
+    let waking = this.standby.get(staffChatId);
+    if (!waking) {
+      waking = new AbortController();
+      this.standby.set(staffChatId, waking);
+    }
+    return sleep(this.intervalMs, AbortSignal.any([signal, waking.signal]));
   }
 
   private async cycle(account: ListAccount, sweepPage: boolean): Promise<void> {

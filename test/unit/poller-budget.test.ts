@@ -182,3 +182,46 @@ describe("Poller list calls", () => {
     ]);
   });
 });
+
+describe("Poller standby (several instances)", () => {
+  it("polls a group at once when this instance gains it, not a poll interval later", async () => {
+    const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-standby-")));
+    const { provider, calls } = quietShop();
+    const account: Account = {
+      id: "a",
+      name: "A",
+      staffChatId: -1001,
+      provider,
+      iconColor: TOPIC_ICON_COLORS.violet,
+      words: { startNumbers: {} },
+      showName: false,
+      log: pino({ level: "silent" }),
+    };
+    const inbound = {
+      baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
+        store.cursors.set(a.id, chatId, cursor),
+    } as unknown as Inbound;
+    const feeds = new FeedSync({ store, inbound });
+    let served = false;
+    const poller = new Poller({
+      accounts: [account],
+      store,
+      chats: new ChatSync({ store, inbound, feeds, topics: {} as Topics }),
+      feeds,
+      inbound,
+      queue: new GroupSendQueue(20),
+      // A minute between cycles: only wake() can make the standby poll within the test.
+      intervalMs: 60_000,
+      serves: () => served,
+    });
+    poller.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls).toEqual([]);
+    served = true;
+    poller.wake(-1001);
+    await waitFor(() => (poller.status.get("a")?.cycles ?? 0) >= 1, { timeoutMs: 2000 });
+    expect(calls[0]).toBe("all:0");
+    await poller.stop();
+    await store.close();
+  });
+});
