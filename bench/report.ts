@@ -173,9 +173,9 @@ after each round, so there are always two. The goal is the issue's: LEASE_SECOND
 interval. After a SIGKILL the other instance claims the group once the dead one's lease has
 expired (10–15 s after the kill, by where in its renewal period it died) at its own next claim
 (every 5 s); the staff reply goes out at once (the bot's lease comes with the group's and the
-update waits in \`getUpdates\`), the buyer message at the new holder's next poll cycle. At a
-SIGTERM the holder stops its work, releases its leases and notifies the others (LISTEN/NOTIFY),
-so only the next poll cycle remains. The last row compares, a poll interval after the last
+update waits in \`getUpdates\`), and the buyer message with it: a gained lease starts the
+group's polling at once. At a SIGTERM the holder stops its work, releases its leases and notifies
+the others (LISTEN/NOTIFY), which claim and poll at once. The last row compares, a poll interval after the last
 round, the fake Telegram's topic and the fake Ozon's chat with the 11 buyer messages and 11
 replies written.
 
