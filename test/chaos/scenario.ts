@@ -37,7 +37,7 @@ import { Rng } from "../support/rng.ts";
 import { leakedSecrets } from "../support/secrets.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { wbToken } from "../support/wb-token.ts";
-import { add, emptyTally, score, type Tally } from "./count.ts";
+import { add, emptyTally, lateArrivals, score, type Tally } from "./count.ts";
 
 const TOKEN = "123456789:AAChaos-token-7h3K9mQ2xZ";
 const STAFF = -1001234567890;
@@ -409,7 +409,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await kill(slot);
         if (holder) holderKilledAt.push(Date.now());
         say(
-          `kill ${kills} at ${Math.round((Date.now() - t0) / 1000)} s` +
+          `kill ${kills} at ${((Date.now() - t0) / 1000).toFixed(1)} s, ${new Date().toISOString()}` +
             (slots.length > 1 ? ` (${id}, ${holder ? "the group's holder" : "standing by"})` : ""),
         );
         await pause(event.downMs);
@@ -484,6 +484,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ),
     );
     note("buyer message repeated", repeats(arrived));
+    note("buyer message out of order", outOfOrder(chat.buyer, arrived));
   }
   const staff = tallies();
   for (const [chat, texts] of marketplaceTexts(ozon, yandex, wb, chats)) {
@@ -497,6 +498,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       chat.staff.filter((unit) => !own.includes(unit)),
     );
     note("staff message repeated", repeats(own));
+    note("staff message out of order", outOfOrder(chat.staff, own));
   }
   const mergedPosts = posts.filter(
     (post) => unitsOf(post).filter((unit) => buyerUnit.has(unit)).length > 1,
@@ -508,7 +510,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       .filter((r) => r.reaction.some((type) => type.type === "emoji" && type.emoji === "👍"))
       .map((r) => r.messageId),
   );
-  const missingReceipts = staffMessageIds.filter((id) => !reacted.has(id)).length;
+  const unreceipted = staffMessageIds.filter((id) => !reacted.has(id));
+  note(
+    "staff message without 👍",
+    unreceipted.map((id) => telegram.message(STAFF, id)?.text ?? String(id)),
+  );
+  const missingReceipts = unreceipted.length;
   const leaks = telegram
     .messagesIn(STAFF)
     .filter((m) => !m.service && [...staffUnit.keys()].some((u) => m.message.text?.includes(u)));
@@ -537,6 +544,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const next = work.find((at) => at > killed);
     return next === undefined ? [] : [next - killed];
   });
+  const wbPeak = wb.maxRequestsIn10s();
+  if (wbPeak > 10) {
+    // The busiest 10 s, with clock times to find in the output's log lines.
+    const requests = wb.requests
+      .filter((r) => r.key !== undefined && r.key !== "ping" && r.key !== "basket")
+      .sort((a, b) => +a.at - +b.at);
+    const first = requests.findIndex((r, i) => {
+      const eleventh = requests[i + 10];
+      return eleventh !== undefined && +eleventh.at - +r.at < 10_000;
+    });
+    note(
+      "WB request in the busiest 10 s",
+      requests.slice(first, first + wbPeak).map((r) => `${r.at.toISOString()} ${r.key}`),
+    );
+  }
   const outputFile = join(tmpdir(), `bridge-chaos-${options.seed}.log`);
   writeFileSync(outputFile, output);
   const botText = telegram
@@ -562,7 +584,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     secretsFound: leakedSecrets(`${output}\n${botText}`, SECRETS),
     outputFile,
     findings,
-    wbPeakRequestsIn10s: wb.maxRequestsIn10s(),
+    wbPeakRequestsIn10s: wbPeak,
     wb429: wb.count429,
   };
 }
@@ -793,11 +815,13 @@ function schedule(rng: Rng, chats: Chat[], o: ChaosOptions): Event[] {
     events.push({ at, kind: "staff", chat, n, long, phrase: rng.pick(PHRASES) });
   }
   // Kills at random moments, at least two seconds apart, so each process gets to work.
-  // With two instances further apart, so that each takeover can finish before the next kill.
-  const gap = o.twoInstances ? TAKEOVER_MAX_MS - 1000 : 2000;
-  const killTimes = sortedTimes(rng, o.kills, 2000, o.spreadMs);
-  for (let i = 1; i < killTimes.length; i++) {
-    killTimes[i] = Math.max(killTimes[i] as number, (killTimes[i - 1] as number) + gap);
+  const killTimes = o.twoInstances
+    ? spacedKillTimes(rng, o)
+    : sortedTimes(rng, o.kills, 2000, o.spreadMs);
+  if (!o.twoInstances) {
+    for (let i = 1; i < killTimes.length; i++) {
+      killTimes[i] = Math.max(killTimes[i] as number, (killTimes[i - 1] as number) + 2000);
+    }
   }
   const downs = killTimes.map(() => rng.int(500));
   // Which instance each kill hits: half the holder, half the one standing by, in random order.
@@ -809,6 +833,23 @@ function schedule(rng: Rng, chats: Chat[], o: ChaosOptions): Event[] {
     events.push({ at, kind: "kill", downMs: downs[i] ?? 0, target: targets[i] ?? "holder" });
   }
   return events.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Kill times of the two-instance run: at least a lease and a poll apart, so that a takeover
+ * finishes before the next kill, and all within the first 85 % of the spread, so that buyers
+ * still write after the last one (its takeover is measured by the next post).
+ */
+function spacedKillTimes(rng: Rng, o: ChaosOptions): number[] {
+  const gap = (LEASE_SECONDS + POLL_SECONDS) * 1000;
+  const slack = o.spreadMs * 0.85 - 2000 - gap * (o.kills - 1);
+  if (slack < 0) throw new Error(`${o.kills} kills ${gap} ms apart do not fit the spread`);
+  return sortedTimes(rng, o.kills, 0, slack).map((at, i) => 2000 + at + gap * i);
+}
+
+/** Units that arrived after a newer one of their chat, each naming that one. */
+function outOfOrder(expected: string[], arrived: string[]): string[] {
+  return lateArrivals(expected, arrived).map(({ unit, after }) => `${unit} (after ${after})`);
 }
 
 /** Units that arrived more than once, one entry per extra copy. */
