@@ -513,7 +513,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const unreceipted = staffMessageIds.filter((id) => !reacted.has(id));
   note(
     "staff message without 👍",
-    unreceipted.map((id) => telegram.message(STAFF, id)?.text ?? String(id)),
+    unreceipted.map((id) => {
+      const message = telegram.message(STAFF, id);
+      const calls = telegram
+        .callsOf("setMessageReaction")
+        .filter((call) => Number(call.params.message_id) === id)
+        .map((call) => `${call.outcome} ${JSON.stringify(call.params.reaction)}`);
+      const at = ((message?.date ?? 0) * 1000 - t0) / 1000;
+      return `${(message?.text ?? String(id)).slice(0, 40)} (written at ${at.toFixed(1)} s; reactions: ${calls.join(", ") || "none"})`;
+    }),
   );
   const missingReceipts = unreceipted.length;
   const leaks = telegram
