@@ -520,7 +520,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         .filter((call) => Number(call.params.message_id) === id)
         .map((call) => `${call.outcome} ${JSON.stringify(call.params.reaction)}`);
       const at = ((message?.date ?? 0) * 1000 - t0) / 1000;
-      return `${(message?.text ?? String(id)).slice(0, 40)} (written at ${at.toFixed(1)} s; reactions: ${calls.join(", ") || "none"})`;
+      const topic = telegram.topic(message?.message_thread_id ?? 0)?.name.slice(0, 2);
+      return `${(message?.text ?? String(id)).slice(0, 40)} (written at ${at.toFixed(1)} s; reactions: ${calls.join(", ") || "none"}; topic now ${topic})`;
     }),
   );
   const missingReceipts = unreceipted.length;
