@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import type { Echoes } from "./echoes.ts";
 import { errorText, refusalText } from "./errors.ts";
-import { KeyedGate } from "./gate.ts";
+import { Gate, KeyedGate } from "./gate.ts";
 import { type Serves, servesAll } from "./leases.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import { marksRead, ProviderError } from "./provider.ts";
@@ -78,6 +78,13 @@ export class Outbound {
   private readonly serial = new KeyedGate();
   /** Jobs in a chat's lane (waiting or running), so a job is never in it twice. */
   private readonly scheduled = new Set<string>();
+  /**
+   * Puts jobs in lanes one caller at a time. A resume reads the stored jobs and awaits before it
+   * enqueues each; a job accepted meanwhile must not overtake its chat's older stored ones (at
+   * a takeover the new holder resumes the dead one's jobs while Telegram already delivers it
+   * newer staff messages of the same chats).
+   */
+  private readonly placing = new Gate(1);
   private readonly serves: Serves;
   private readonly handOver: (staffChatId: number) => void;
   private readonly stopping = new AbortController();
@@ -122,7 +129,11 @@ export class Outbound {
    * given) that are not in a lane yet: those a previous run left unfinished, those of a group
    * taken over from another instance, those another instance stored for this one.
    */
-  async resume(staffChatId?: number): Promise<void> {
+  resume(staffChatId?: number): Promise<void> {
+    return this.placing.run(() => this.resumeNow(staffChatId));
+  }
+
+  private async resumeNow(staffChatId: number | undefined): Promise<void> {
     const jobs = (await this.store.jobs.pending()).filter(
       (job) =>
         (staffChatId === undefined || job.staffChatId === staffChatId) &&
@@ -158,7 +169,7 @@ export class Outbound {
     if (await this.store.jobs.known(job.id)) return;
     const full: OutboundJob = { ...job, done: 0, attempts: 0, createdAt: Date.now() };
     await this.store.jobs.save(full);
-    this.dispatch(full);
+    await this.dispatch(full);
   }
 
   /**
@@ -289,7 +300,7 @@ export class Outbound {
     };
     await this.store.jobs.save(job);
     await this.store.failed.delete(jobId);
-    this.dispatch(job);
+    await this.dispatch(job);
     return "queued";
   }
 
@@ -324,8 +335,8 @@ export class Outbound {
   }
 
   /** A stored job runs here when this instance serves its group, else at the group's holder. */
-  private dispatch(job: OutboundJob): void {
-    if (this.serves(job.staffChatId)) this.schedule(job);
+  private async dispatch(job: OutboundJob): Promise<void> {
+    if (this.serves(job.staffChatId)) await this.placing.run(async () => this.schedule(job));
     else this.handOver(job.staffChatId);
   }
 

@@ -26,25 +26,35 @@ export const emptyTally = (): Tally => ({
  * also an order violation.
  */
 export function score(expected: readonly string[], arrived: readonly string[]): Tally {
-  const rank = new Map(expected.map((unit, index) => [unit, index]));
   const seen = new Set<string>();
   let duplicates = 0;
-  let orderViolations = 0;
-  let newest = -1;
   for (const unit of arrived) {
-    const index = rank.get(unit);
-    if (index === undefined) throw new Error(`score: "${unit}" was not expected here`);
     if (seen.has(unit)) duplicates++;
     seen.add(unit);
-    if (index < newest) orderViolations++;
-    newest = Math.max(newest, index);
   }
   return {
     expected: expected.length,
     lost: expected.filter((unit) => !seen.has(unit)).length,
     duplicates,
-    orderViolations,
+    orderViolations: lateArrivals(expected, arrived).length,
   };
+}
+
+/** The arrivals of a unit older than one that already arrived, each with that newer one. */
+export function lateArrivals(
+  expected: readonly string[],
+  arrived: readonly string[],
+): Array<{ unit: string; after: string }> {
+  const rank = new Map(expected.map((unit, index) => [unit, index]));
+  const late: Array<{ unit: string; after: string }> = [];
+  let newest = -1;
+  for (const unit of arrived) {
+    const index = rank.get(unit);
+    if (index === undefined) throw new Error(`score: "${unit}" was not expected here`);
+    if (index < newest) late.push({ unit, after: expected[newest] as string });
+    newest = Math.max(newest, index);
+  }
+  return late;
 }
 
 export function add(a: Tally, b: Tally): Tally {

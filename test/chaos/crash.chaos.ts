@@ -3,7 +3,12 @@
 // Each run draws a fresh seed and prints it; CHAOS_SEED repeats a run; CHAOS_RUNS runs several
 // seeds in a row (CHAOS_SEED, CHAOS_SEED + 1, …); CHAOS_LOG_LEVEL=debug logs every poll cycle;
 // CHAOS_KEEP_DATA=1 keeps the state file for a look afterwards.
+//
+// Then the same load on two instances sharing one Postgres database, each kill hitting one of
+// them, with the takeover after a kill of the group's holder measured. CHAOS_INSTANCES=1 or 2
+// runs only that mode.
 import { expect, it } from "vitest";
+import { freshDatabase } from "../support/postgres.ts";
 import { freshSeed } from "../support/rng.ts";
 import { failedChecks, formatReport, runChaos } from "./scenario.ts";
 
@@ -17,26 +22,36 @@ console.log(
     "repeat one with CHAOS_SEED=<seed> npm run test:chaos)",
 );
 
-for (const seed of seeds) {
-  it(`loses nothing, never echoes, repeats at most one message per kill (seed ${seed})`, async () => {
-    console.log(`chaos seed ${seed} (repeat with CHAOS_SEED=${seed})`);
-    const report = await runChaos({
-      seed,
-      ozonChats: 40,
-      yandexChats: 10,
-      wbChats: 10,
-      buyerMessages: 500,
-      staffMessages: 100,
-      kills: 10,
-      spreadMs: 60_000,
-      drainMs: 60_000,
-      progress: (line) => console.log(`  ${line}`),
-      ...(process.env.CHAOS_LOG_LEVEL ? { logLevel: process.env.CHAOS_LOG_LEVEL } : {}),
-      keepDataDir: process.env.CHAOS_KEEP_DATA === "1",
+const instances = positiveInteger("CHAOS_INSTANCES");
+if (instances !== undefined && instances > 2) throw new Error("CHAOS_INSTANCES must be 1 or 2");
+const modes = instances === undefined ? [1, 2] : [instances];
+
+for (const mode of modes) {
+  for (const seed of seeds) {
+    const what = mode === 1 ? "one instance" : "two instances on Postgres, one of them killed";
+    it(`loses nothing, never echoes, repeats at most one message per kill, ${what} (seed ${seed})`, async () => {
+      console.log(
+        `chaos seed ${seed}, ${what} (repeat with CHAOS_SEED=${seed} CHAOS_INSTANCES=${mode})`,
+      );
+      const report = await runChaos({
+        seed,
+        ozonChats: 40,
+        yandexChats: 10,
+        wbChats: 10,
+        buyerMessages: 500,
+        staffMessages: 100,
+        kills: 10,
+        spreadMs: 60_000,
+        drainMs: 60_000,
+        progress: (line) => console.log(`  ${line}`),
+        ...(process.env.CHAOS_LOG_LEVEL ? { logLevel: process.env.CHAOS_LOG_LEVEL } : {}),
+        keepDataDir: process.env.CHAOS_KEEP_DATA === "1",
+        ...(mode === 2 ? { twoInstances: { databaseUrl: await freshDatabase() } } : {}),
+      });
+      console.log(formatReport(report));
+      expect(failedChecks(report), `seed ${seed}\n${formatReport(report)}`).toEqual([]);
     });
-    console.log(formatReport(report));
-    expect(failedChecks(report), `seed ${seed}\n${formatReport(report)}`).toEqual([]);
-  });
+  }
 }
 
 function positiveInteger(name: string): number | undefined {

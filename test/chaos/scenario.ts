@@ -17,8 +17,14 @@
 //   once per kill. A staff message sent again because Telegram re-delivered its update after a
 //   kill is counted the same way here (the fault suite shows that one on its own).
 // Every figure the report prints has a bound (`checks`), asserted by the tests that run it.
+//
+// With `twoInstances`, two bridges share one Postgres database (leases, LEASE_SECONDS=3): each
+// kill hits one of them (the group's holder or the one standing by, drawn from the seed) and
+// restarts it under a new INSTANCE_ID, as a replaced container would come back. After a kill of
+// the holder the run measures the takeover: from the kill to the next post into the group or
+// send to a marketplace, which only the other instance can make.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
@@ -31,7 +37,7 @@ import { Rng } from "../support/rng.ts";
 import { leakedSecrets } from "../support/secrets.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { wbToken } from "../support/wb-token.ts";
-import { add, emptyTally, score, type Tally } from "./count.ts";
+import { add, emptyTally, lateArrivals, score, type Tally } from "./count.ts";
 
 const TOKEN = "123456789:AAChaos-token-7h3K9mQ2xZ";
 const STAFF = -1001234567890;
@@ -42,6 +48,22 @@ const BUSINESS = 7654321;
 const WB_TOKEN = wbToken("chaos-seller");
 /** The staff group's Telegram budget: far more than a run posts, so nothing waits for it. */
 const GROUP_MESSAGES_PER_MINUTE = 100_000;
+const POLL_SECONDS = 1;
+/** LEASE_SECONDS of the two-instance mode: short, so takeovers fit the run. */
+const LEASE_SECONDS = 3;
+/**
+ * The slowest takeover allowed: the lease runs out at most LEASE_SECONDS after the kill, the
+ * other instance claims within a third of it and catches up within a poll interval; the rest is
+ * margin for a start of work on a loaded machine.
+ */
+const TAKEOVER_MAX_MS = (LEASE_SECONDS + POLL_SECONDS + 3) * 1000;
+/**
+ * The fastest takeover possible: the killed holder renewed at most a third of the lease before
+ * the kill, and Postgres keeps the lease a whole LEASE_SECONDS after the renewal. A faster one
+ * means both instances worked for the group at once. Half a second of margin for the renewal's
+ * round trip.
+ */
+const TAKEOVER_MIN_MS = ((LEASE_SECONDS * 2) / 3) * 1000 - 500;
 const SECRETS = {
   TELEGRAM_BOT_TOKEN: TOKEN,
   OZON_API_KEY: OZON_KEY,
@@ -87,6 +109,8 @@ export interface ChaosOptions {
   logLevel?: string;
   /** Keep DATA_DIR afterwards, to look into the state file (its path is printed). */
   keepDataDir?: boolean;
+  /** Two instances on this Postgres database (an empty one) instead of one on SQLite. */
+  twoInstances?: { databaseUrl: string };
 }
 
 export interface ChaosReport {
@@ -95,8 +119,12 @@ export interface ChaosReport {
   kills: number;
   /** Exits nobody asked for (a crash of the bridge itself). */
   unexpectedExits: number;
-  /** How the last process ended on SIGTERM. */
-  finalExit: { code: number | null; signal: NodeJS.Signals | null };
+  /** How the last processes (one per instance) ended on SIGTERM. */
+  finalExits: Array<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kills that hit the holder of the staff group's lease (two instances). */
+  holderKills: number;
+  /** Per kill of the holder: ms from the kill to the next post or send (two instances). */
+  takeoversMs: number[];
   buyer: Record<Marketplace, Tally>;
   staff: Record<Marketplace, Tally>;
   /** Buyer posts outside their chat's topic, staff units at another chat. */
@@ -135,7 +163,7 @@ interface Chat {
 type Event =
   | { at: number; kind: "buyer"; chat: Chat; n: number; file: boolean; phrase: string }
   | { at: number; kind: "staff"; chat: Chat; n: number; long: boolean; phrase: string }
-  | { at: number; kind: "kill"; downMs: number };
+  | { at: number; kind: "kill"; downMs: number; target: "holder" | "standby" };
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
@@ -157,7 +185,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     OZON_API_KEY: OZON_KEY,
     OZON_API_URL: ozon.url,
     DATA_DIR: dataDir,
-    POLL_INTERVAL_SECONDS: "1",
+    POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
     HTTP_PORT: "0",
     BOT_LANGUAGE: "en",
     LOG_LEVEL: options.logLevel ?? "info",
@@ -169,32 +197,89 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       : {}),
     ...(options.wbChats > 0 ? { WB_API_TOKEN: WB_TOKEN, WB_API_URL: wb.url } : {}),
+    ...(options.twoInstances
+      ? { DATABASE_URL: options.twoInstances.databaseUrl, LEASE_SECONDS: String(LEASE_SECONDS) }
+      : {}),
   };
 
-  // ---- the bridge process, restarted after every kill and after any exit of its own
+  // ---- the bridge processes (one per instance), restarted after every kill and after any exit
+  // of their own
+  const slots = options.twoInstances ? ["a", "b"] : ["a"];
   let output = "";
-  let bridge: BridgeProcess | undefined;
+  const running = new Map<string, BridgeProcess>();
+  /** INSTANCE_ID of each slot's current process: the slot and its start count (a1, a2, …). */
+  const instanceIds = new Map<string, string>();
   let kills = 0;
   let unexpectedExits = 0;
+  let holderKills = 0;
+  /** When each kill of the group's holder was done (the process gone). */
+  const holderKilledAt: number[] = [];
   let stopping = false;
-  const spawn = () => {
-    const current = startBridgeProcess(env);
-    bridge = current;
+  const spawn = (slot: string) => {
+    const id = `${slot}${Number(instanceIds.get(slot)?.slice(1) ?? 0) + 1}`;
+    instanceIds.set(slot, id);
+    let own = env;
+    if (options.twoInstances) {
+      own = { ...env, DATA_DIR: join(dataDir, id), INSTANCE_ID: id };
+      mkdirSync(own.DATA_DIR as string);
+    }
+    const current = startBridgeProcess(own);
+    running.set(slot, current);
     void current.exited.then((exit) => {
-      output += current.output();
-      if (bridge !== current || stopping) return;
+      output += `--- process ${id} ended ${JSON.stringify(exit)}\n${current.output()}`;
+      if (running.get(slot) !== current || stopping) return;
       unexpectedExits++;
-      say(`bridge exited on its own (${JSON.stringify(exit)}); starting it again`);
-      spawn();
+      say(`bridge ${id} exited on its own (${JSON.stringify(exit)}); starting it again`);
+      spawn(slot);
     });
   };
-  const kill = async () => {
-    const current = bridge;
+  const kill = async (slot: string) => {
+    const current = running.get(slot);
     if (current === undefined) return;
-    bridge = undefined;
+    running.delete(slot);
     current.child.kill("SIGKILL");
     await current.exited;
     kills++;
+  };
+  /** The slot whose process holds the staff group's lease, as a started instance tells it. */
+  const groupHolder = async (): Promise<string | undefined> => {
+    for (const process of running.values()) {
+      const port = process.logs().find((line) => line.msg === "http server listening")?.port;
+      if (port === undefined) continue;
+      const health = (await fetch(`http://127.0.0.1:${port}/healthz`)
+        .then((response) => response.json())
+        .catch(() => undefined)) as { leases?: { unit: string; holder: string }[] } | undefined;
+      const holder = health?.leases?.find((lease) => lease.unit === `group:${STAFF}`)?.holder;
+      const slot = slots.find((s) => instanceIds.get(s) === holder && running.has(s));
+      if (slot !== undefined) return slot;
+    }
+    return undefined;
+  };
+  /**
+   * Two instances: waits until both run and one of them holds the group (a takeover before
+   * finished), then kills the holder or the other one, as the schedule says.
+   */
+  const victim = async (target: "holder" | "standby"): Promise<string> => {
+    if (slots.length === 1) return "a";
+    const holder = await waitFor(
+      async () =>
+        slots.every((s) =>
+          running
+            .get(s)
+            ?.logs()
+            .some((line) => line.msg === "bridge started"),
+        )
+          ? await groupHolder()
+          : undefined,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        message: "both instances up and a holder of the group",
+      },
+    );
+    if (target === "standby") return slots.find((s) => s !== holder) as string;
+    holderKills++;
+    return holder;
   };
 
   // ---- the schedule, drawn from the seed before anything runs
@@ -296,7 +381,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   try {
-    spawn();
+    for (const slot of slots) spawn(slot);
     // A first start on an empty shop, then the chats appear: every chat is a new chat.
     await waitFor(
       () =>
@@ -318,10 +403,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (event.kind === "buyer") write(event);
       else if (event.kind === "staff") answers.push(answer(event));
       else {
-        await kill();
-        say(`kill ${kills} at ${Math.round((Date.now() - t0) / 1000)} s`);
+        const slot = await victim(event.target);
+        const holder = slots.length > 1 && event.target === "holder";
+        const id = instanceIds.get(slot);
+        await kill(slot);
+        if (holder) holderKilledAt.push(Date.now());
+        say(
+          `kill ${kills} at ${((Date.now() - t0) / 1000).toFixed(1)} s, ${new Date().toISOString()}` +
+            (slots.length > 1 ? ` (${id}, ${holder ? "the group's holder" : "standing by"})` : ""),
+        );
         await pause(event.downMs);
-        spawn();
+        spawn(slot);
       }
     }
     await Promise.all(answers);
@@ -355,9 +447,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     stopping = true;
   }
 
-  const last = bridge;
-  // Its output joins the rest when it exits (see spawn).
-  const finalExit = last ? await last.stop("SIGTERM") : { code: null, signal: null };
+  // Their output joins the rest when they exit (see spawn).
+  const finalExits = await Promise.all([...running.values()].map((last) => last.stop("SIGTERM")));
   await Promise.all([telegram.stop(), ozon.stop(), yandex.stop(), wb.stop()]);
   if (options.keepDataDir) say(`state kept in ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
@@ -393,6 +484,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ),
     );
     note("buyer message repeated", repeats(arrived));
+    note("buyer message out of order", outOfOrder(chat.buyer, arrived));
   }
   const staff = tallies();
   for (const [chat, texts] of marketplaceTexts(ozon, yandex, wb, chats)) {
@@ -406,6 +498,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       chat.staff.filter((unit) => !own.includes(unit)),
     );
     note("staff message repeated", repeats(own));
+    note("staff message out of order", outOfOrder(chat.staff, own));
   }
   const mergedPosts = posts.filter(
     (post) => unitsOf(post).filter((unit) => buyerUnit.has(unit)).length > 1,
@@ -417,7 +510,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       .filter((r) => r.reaction.some((type) => type.type === "emoji" && type.emoji === "👍"))
       .map((r) => r.messageId),
   );
-  const missingReceipts = staffMessageIds.filter((id) => !reacted.has(id)).length;
+  const unreceipted = staffMessageIds.filter((id) => !reacted.has(id));
+  note(
+    "staff message without 👍",
+    unreceipted.map((id) => {
+      const message = telegram.message(STAFF, id);
+      const calls = telegram
+        .callsOf("setMessageReaction")
+        .filter((call) => Number(call.params.message_id) === id)
+        .map((call) => `${call.outcome} ${JSON.stringify(call.params.reaction)}`);
+      const at = ((message?.date ?? 0) * 1000 - t0) / 1000;
+      const topic = telegram.topic(message?.message_thread_id ?? 0)?.name.slice(0, 2);
+      return `${(message?.text ?? String(id)).slice(0, 40)} (written at ${at.toFixed(1)} s; reactions: ${calls.join(", ") || "none"}; topic now ${topic})`;
+    }),
+  );
+  const missingReceipts = unreceipted.length;
   const leaks = telegram
     .messagesIn(STAFF)
     .filter((m) => !m.service && [...staffUnit.keys()].some((u) => m.message.text?.includes(u)));
@@ -426,6 +533,41 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     leaks.map((m) => m.message.text ?? ""),
   );
   const echoLeaks = leaks.length;
+  // The first post into the group or send to a marketplace after each kill of the holder.
+  const work = [
+    ...telegram.calls
+      .filter(
+        (call) =>
+          call.outcome === "ok" &&
+          /^(send|createForumTopic)/.test(call.method) &&
+          String(call.params.chat_id) === String(STAFF),
+      )
+      .map((call) => call.time),
+    ...ozon.requests.filter((r) => r.path.startsWith("/v1/chat/send/")).map((r) => +r.at),
+    ...yandex.requests
+      .filter((r) => r.operationId === "sendMessageToChat" || r.operationId === "sendFileToChat")
+      .map((r) => +r.at),
+    ...wb.requests.filter((r) => r.method === "postV1SellerMessage").map((r) => +r.at),
+  ].sort((a, b) => a - b);
+  const takeoversMs = holderKilledAt.flatMap((killed) => {
+    const next = work.find((at) => at > killed);
+    return next === undefined ? [] : [next - killed];
+  });
+  const wbPeak = wb.maxRequestsIn10s();
+  if (wbPeak > 10) {
+    // The busiest 10 s, with clock times to find in the output's log lines.
+    const requests = wb.requests
+      .filter((r) => r.key !== undefined && r.key !== "ping" && r.key !== "basket")
+      .sort((a, b) => +a.at - +b.at);
+    const first = requests.findIndex((r, i) => {
+      const eleventh = requests[i + 10];
+      return eleventh !== undefined && +eleventh.at - +r.at < 10_000;
+    });
+    note(
+      "WB request in the busiest 10 s",
+      requests.slice(first, first + wbPeak).map((r) => `${r.at.toISOString()} ${r.key}`),
+    );
+  }
   const outputFile = join(tmpdir(), `bridge-chaos-${options.seed}.log`);
   writeFileSync(outputFile, output);
   const botText = telegram
@@ -438,7 +580,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     durationMs: Date.now() - started,
     kills,
     unexpectedExits,
-    finalExit,
+    finalExits,
+    holderKills,
+    takeoversMs,
     buyer,
     staff,
     misplaced,
@@ -449,7 +593,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     secretsFound: leakedSecrets(`${output}\n${botText}`, SECRETS),
     outputFile,
     findings,
-    wbPeakRequestsIn10s: wb.maxRequestsIn10s(),
+    wbPeakRequestsIn10s: wbPeak,
     wb429: wb.count429,
   };
 }
@@ -545,11 +689,47 @@ export function checks(report: ChaosReport): Check[] {
     exactly("WB 429 answers", report.wb429, 0, "the bridge keeps to WB's limit by itself"),
     exactly(
       "final exit on SIGTERM",
-      report.finalExit.code === 0 && report.finalExit.signal === null ? 0 : 1,
+      report.finalExits.filter((exit) => exit.code !== 0 || exit.signal !== null).length,
       0,
-      `1 unless it exited with code 0; it exited ${JSON.stringify(report.finalExit)}`,
+      `processes that did not exit with code 0: ${JSON.stringify(report.finalExits)}`,
     ),
     exactly("secrets in output or posts", report.secretsFound.length, 0),
+    ...(report.options.twoInstances ? takeoverChecks(report) : []),
+  ];
+}
+
+/** Two instances: the kills of the group's holder and how fast the other one took over. */
+function takeoverChecks(report: ChaosReport): Check[] {
+  const { holderKills, takeoversMs } = report;
+  return [
+    {
+      name: "kills of the group's holder",
+      value: holderKills,
+      min: Math.ceil(report.options.kills / 2),
+      max: Math.ceil(report.options.kills / 2),
+      why: "half of the kills, drawn from the seed; the others hit the instance standing by",
+    },
+    {
+      name: "takeovers measured",
+      value: takeoversMs.length,
+      min: holderKills,
+      max: holderKills,
+      why: "a post or send after every kill of the holder",
+    },
+    {
+      name: "takeover, slowest (ms)",
+      value: Math.max(0, ...takeoversMs),
+      min: 0,
+      max: TAKEOVER_MAX_MS,
+      why: `kill of the holder → next post or send: LEASE_SECONDS (${LEASE_SECONDS}) + a poll (${POLL_SECONDS} s) + 3 s; all: ${takeoversMs.join(", ")}`,
+    },
+    {
+      name: "takeover, fastest (ms)",
+      value: takeoversMs.length === 0 ? TAKEOVER_MIN_MS : Math.min(...takeoversMs),
+      min: TAKEOVER_MIN_MS,
+      max: Number.POSITIVE_INFINITY,
+      why: "not before the killed holder's lease ran out (else both worked for the group at once)",
+    },
   ];
 }
 
@@ -561,7 +741,8 @@ export function failedChecks(report: ChaosReport): string[] {
 }
 
 function bound(check: Check): string {
-  return check.min === check.max ? `= ${check.max}` : `≤ ${check.max}`;
+  if (check.min === check.max) return `= ${check.max}`;
+  return check.max === Number.POSITIVE_INFINITY ? `≥ ${check.min}` : `≤ ${check.max}`;
 }
 
 /** The table a run prints, then every check with its bound. */
@@ -592,7 +773,8 @@ export function formatReport(report: ChaosReport): string {
   return [
     `chaos run, seed ${o.seed}: ${o.buyerMessages} buyer messages over ${o.ozonChats + o.yandexChats + o.wbChats} chats ` +
       `(${o.ozonChats} Ozon, ${o.yandexChats} Yandex, ${o.wbChats} Wildberries), ${o.staffMessages} staff messages, ` +
-      `${report.kills} kills, ${(report.durationMs / 1000).toFixed(1)} s`,
+      `${report.kills} kills${o.twoInstances ? ` of one of two instances on Postgres (LEASE_SECONDS=${LEASE_SECONDS})` : ""}, ` +
+      `${(report.durationMs / 1000).toFixed(1)} s`,
     line(["", "expected", "lost", "duplicates", "order"]),
     ...rows.map(([name, t]) => line([name, t.expected, t.lost, t.duplicates, t.orderViolations])),
     "checks (figure, bound, verdict, why):",
@@ -642,12 +824,41 @@ function schedule(rng: Rng, chats: Chat[], o: ChaosOptions): Event[] {
     events.push({ at, kind: "staff", chat, n, long, phrase: rng.pick(PHRASES) });
   }
   // Kills at random moments, at least two seconds apart, so each process gets to work.
-  const killTimes = sortedTimes(rng, o.kills, 2000, o.spreadMs);
-  for (let i = 1; i < killTimes.length; i++) {
-    killTimes[i] = Math.max(killTimes[i] as number, (killTimes[i - 1] as number) + 2000);
+  const killTimes = o.twoInstances
+    ? spacedKillTimes(rng, o)
+    : sortedTimes(rng, o.kills, 2000, o.spreadMs);
+  if (!o.twoInstances) {
+    for (let i = 1; i < killTimes.length; i++) {
+      killTimes[i] = Math.max(killTimes[i] as number, (killTimes[i - 1] as number) + 2000);
+    }
   }
-  for (const at of killTimes) events.push({ at, kind: "kill", downMs: rng.int(500) });
+  const downs = killTimes.map(() => rng.int(500));
+  // Which instance each kill hits: half the holder, half the one standing by, in random order.
+  const targets = killTimes.map((_, i): "holder" | "standby" =>
+    i < Math.ceil(o.kills / 2) ? "holder" : "standby",
+  );
+  if (o.twoInstances) rng.shuffle(targets);
+  for (const [i, at] of killTimes.entries()) {
+    events.push({ at, kind: "kill", downMs: downs[i] ?? 0, target: targets[i] ?? "holder" });
+  }
   return events.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Kill times of the two-instance run: at least a lease and a poll apart, so that a takeover
+ * finishes before the next kill, and all within the first 85 % of the spread, so that buyers
+ * still write after the last one (its takeover is measured by the next post).
+ */
+function spacedKillTimes(rng: Rng, o: ChaosOptions): number[] {
+  const gap = (LEASE_SECONDS + POLL_SECONDS) * 1000;
+  const slack = o.spreadMs * 0.85 - 2000 - gap * (o.kills - 1);
+  if (slack < 0) throw new Error(`${o.kills} kills ${gap} ms apart do not fit the spread`);
+  return sortedTimes(rng, o.kills, 0, slack).map((at, i) => 2000 + at + gap * i);
+}
+
+/** Units that arrived after a newer one of their chat, each naming that one. */
+function outOfOrder(expected: string[], arrived: string[]): string[] {
+  return lateArrivals(expected, arrived).map(({ unit, after }) => `${unit} (after ${after})`);
 }
 
 /** Units that arrived more than once, one entry per extra copy. */

@@ -8,6 +8,8 @@ export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
     include: ["test/chaos/**/*.chaos.ts"],
+    // The PostgreSQL server of the two-instance run (test/support/postgres.ts).
+    globalSetup: ["test/support/postgres-server.ts"],
     testTimeout: 10 * 60_000,
     hookTimeout: 60_000,
   },

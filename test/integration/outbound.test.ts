@@ -2,12 +2,12 @@
 // under the staff message that says why nothing was sent.
 import { Api } from "grammy";
 import type { Message } from "grammy/types";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { GrammyTelegram } from "../../src/bot/telegram-port.ts";
 import { Echoes } from "../../src/bridge/echoes.ts";
 import { Outbound } from "../../src/bridge/outbound.ts";
 import { GroupSendQueue } from "../../src/bridge/send-queue.ts";
-import { Store } from "../../src/bridge/store/index.ts";
+import { type OutboundJob, Store } from "../../src/bridge/store/index.ts";
 import { textsFor } from "../../src/bridge/texts/index.ts";
 import { Topics } from "../../src/bridge/topics.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -63,6 +63,52 @@ describe("outbound through the running bridge", () => {
       texts,
     );
     expect(await h.bridge.outbound.pendingCount()).toBe(0);
+  });
+
+  it("a staff message accepted while stored jobs resume goes after its chat's older ones", async () => {
+    const { ozon, telegram } = h;
+    const store = h.bridge.store;
+    // As a takeover finds it: a job the dead holder stored and never sent.
+    const older: OutboundJob = {
+      id: "stored-by-the-dead-holder",
+      staffChatId: STAFF,
+      threadId: thread,
+      messageId: telegram.staffSends({ text: "a staff message in General" }).message_id,
+      accountId: ACCOUNT_ID,
+      chatId: chat,
+      parts: [{ type: "text", text: "older" }],
+      done: 0,
+      attempts: 0,
+      createdAt: Date.now(),
+    };
+    await store.jobs.save(older);
+    // The resume has read the stored jobs and is still busy with them.
+    const pending = store.jobs.pending.bind(store.jobs);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    vi.spyOn(store.jobs, "pending").mockImplementation(async () => {
+      const jobs = await pending();
+      await released;
+      return jobs;
+    });
+    const resuming = h.bridge.outbound.resume();
+
+    const newer = telegram.staffSends({ threadId: thread, text: "newer" });
+    await waitFor(() => store.jobs.known(`${STAFF}:${newer.message_id}`), {
+      message: "the newer staff message stored",
+    });
+    // Time enough for the newer one to go out, had it been put in the chat's lane at once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await resuming;
+    await waitFor(() => ozon.sentBySeller(chat).length >= 2, { message: "both sends" });
+    await h.bridge.outbound.idle();
+    expect(ozon.sentBySeller(chat).map((s) => (s.kind === "text" ? s.text : s.name))).toEqual([
+      "older",
+      "newer",
+    ]);
   });
 
   it("explains a closed reply window under the staff message and sends nothing", async () => {
