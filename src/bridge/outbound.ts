@@ -481,6 +481,13 @@ export class Outbound {
   }
 
   private async afterSuccess(account: Account, job: OutboundJob): Promise<void> {
+    // The receipt first: it needs no turn in the group's send queue, which a slow post (a buyer's
+    // file the marketplace holds back) may keep busy for a while.
+    try {
+      await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
+    } catch (error) {
+      this.log.warn({ job: job.id, err: error }, "could not set the sent receipt");
+    }
     await this.editReply(job, this.texts.retryDelivered);
     // An automatic reply answers nothing: the chat still waits for staff, and stays unread.
     if (!job.automatic) {
@@ -489,11 +496,6 @@ export class Outbound {
       } catch (error) {
         this.log.warn({ job: job.id, err: error }, "could not update the topic status");
       }
-    }
-    try {
-      await this.telegram.react(job.staffChatId, job.messageId, RECEIPT);
-    } catch (error) {
-      this.log.warn({ job: job.id, err: error }, "could not set the sent receipt");
     }
     const provider = account.provider;
     if (job.automatic || !marksRead(provider)) return;
