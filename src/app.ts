@@ -17,6 +17,7 @@ import { Echoes } from "./bridge/echoes.ts";
 import { errorText } from "./bridge/errors.ts";
 import { ChatExport } from "./bridge/export.ts";
 import { FeedSync } from "./bridge/feed-sync.ts";
+import { SingleFlight } from "./bridge/gate.ts";
 import { Inbound } from "./bridge/inbound.ts";
 import { Incidents } from "./bridge/incidents.ts";
 import { KeyNotices } from "./bridge/key-notices.ts";
@@ -544,15 +545,11 @@ function every(
   task: () => Promise<unknown>,
   options: { atOnce?: boolean } = {},
 ): NodeJS.Timeout {
-  let running = false;
+  const rounds = new SingleFlight();
   const run = () => {
-    if (running) return;
-    running = true;
-    task()
-      .catch((error: unknown) => log.warn({ err: error }, `${what} failed`))
-      .finally(() => {
-        running = false;
-      });
+    // A round still under way is not joined: it reports its own failure.
+    if (rounds.busy) return;
+    rounds.run(task).catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
   };
   if (options.atOnce) run();
   const timer = setInterval(run, ms);

@@ -5,6 +5,7 @@
 // the post and the record repeats it once).
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { SingleFlight } from "./gate.ts";
 import { type Serves, servesAll } from "./leases.ts";
 import { renderReport, type Statistics } from "./stats.ts";
 import { waitsForUs } from "./status.ts";
@@ -35,7 +36,7 @@ export class Digest {
   private readonly atMinutes: number | undefined;
   private readonly clock: ZoneClock;
   private readonly post: (staffChatId: number, html: string) => Promise<void>;
-  private running: Promise<void> | undefined;
+  private readonly rounds = new SingleFlight();
 
   constructor(deps: {
     accounts: Account[];
@@ -68,10 +69,7 @@ export class Digest {
    * at the start. A call while one runs joins it, so a digest is never composed twice at once.
    */
   tick(now: number): Promise<void> {
-    this.running ??= this.check(now).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.rounds.run(() => this.check(now));
   }
 
   private async check(now: number): Promise<void> {

@@ -91,6 +91,24 @@ export class KeyedGate {
   }
 }
 
+/** A round of work that never runs twice at once: a call while it runs shares that run. */
+export class SingleFlight {
+  #running: Promise<void> | undefined;
+
+  get busy(): boolean {
+    return this.#running !== undefined;
+  }
+
+  run(task: () => Promise<unknown>): Promise<void> {
+    this.#running ??= task()
+      .then(() => undefined)
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+}
+
 /** Runs `work` for every item, at most `limit` at a time. */
 export async function forEachLimited<T>(
   items: readonly T[],

@@ -4,6 +4,7 @@
 // (incidents.ts), told when polling meets it.
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
+import { SingleFlight } from "./gate.ts";
 import { type Serves, servesAll } from "./leases.ts";
 import { type KeyFacts, tellsKeyFacts } from "./provider.ts";
 import type { Store } from "./store/index.ts";
@@ -52,7 +53,7 @@ export class KeyNotices {
   private readonly log: Logger;
   private readonly serves: Serves;
   private readonly post: (staffChatId: number, text: string) => Promise<void>;
-  private running: Promise<void> | undefined;
+  private readonly rounds = new SingleFlight();
 
   constructor(deps: {
     accounts: Account[];
@@ -77,10 +78,7 @@ export class KeyNotices {
    * one runs joins it, so two callers never both find a warning untold.
    */
   tick(now: number): Promise<void> {
-    this.running ??= this.check(now).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.rounds.run(() => this.check(now));
   }
 
   private async check(now: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forEachLimited, Gate, KeyedGate } from "../../src/bridge/gate.ts";
+import { forEachLimited, Gate, KeyedGate, SingleFlight } from "../../src/bridge/gate.ts";
 
 /**
  * Tasks that the test finishes by hand, so every step is an event the test causes: which task
@@ -261,5 +261,37 @@ describe("forEachLimited", () => {
     await forEachLimited([], 3, async () => {
       throw new Error("no item, no work");
     });
+  });
+});
+
+describe("SingleFlight", () => {
+  it("shares a run under way with later callers, and runs again once it settled", async () => {
+    const flight = new SingleFlight();
+    let runs = 0;
+    let finish = () => {};
+    const task = () =>
+      new Promise<void>((resolve) => {
+        runs++;
+        finish = resolve;
+      });
+    const first = flight.run(task);
+    const second = flight.run(task);
+    expect(flight.busy).toBe(true);
+    expect(runs).toBe(1);
+    finish();
+    await Promise.all([first, second]);
+    expect(flight.busy).toBe(false);
+    const third = flight.run(task);
+    expect(runs).toBe(2);
+    finish();
+    await third;
+  });
+
+  it("hands a failure to every caller of that run, and is free again after it", async () => {
+    const flight = new SingleFlight();
+    const failing = () => Promise.reject(new Error("no"));
+    await expect(flight.run(failing)).rejects.toThrow("no");
+    expect(flight.busy).toBe(false);
+    await expect(flight.run(async () => 7)).resolves.toBeUndefined();
   });
 });
