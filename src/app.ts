@@ -145,8 +145,14 @@ export async function startBridge(
           if (unit === BOT_LEASE) startPolling();
           else {
             const staffChatId = Number(unit.slice("group:".length));
-            resumeJobs(staffChatId);
-            poller.wake(staffChatId);
+            // The previous holder's requests may still fill a marketplace's rate window.
+            poller
+              .beginWork(staffChatId)
+              .catch((error: unknown) => log.warn({ err: error }, "could not read feed cursors"))
+              .finally(() => {
+                resumeJobs(staffChatId);
+                poller.wake(staffChatId);
+              });
           }
         },
         lost: (unit) => {
@@ -445,6 +451,8 @@ export async function startBridge(
       throw new StartupError(`leases in DATABASE_URL: ${errorText(error)}`, { exitCode: 2 });
     }
   }
+  // A restart, like a takeover, may follow requests of the previous process.
+  await poller.beginWork();
   await outbound.resume();
   running = true;
   poller.start();

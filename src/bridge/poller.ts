@@ -20,6 +20,7 @@ import {
   type ReadsChats,
   readsChats,
   readsEventFeed,
+  sharesRateWindow,
 } from "./provider.ts";
 import type { GroupSendQueue } from "./send-queue.ts";
 import { sleep } from "./sleep.ts";
@@ -172,6 +173,20 @@ export class Poller {
       }
       status.cycles++;
       await sleep(this.intervalMs, signal);
+    }
+  }
+
+  /**
+   * This process begins working the accounts of a staff group (of every group it serves, when
+   * none is given), before any of their requests: a marketplace whose rate window the previous
+   * worker's requests still fill holds back as long as it needs.
+   */
+  async beginWork(staffChatId?: number): Promise<void> {
+    for (const account of this.accounts) {
+      if (staffChatId !== undefined && account.staffChatId !== staffChatId) continue;
+      if (!this.serves(account.staffChatId)) continue;
+      const shares = withAbility(account, sharesRateWindow);
+      shares?.provider.beginWork(await this.store.feeds.get(account.id));
     }
   }
 

@@ -184,6 +184,21 @@ export interface ReadsEventFeed {
   readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage>;
 }
 
+/**
+ * A feed marketplace whose rate limit counts every process's requests under one key
+ * (Wildberries): the requests of whoever worked the account just before this process took it
+ * up still count in the marketplace's window, and this process's limiter has not seen them.
+ */
+export interface SharesRateWindow {
+  /**
+   * This process begins working the account now: at its start, or taking it over from another
+   * instance. `feedCursor` is the account's stored `readFeed` cursor, which tells whether the
+   * account was worked lately. Holds the account's requests back as long as the window needs;
+   * called before any of them, and makes no request itself.
+   */
+  beginWork(feedCursor: string | undefined): void;
+}
+
 /** A text in each language the bot speaks to staff. */
 export interface Localized {
   ru: string;
@@ -221,6 +236,7 @@ export interface MarketplaceProvider
     Partial<StartsChats>,
     Partial<TellsChatDetails>,
     Partial<TellsKeyFacts>,
+    Partial<SharesRateWindow>,
     Partial<ReadsHistory> {
   /** "ozon" | "yandex" | …: used in state keys and topic headers. */
   readonly marketplace: string;
@@ -270,6 +286,12 @@ export function tellsKeyFacts(
   provider: MarketplaceProvider,
 ): provider is MarketplaceProvider & TellsKeyFacts {
   return typeof provider.keyFacts === "function";
+}
+
+export function sharesRateWindow(
+  provider: MarketplaceProvider,
+): provider is MarketplaceProvider & SharesRateWindow {
+  return typeof provider.beginWork === "function";
 }
 
 export type ProviderErrorKind =

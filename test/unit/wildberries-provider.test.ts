@@ -12,6 +12,7 @@ import { wildberries } from "../../src/providers/wildberries/connector.ts";
 import { createWbLimiter } from "../../src/providers/wildberries/limits.ts";
 import {
   parseCursor,
+  serializeCursor,
   WildberriesProvider,
   type WildberriesProviderOptions,
 } from "../../src/providers/wildberries/provider.ts";
@@ -155,17 +156,39 @@ describe("WildberriesProvider", () => {
     expect(parseCursor(first.cursor).next).toBeGreaterThan(0);
 
     // A restart: a new provider from the stored cursor sees nothing old, then only the new.
-    // Its first request waits until WB's window of the previous one's last read is over.
-    const lastRead = parseCursor(first.cursor).readAt ?? 0;
+    // The previous process may have used WB's window until the restart, so the new one's
+    // first request waits a whole window from when it began working the account.
     const requestsBefore = fake.requests.length;
     const again = makeProvider();
+    const began = clock.now();
+    again.beginWork(first.cursor);
     expect((await readAll(again, first.cursor)).messages).toEqual([]);
     const firstAgain = fake.requests[requestsBefore]?.at.getTime() ?? 0;
-    expect(firstAgain - lastRead).toBeGreaterThanOrEqual(10_000);
+    expect(firstAgain - began).toBeGreaterThanOrEqual(10_000);
     fake.buyerWrites(chat, "Спасибо!");
     const later = await readAll(again, first.cursor);
     expect(later.messages.map((m) => m.text)).toEqual(["Спасибо!"]);
     expect(later.messages[0]?.orderNumber).toBeUndefined();
+    expect(fake.contractViolations).toEqual([]);
+  });
+
+  it("holds a new worker's every request a window when the feed was read lately, not after an hour", async () => {
+    const chat = fake.addChat();
+    fake.buyerWrites(chat, "Вопрос");
+    const { cursor } = await readAll(makeProvider());
+    const stale = serializeCursor(parseCursor(cursor), clock.now() - 2 * 60 * 60_000);
+    /** When the first request of a provider that began working from `stored` left. */
+    const firstRequestAfterBegin = async (stored: string | undefined) => {
+      const provider = makeProvider();
+      const before = fake.requests.length;
+      const began = clock.now();
+      provider.beginWork(stored);
+      await provider.sendText(chat, "Ответ");
+      return (fake.requests[before]?.at.getTime() ?? Number.NaN) - began;
+    };
+    expect(await firstRequestAfterBegin(cursor)).toBeGreaterThanOrEqual(10_000);
+    expect(await firstRequestAfterBegin(stale)).toBeLessThan(5_000);
+    expect(await firstRequestAfterBegin(undefined)).toBeLessThan(5_000);
     expect(fake.contractViolations).toEqual([]);
   });
 

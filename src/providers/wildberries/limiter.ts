@@ -106,7 +106,7 @@ export class RateLimiter {
     signal?.throwIfAborted();
   }
 
-  /** No request on these buckets before `ms` from now (after WB answered 429). */
+  /** No request on these buckets before `ms` from now (WB answered 429, or a new worker begins). */
   pause(names: readonly string[], ms: number): void {
     const until = this.#now() + Math.max(0, ms);
     for (const name of names) {

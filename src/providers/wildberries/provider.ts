@@ -22,6 +22,7 @@ import {
   type ProviderCapabilities,
   ProviderError,
   type ReadsEventFeed,
+  type SharesRateWindow,
   type TellsChatDetails,
   type TellsKeyFacts,
 } from "../../bridge/provider.ts";
@@ -67,12 +68,13 @@ const STORED_SEEN_IDS = 200;
  * 10 s, and sends, downloads and list reads keep the rest.
  */
 const MIN_IDLE_FEED_INTERVAL_MS = 2_000;
+/** A whole WB window and the limiter's margin: what a new worker of an account waits. */
+const TAKEOVER_HOLD_MS = STANDARD_ROW.periodMs + 1_000;
 /**
- * A restart within WB's window: the previous process's requests still count there, and this
- * process's limiter has not seen them. The stored cursor says when the previous process last
- * read the feed; nothing leaves before that plus one window and the limiter's margin.
+ * A feed read this recently means a process worked the account lately. A running holder reads
+ * the feed every few seconds and stores each read; this leaves room for a long delivery.
  */
-const RESTART_HOLD_MS = STANDARD_ROW.periodMs + 1_000;
+const LATELY_WORKED_MS = 60 * 60_000;
 const ALL_OPERATIONS: WbOperation[] = ["chats", "events", "message", "download"];
 /** Where a WB article's public page lives: /catalog/<nmID>/detail.aspx. */
 const PRODUCT_PAGE_URL = "https://www.wildberries.ru/catalog";
@@ -85,7 +87,7 @@ const PERSONAL_TOKEN = {
 const ACCEPTED_FILES = "Wildberries accepts only JPEG, PNG and PDF files of at most 5 MB";
 
 export class WildberriesProvider
-  implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails, TellsKeyFacts
+  implements MarketplaceProvider, ReadsEventFeed, TellsChatDetails, TellsKeyFacts, SharesRateWindow
 {
   readonly marketplace = "wildberries";
   readonly marketplaceTitle = "Wildberries";
@@ -109,8 +111,6 @@ export class WildberriesProvider
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** When the last feed read that found the feed drained started (ms). */
   #idleReadAt: number | undefined;
-  /** The first feed read of this process has looked at the stored cursor's time. */
-  #resumed = false;
 
   constructor(options: WildberriesProviderOptions & { sleep?: typeof sleep }) {
     const token = bareToken(options.token);
@@ -151,10 +151,6 @@ export class WildberriesProvider
 
   async readFeed(cursor: string | undefined, signal?: AbortSignal): Promise<FeedPage> {
     const state = parseCursor(cursor);
-    if (!this.#resumed) {
-      this.#resumed = true;
-      this.#holdAfterRestart(state.readAt);
-    }
     const idleSince = this.#idleReadAt;
     if (idleSince !== undefined) {
       const wait = idleSince + MIN_IDLE_FEED_INTERVAL_MS - this.#now();
@@ -176,14 +172,18 @@ export class WildberriesProvider
     return { messages, cursor: serializeCursor(step.state, readAt), more: !step.done };
   }
 
-  /** A cursor stored less than a window ago: the previous process's requests still count. */
-  #holdAfterRestart(lastReadAt: number | undefined): void {
-    if (lastReadAt === undefined) return;
-    const hold = lastReadAt + RESTART_HOLD_MS - this.#now();
-    if (hold <= 0 || hold > RESTART_HOLD_MS) return;
+  /**
+   * The previous worker of the account (the process before a restart, or the instance that
+   * held the group) may have used WB's window up to this moment, with reads, replies and
+   * downloads its stored cursor does not show. So when the feed was read lately, nothing
+   * leaves for a whole window from now.
+   */
+  beginWork(feedCursor: string | undefined): void {
+    const { readAt } = parseCursor(feedCursor);
+    if (readAt === undefined || this.#now() - readAt > LATELY_WORKED_MS) return;
     const type = this.tokenInfo.type;
     const buckets = new Set(ALL_OPERATIONS.flatMap((op) => bucketsFor(op, type)));
-    this.#limiter.pause([...buckets], hold);
+    this.#limiter.pause([...buckets], TAKEOVER_HOLD_MS);
   }
 
   async chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails> {
