@@ -5,6 +5,7 @@ import { type Account, accountLabel } from "./account.ts";
 import { buyerWrote, emptyActivity, shopAnswered, writtenAt } from "./activity.ts";
 import type { Echoes } from "./echoes.ts";
 import { refusalText } from "./errors.ts";
+import { KeyedGate } from "./gate.ts";
 import { type Serves, servesAll } from "./leases.ts";
 import { type BridgeMetrics, noMetrics } from "./metrics.ts";
 import {
@@ -40,8 +41,8 @@ export interface ChatRead {
 }
 
 /**
- * One Telegram message of a marketplace message. A file is only named here: it is fetched in
- * its post's turn in the group's send queue, so a backlog waiting for the budget holds no files.
+ * One Telegram message of a marketplace message. A file is only named here: it is fetched just
+ * before its post's turn, one per group, so a backlog waiting for the budget holds one file.
  */
 type Post =
   | { type: "text"; html: string }
@@ -52,6 +53,9 @@ type Post =
       /** Posted later, once the marketplace finished checking it (see retryDeferred). */
       deferred?: boolean;
     };
+
+/** A file's bytes, or the note that takes its place, or how long its marketplace still checks it. */
+type Fetched = MediaFile | { note: string } | { pendingMs: number };
 
 /** The label and text a lone file carries, apart, so that a note can join the text. */
 interface Caption {
@@ -66,6 +70,8 @@ export class Inbound {
   private readonly receipts: Receipts;
   private readonly telegram: TelegramPort;
   private readonly queue: GroupSendQueue;
+  /** Per staff group: the one file fetched and waiting for, or in, its send turn. */
+  private readonly fileTurns = new KeyedGate();
   private readonly texts: Texts;
   private readonly log: Logger;
   private readonly metrics: BridgeMetrics;
@@ -268,16 +274,38 @@ export class Inbound {
     }
   }
 
-  /** Sends one post; a deleted topic is recreated and a closed one reopened, then it retries. */
+  /**
+   * Sends one post. A file is fetched before its turn in the group's send queue: a marketplace
+   * holding its download back (a rate limit, a takeover's wait) then holds up only the group's
+   * other files, never its texts. One fetched file per group at a time, as before.
+   */
   private async sendWithRecovery(
     account: Account,
     topic: TopicRecord,
     post: Post,
     silent: boolean,
   ): Promise<TopicRecord> {
+    if (post.type === "text") {
+      return this.recovering(account, topic, (t) =>
+        this.telegram.sendText(t.staffChatId, t.threadId, post.html, { silent }),
+      );
+    }
+    return this.fileTurns.run(String(topic.staffChatId), async () => {
+      const file = await this.download(account, post.attachment, post.deferred ?? false);
+      return this.recovering(account, topic, (t) => this.sendFile(account, t, post, file, silent));
+    });
+  }
+
+  /** Sends in the group's turn; a deleted topic is recreated and a closed one reopened, then it retries. */
+  private async recovering(
+    account: Account,
+    topic: TopicRecord,
+    send: (topic: TopicRecord) => Promise<number>,
+  ): Promise<TopicRecord> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.queue.send(topic.staffChatId, () => this.send(account, topic, post, silent));
+        const current = topic;
+        await this.queue.send(current.staffChatId, () => send(current));
         return topic;
       } catch (error) {
         if (attempt >= 2) throw error;
@@ -292,22 +320,15 @@ export class Inbound {
     }
   }
 
-  /**
-   * Runs in the post's turn in the group's send queue, so a group holds at most one fetched
-   * file at a time. A file that fails to download has used its slot all the same; a transient
-   * failure throws, and the retry continues with this post (the posts before it stay sent).
-   */
-  private async send(
+  /** A fetched file's post: the file, or the note that takes its place. */
+  private async sendFile(
     account: Account,
     topic: TopicRecord,
-    post: Post,
+    post: Extract<Post, { type: "file" }>,
+    file: Fetched,
     silent: boolean,
   ): Promise<number> {
     const { staffChatId, threadId } = topic;
-    if (post.type === "text") {
-      return this.telegram.sendText(staffChatId, threadId, post.html, { silent });
-    }
-    const file = await this.download(account, post.attachment, post.deferred ?? false);
     const caption = post.caption;
     if ("pendingMs" in file) {
       // Still being checked: the text goes on now, the file follows when it is ready.
@@ -316,14 +337,8 @@ export class Inbound {
       await this.store.deferred.add({ ...held, notBefore });
       const note = this.texts.attachmentPending(post.attachment.name);
       const body = [caption?.body ?? "", note].filter(Boolean).join("\n\n");
-      return this.telegram.sendText(
-        staffChatId,
-        threadId,
-        withLabel(caption?.labelHtml ?? "", body),
-        {
-          silent,
-        },
-      );
+      const html = withLabel(caption?.labelHtml ?? "", body);
+      return this.telegram.sendText(staffChatId, threadId, html, { silent });
     }
     if ("note" in file) {
       // The file's place gets a note in words; a lone file's caption goes with it.
@@ -384,7 +399,7 @@ export class Inbound {
     account: Account,
     attachment: Attachment,
     deferred: boolean,
-  ): Promise<MediaFile | { note: string } | { pendingMs: number }> {
+  ): Promise<Fetched> {
     try {
       const file = await account.provider.download(attachment);
       return { name: file.name || attachment.name, bytes: file.bytes };

@@ -1,6 +1,7 @@
-// Marketplace files → their topic, fetched only when their post is about to go out: a backlog
-// waiting for the group's Telegram budget holds no downloaded files, and a file that fails
-// after its message's text went out does not post that text again.
+// Marketplace files → their topic, fetched one per group just before their post's turn: a
+// backlog waiting for the group's Telegram budget holds one downloaded file, a slow download
+// holds up no text, and a file that fails after its message's text went out does not post that
+// text again.
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait-for.ts";
 import { STAFF, useHarness } from "./harness.ts";
@@ -12,12 +13,12 @@ const PNG = Buffer.from(
 );
 const FILE_PREFIX = "/v2/chat/file/";
 
-describe("inbound files: fetched in their post's turn", () => {
+describe("inbound files: fetched one per group, just before their post's turn", () => {
   // Telegram's real budget: the first 20 posts go out, the rest wait a minute (longer than
   // the test), which is a backlog.
   const h = useHarness({ start: true, groupMessagesPerMinute: 20 });
 
-  it("downloads no file whose post is still waiting for the group's budget", async () => {
+  it("fetches at most one file ahead of the group's budget", async () => {
     const { ozon, telegram } = h;
     // Each chat costs 3 posts for its topic (topic, card, pin) and 1 for its photo: 24 in all.
     const chats = Array.from({ length: 6 }, () => ozon.addChat());
@@ -34,7 +35,8 @@ describe("inbound files: fetched in their post's turn", () => {
     await h.cycles(3);
 
     expect(photos()).toBeLessThan(chats.length);
-    expect(downloads()).toBe(photos());
+    // The next file waits for its turn fetched (so a slow download holds up no text); no other.
+    expect(downloads()).toBe(photos() + 1);
   });
 
   it("posts a note for a file that cannot be had, after its text, without posting the text again", async () => {
@@ -85,5 +87,28 @@ describe("inbound files: fetched in their post's turn", () => {
     expect(text).toBe(
       "📎 act.pdf: the file could not be downloaded (the marketplace denied access to the file). Open the chat in the marketplace cabinet.",
     );
+  });
+});
+
+describe("inbound files: a slow download", () => {
+  const h = useHarness({ start: true });
+
+  it("holds up no text of another chat in the same group", async () => {
+    const { ozon, telegram } = h;
+    const photos = () => telegram.callsOf("sendPhoto").filter((c) => c.outcome === "ok").length;
+    const slow = ozon.addChat();
+    const { url } = ozon.buyerSendsImage(slow, PNG, "png");
+    ozon.delayNext(new URL(url).pathname, 4000);
+    await h.waitForThread(slow);
+    const other = ozon.addChat();
+    ozon.buyerWrites(other, "Где мой заказ?");
+    const thread = await h.waitForThread(other);
+    expect(await h.waitForBuyerTexts(thread, 1)).toEqual(["Где мой заказ?"]);
+    // The photo was still on its way when the other chat's text went out.
+    expect(photos()).toBe(0);
+    await waitFor(() => photos() === 1, {
+      message: "the photo posted after all",
+      timeoutMs: 10_000,
+    });
   });
 });
