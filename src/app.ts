@@ -113,7 +113,7 @@ export async function startBridge(
   options: { sendQueue?: GroupSendQueue; outboundBackoffMs?: number; now?: () => number } = {},
 ): Promise<RunningBridge> {
   const now = options.now ?? Date.now;
-  const texts = textsFor(config.language);
+  const texts = textsFor(config.language, config.timeZone);
   let store: Store;
   try {
     store = await Store.open(config.databaseUrl ?? config.dataDir);

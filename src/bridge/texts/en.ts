@@ -1,21 +1,7 @@
-import type { Texts } from "./ru.ts";
+import type { Words } from "./ru.ts";
 
-export const en: Texts = {
+export const en: Words = {
   language: "en",
-  date: (ms) =>
-    new Intl.DateTimeFormat("en-GB", {
-      day: "numeric",
-      month: "long",
-      year: "numeric",
-      timeZone: "Europe/Moscow",
-    }).format(ms),
-  /** A time of day in the staff's words (Moscow time until the bot knows the staff's zone). */
-  time: (ms) =>
-    new Intl.DateTimeFormat("en-GB", {
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZone: "Europe/Moscow",
-    }).format(ms),
   chatSubject: (shortId) => `Chat ${shortId}`,
   returnSubject: (number) => `Return ${number}`,
   headerTitle: "🛒 New buyer chat",

@@ -1,13 +1,32 @@
 import type { StartTarget } from "../provider.ts";
+import { DEFAULT_TIME_ZONE } from "../working-hours.ts";
 import { en } from "./en.ts";
-import { ru, type Texts } from "./ru.ts";
-
-export type { Texts };
+import { ru, type Words } from "./ru.ts";
 
 export type Language = "ru" | "en";
 
-export function textsFor(language: Language): Texts {
-  return language === "en" ? en : ru;
+export type Texts = Words & {
+  /** A day in the staff's words and time zone. */
+  date(ms: number): string;
+  /** A time of day in the staff's words and time zone. */
+  time(ms: number): string;
+};
+
+/** The staff's texts in their language, dates and times in their zone (TIMEZONE). */
+export function textsFor(language: Language, timeZone = DEFAULT_TIME_ZONE): Texts {
+  const locale = language === "en" ? "en-GB" : "ru-RU";
+  const day = new Intl.DateTimeFormat(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone,
+  });
+  const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone });
+  return {
+    ...(language === "en" ? en : ru),
+    date: (ms) => day.format(ms),
+    time: (ms) => clock.format(ms),
+  };
 }
 
 /**

@@ -2,21 +2,6 @@
 // already escaped fragments where a function takes text.
 export const ru = {
   language: "ru" as "ru" | "en",
-  /** A day in the staff's words (Moscow time until the bot knows the staff's zone). */
-  date: (ms: number) =>
-    new Intl.DateTimeFormat("ru-RU", {
-      day: "numeric",
-      month: "long",
-      year: "numeric",
-      timeZone: "Europe/Moscow",
-    }).format(ms),
-  /** A time of day in the staff's words (Moscow time until the bot knows the staff's zone). */
-  time: (ms: number) =>
-    new Intl.DateTimeFormat("ru-RU", {
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZone: "Europe/Moscow",
-    }).format(ms),
   chatSubject: (shortId: string) => `Чат ${shortId}`,
   returnSubject: (number: string) => `Возврат ${number}`,
   headerTitle: "🛒 Новый чат с покупателем",
@@ -345,4 +330,5 @@ export const ru = {
   digestNoneWaiting: "⏳ Ответа сейчас никто не ждёт.",
 };
 
-export type Texts = typeof ru;
+/** The texts of a language, apart from dates and times (texts/index.ts adds the zone's). */
+export type Words = typeof ru;
