@@ -131,6 +131,8 @@ export async function startBridge(
   const staffChatIds = new Set(accounts.map((a) => a.staffChatId));
   // Several instances share a database's work; one process on a SQLite file does it all.
   let running = false;
+  /** Groups the first claims took from a dead holder: until when it may have worked on them. */
+  const takenFrom = new Map<number, number>();
   const leases =
     store.leases &&
     new Leases({
@@ -140,20 +142,25 @@ export async function startBridge(
       units: [BOT_LEASE, ...[...staffChatIds].map(groupLease)],
       log,
       events: {
-        gained: (unit) => {
-          if (!running) return; // the start takes up what the first claims brought
-          if (unit === BOT_LEASE) startPolling();
-          else {
-            const staffChatId = Number(unit.slice("group:".length));
-            // The previous holder's requests may still fill a marketplace's rate window.
-            poller
-              .beginWork(staffChatId)
-              .catch((error: unknown) => log.warn({ err: error }, "could not read feed cursors"))
-              .finally(() => {
-                resumeJobs(staffChatId);
-                poller.wake(staffChatId);
-              });
+        gained: (unit, previousUntil) => {
+          if (unit === BOT_LEASE) {
+            if (running) startPolling(); // else the start takes it up
+            return;
           }
+          const staffChatId = Number(unit.slice("group:".length));
+          if (!running) {
+            // The start takes up what the first claims brought.
+            if (previousUntil !== undefined) takenFrom.set(staffChatId, previousUntil);
+            return;
+          }
+          // The previous holder's requests may still fill a marketplace's rate window.
+          poller
+            .beginWork(staffChatId, previousUntil)
+            .catch((error: unknown) => log.warn({ err: error }, "could not read feed cursors"))
+            .finally(() => {
+              resumeJobs(staffChatId);
+              poller.wake(staffChatId);
+            });
         },
         lost: (unit) => {
           // A group's work stops by itself (everything asks `serves`); polling is told.
@@ -452,7 +459,8 @@ export async function startBridge(
     }
   }
   // A restart, like a takeover, may follow requests of the previous process.
-  await poller.beginWork();
+  for (const staffChatId of staffChatIds)
+    await poller.beginWork(staffChatId, takenFrom.get(staffChatId));
   await outbound.resume();
   running = true;
   poller.start();

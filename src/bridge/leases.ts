@@ -11,7 +11,7 @@
 // the expiry from later than that, so a holder that cannot renew stops working before anybody
 // else may take the lease.
 import type { Logger } from "../logger.ts";
-import type { LeaseBoard, LeaseRow } from "./store/table.ts";
+import type { Claimed, LeaseBoard, LeaseRow } from "./store/table.ts";
 
 export const BOT_LEASE = "bot";
 export const groupLease = (staffChatId: number): string => `group:${staffChatId}`;
@@ -28,7 +28,11 @@ export type Serves = (staffChatId: number) => boolean;
 export const servesAll: Serves = () => true;
 
 export interface LeaseEvents {
-  gained(unit: string): void;
+  /**
+   * `previousUntil`: taken over from a holder whose lease ran out, which worked on it until
+   * this moment at the latest (ms since the epoch, this host's clock); absent when unknown.
+   */
+  gained(unit: string, previousUntil?: number): void;
   /** The lease lapsed or went to another instance: its work must stop now. */
   lost(unit: string): void;
 }
@@ -110,9 +114,10 @@ export class Leases {
 
   async #round(): Promise<void> {
     const sent = performance.now();
-    let got: Set<string>;
+    let got: Map<string, Claimed>;
     try {
-      got = new Set(await this.#board.claim(this.instanceId, this.#units, this.#ttlMs));
+      const claimed = await this.#board.claim(this.instanceId, this.#units, this.#ttlMs);
+      got = new Map(claimed.map((c) => [c.unit, c]));
     } catch (error) {
       // Held leases run out by their timers; the next round tries again.
       if (!this.#failing) this.#log.warn({ err: error }, "leases could not be renewed");
@@ -122,13 +127,20 @@ export class Leases {
     if (this.#failing) this.#log.info("leases renewed again");
     this.#failing = false;
     if (this.#stopped) return;
+    const answered = Date.now();
     for (const unit of this.#units) {
-      if (got.has(unit)) this.#keep(unit, sent + this.#ttlMs * LEASE_VALID);
+      const claimed = got.get(unit);
+      // The previous holder stopped LEASE_VALID into its last lease, the rest before expiry.
+      const previousUntil =
+        claimed?.expiredMsAgo === undefined
+          ? undefined
+          : answered - claimed.expiredMsAgo - this.#ttlMs * (1 - LEASE_VALID);
+      if (claimed) this.#keep(unit, sent + this.#ttlMs * LEASE_VALID, previousUntil);
       else if (this.#held.has(unit)) this.#lose(unit);
     }
   }
 
-  #keep(unit: string, until: number): void {
+  #keep(unit: string, until: number, previousUntil: number | undefined): void {
     const previous = this.#held.get(unit);
     if (previous) clearTimeout(previous.timer);
     const timer = setTimeout(() => this.#lose(unit), Math.max(0, until - performance.now()));
@@ -136,7 +148,7 @@ export class Leases {
     this.#held.set(unit, { until, timer });
     if (previous) return;
     this.#log.info({ lease: unit }, "lease taken");
-    this.#events.gained(unit);
+    this.#events.gained(unit, previousUntil);
   }
 
   #lose(unit: string): void {

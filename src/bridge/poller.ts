@@ -177,16 +177,15 @@ export class Poller {
   }
 
   /**
-   * This process begins working the accounts of a staff group (of every group it serves, when
-   * none is given), before any of their requests: a marketplace whose rate window the previous
-   * worker's requests still fill holds back as long as it needs.
+   * This process begins working the accounts of a staff group, before any of their requests:
+   * a marketplace whose rate window the previous worker's requests still fill holds back as long
+   * as it needs. `previousUntil`: when the previous worker stopped at the latest, if known.
    */
-  async beginWork(staffChatId?: number): Promise<void> {
+  async beginWork(staffChatId: number, previousUntil?: number): Promise<void> {
     for (const account of this.accounts) {
-      if (staffChatId !== undefined && account.staffChatId !== staffChatId) continue;
-      if (!this.serves(account.staffChatId)) continue;
+      if (account.staffChatId !== staffChatId || !this.serves(staffChatId)) continue;
       const shares = withAbility(account, sharesRateWindow);
-      shares?.provider.beginWork(await this.store.feeds.get(account.id));
+      shares?.provider.beginWork(await this.store.feeds.get(account.id), previousUntil);
     }
   }
 

@@ -193,10 +193,11 @@ export interface SharesRateWindow {
   /**
    * This process begins working the account now: at its start, or taking it over from another
    * instance. `feedCursor` is the account's stored `readFeed` cursor, which tells whether the
-   * account was worked lately. Holds the account's requests back as long as the window needs;
-   * called before any of them, and makes no request itself.
+   * account was worked lately; `previousUntil`, when known, the moment (ms since the epoch) the
+   * previous worker stopped at the latest. Holds the account's requests back as long as the
+   * window needs; called before any of them, and makes no request itself.
    */
-  beginWork(feedCursor: string | undefined): void;
+  beginWork(feedCursor: string | undefined, previousUntil?: number): void;
 }
 
 /** A text in each language the bot speaks to staff. */

@@ -25,22 +25,38 @@ describe("leases on Postgres", () => {
   });
 
   it("gives a unit to one holder until it expires or is released", async () => {
-    expect(await board.claim("a", ["bot", "group:1"], TTL_MS)).toEqual(["bot", "group:1"]);
-    expect(await board.claim("b", ["bot", "group:1"], TTL_MS)).toEqual([]);
+    const claim = async (holder: string, units: string[]) =>
+      (await board.claim(holder, units, TTL_MS)).map((c) => c.unit);
+    expect(await claim("a", ["bot", "group:1"])).toEqual(["bot", "group:1"]);
+    expect(await claim("b", ["bot", "group:1"])).toEqual([]);
     // Renewed by its holder.
-    expect(await board.claim("a", ["bot"], TTL_MS)).toEqual(["bot"]);
+    expect(await claim("a", ["bot"])).toEqual(["bot"]);
     await board.release("a", ["group:1"]);
-    expect(await board.claim("b", ["bot", "group:1"], TTL_MS)).toEqual(["group:1"]);
+    expect(await claim("b", ["bot", "group:1"])).toEqual(["group:1"]);
     // "bot" was renewed last: taken only after its expiry.
-    expect(await board.claim("b", ["bot"], TTL_MS)).toEqual([]);
+    expect(await claim("b", ["bot"])).toEqual([]);
     await waitFor(async () => !(await board.holders()).some((l) => l.unit === "bot"), {
       message: "bot expired",
     });
-    expect(await board.claim("b", ["bot", "group:1"], TTL_MS)).toEqual(["bot", "group:1"]);
+    expect(await claim("b", ["bot", "group:1"])).toEqual(["bot", "group:1"]);
     expect((await board.holders()).map((l) => [l.unit, l.holder])).toEqual([
       ["bot", "b"],
       ["group:1", "b"],
     ]);
+  });
+
+  it("tells a claimer how long ago the lease it took over had expired", async () => {
+    await board.claim("a", ["group:1", "group:2"], TTL_MS);
+    await board.release("a", ["group:2"]);
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 300));
+    const [taken, released] = await board.claim("b", ["group:1", "group:2"], TTL_MS);
+    expect(taken?.unit).toBe("group:1");
+    // Expired 300 ms ago, give or take the two clocks' step.
+    expect(taken?.expiredMsAgo).toBeGreaterThanOrEqual(200);
+    expect(taken?.expiredMsAgo).toBeLessThan(TTL_MS);
+    // Released: free, no previous holder to wait for; a renewal names none either.
+    expect(released).toEqual({ unit: "group:2" });
+    expect(await board.claim("b", ["group:1"], TTL_MS)).toEqual([{ unit: "group:1" }]);
   });
 
   it("tells the other instances through NOTIFY", async () => {
@@ -59,6 +75,7 @@ describe("leases on Postgres", () => {
         failing ? Promise.reject(new Error("connection lost")) : board.claim(...args),
     };
     const events: string[] = [];
+    const takenOver: { id: string; previousUntil: number }[] = [];
     const leases = (id: string, on: LeaseBoard) =>
       new Leases({
         board: on,
@@ -67,7 +84,10 @@ describe("leases on Postgres", () => {
         units: ["group:1"],
         log,
         events: {
-          gained: (unit) => events.push(`${id} gained ${unit}`),
+          gained: (unit, previousUntil) => {
+            events.push(`${id} gained ${unit}`);
+            if (previousUntil !== undefined) takenOver.push({ id, previousUntil });
+          },
           lost: (unit) => events.push(`${id} lost ${unit}`),
         },
       });
@@ -80,11 +100,16 @@ describe("leases on Postgres", () => {
 
     failing = true;
     await waitFor(() => !a.holds("group:1"), { message: "a stops counting on its lease" });
+    const stoppedCounting = Date.now();
     // Still a's in the database for a while: nobody works on the group in between.
     expect((await board.holders()).map((l) => l.holder)).toEqual(["a"]);
     expect(b.holds("group:1")).toBe(false);
     await waitFor(() => b.holds("group:1"), { message: "b takes over after the expiry" });
     expect(events).toEqual(["a gained group:1", "a lost group:1", "b gained group:1"]);
+    // b is told when a stopped working at the latest: before b took over, after a stopped.
+    expect(takenOver.map((t) => t.id)).toEqual(["b"]);
+    expect(takenOver[0]?.previousUntil).toBeLessThan(Date.now());
+    expect(takenOver[0]?.previousUntil).toBeGreaterThanOrEqual(stoppedCounting - 100);
 
     failing = false;
     await a.claim();

@@ -172,23 +172,29 @@ describe("WildberriesProvider", () => {
     expect(fake.contractViolations).toEqual([]);
   });
 
-  it("holds a new worker's every request a window when the feed was read lately, not after an hour", async () => {
+  it("holds a new worker's every request a window after the previous one stopped, or when the feed was read lately", async () => {
     const chat = fake.addChat();
     fake.buyerWrites(chat, "Вопрос");
     const { cursor } = await readAll(makeProvider());
     const stale = serializeCursor(parseCursor(cursor), clock.now() - 2 * 60 * 60_000);
     /** When the first request of a provider that began working from `stored` left. */
-    const firstRequestAfterBegin = async (stored: string | undefined) => {
+    const firstRequestAfterBegin = async (stored: string | undefined, previousAgo?: number) => {
       const provider = makeProvider();
       const before = fake.requests.length;
       const began = clock.now();
-      provider.beginWork(stored);
+      provider.beginWork(stored, previousAgo === undefined ? undefined : began - previousAgo);
       await provider.sendText(chat, "Ответ");
       return (fake.requests[before]?.at.getTime() ?? Number.NaN) - began;
     };
     expect(await firstRequestAfterBegin(cursor)).toBeGreaterThanOrEqual(10_000);
     expect(await firstRequestAfterBegin(stale)).toBeLessThan(5_000);
     expect(await firstRequestAfterBegin(undefined)).toBeLessThan(5_000);
+    // Taken over from an instance known to have stopped 6 s ago: the rest of its window, 5 s
+    // with the margin; stopped 20 s ago: nothing to wait for.
+    const rest = await firstRequestAfterBegin(cursor, 6_000);
+    expect(rest).toBeGreaterThanOrEqual(5_000);
+    expect(rest).toBeLessThan(8_000);
+    expect(await firstRequestAfterBegin(cursor, 20_000)).toBeLessThan(3_000);
     expect(fake.contractViolations).toEqual([]);
   });
 

@@ -171,16 +171,24 @@ function board(pool: pg.Pool, session: pg.Client): LeaseBoard {
       // Every unit of a claim gets the same expiry (the statement's start), and instances list
       // the units in the same order: the first to claim after a holder's leases ran out takes
       // them all, so the bot's and the groups' leases stay on one instance.
+      // `before` is the statement's snapshot: the expired lease a unit was taken from.
       const { rows } = await pool.query(
-        `INSERT INTO bridge_leases (unit, holder, expires_at)
+        `WITH before AS (SELECT unit, holder, expires_at FROM bridge_leases WHERE unit = ANY($2::text[]))
+         INSERT INTO bridge_leases (unit, holder, expires_at)
            SELECT unit, $1, now() + $3 * interval '1 millisecond'
              FROM unnest($2::text[]) AS unit
          ON CONFLICT (unit) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
           WHERE bridge_leases.holder = excluded.holder OR bridge_leases.expires_at < clock_timestamp()
-         RETURNING unit`,
+         RETURNING unit,
+           (SELECT (extract(epoch FROM clock_timestamp() - b.expires_at) * 1000)::bigint
+              FROM before b WHERE b.unit = bridge_leases.unit AND b.holder <> $1) AS expired_ms_ago`,
         [holder, [...units], ttlMs],
       );
-      return rows.map((row) => row.unit as string);
+      return rows.map((row) =>
+        row.expired_ms_ago === null
+          ? { unit: row.unit as string }
+          : { unit: row.unit as string, expiredMsAgo: Number(row.expired_ms_ago) },
+      );
     },
     async release(holder, units) {
       await pool.query("DELETE FROM bridge_leases WHERE holder = $1 AND unit = ANY($2::text[])", [

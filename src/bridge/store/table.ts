@@ -40,6 +40,16 @@ export interface LeaseRow {
   expiresInMs: number;
 }
 
+/** A unit a claim holds. */
+export interface Claimed {
+  unit: string;
+  /**
+   * Taken from another holder whose lease had expired this long before (ms, by the database's
+   * clock). Absent when the unit was free (never held, or released) or already the claimer's.
+   */
+  expiredMsAgo?: number;
+}
+
 /**
  * Where instances sharing one state take turns: leases with an expiry counted by the database's
  * clock (so the hosts' clocks do not matter), and notices from one instance to the others.
@@ -49,7 +59,7 @@ export interface LeaseBoard {
    * Takes each unit that is free or expired, and renews those `holder` holds, for `ttlMs`;
    * returns the units `holder` holds now.
    */
-  claim(holder: string, units: readonly string[], ttlMs: number): Promise<string[]>;
+  claim(holder: string, units: readonly string[], ttlMs: number): Promise<Claimed[]>;
   /** Gives up `holder`'s leases of `units` at once. */
   release(holder: string, units: readonly string[]): Promise<void>;
   /** Every lease not yet expired. */

@@ -174,16 +174,22 @@ export class WildberriesProvider
 
   /**
    * The previous worker of the account (the process before a restart, or the instance that
-   * held the group) may have used WB's window up to this moment, with reads, replies and
-   * downloads its stored cursor does not show. So when the feed was read lately, nothing
-   * leaves for a whole window from now.
+   * held the group) may have used WB's window until it stopped, with reads, replies and
+   * downloads its stored cursor does not show. So nothing leaves before a whole window after
+   * that: after `previousUntil` when it is known, else from now when the feed was read lately.
    */
-  beginWork(feedCursor: string | undefined): void {
-    const { readAt } = parseCursor(feedCursor);
-    if (readAt === undefined || this.#now() - readAt > LATELY_WORKED_MS) return;
+  beginWork(feedCursor: string | undefined, previousUntil?: number): void {
+    const now = this.#now();
+    let hold = TAKEOVER_HOLD_MS;
+    if (previousUntil !== undefined) hold = Math.min(hold, previousUntil + hold - now);
+    else {
+      const { readAt } = parseCursor(feedCursor);
+      if (readAt === undefined || now - readAt > LATELY_WORKED_MS) return;
+    }
+    if (hold <= 0) return;
     const type = this.tokenInfo.type;
     const buckets = new Set(ALL_OPERATIONS.flatMap((op) => bucketsFor(op, type)));
-    this.#limiter.pause([...buckets], TAKEOVER_HOLD_MS);
+    this.#limiter.pause([...buckets], hold);
   }
 
   async chatDetails(chatId: Id, signal?: AbortSignal): Promise<ChatDetails> {
