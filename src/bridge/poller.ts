@@ -35,6 +35,8 @@ const HOUR = 60 * 60 * 1000;
 
 export interface PollStatus {
   lastSuccessAt?: number;
+  /** When this process began polling the account: its start, or taking its group over (ms). */
+  servingSince?: number;
   lastError?: string;
   cycles: number;
 }
@@ -136,6 +138,7 @@ export class Poller {
       }
       // Taken over from another instance: catch up as after a restart.
       if (!serving) this.catchingUp.add(account.id);
+      if (!serving || status.servingSince === undefined) status.servingSince = Date.now();
       serving = true;
       // While state cannot be written, nothing is taken in that could not be recorded as
       // delivered; the incident is reported and watched elsewhere.

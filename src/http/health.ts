@@ -1,6 +1,6 @@
 // GET /healthz: healthy while the state file answers, no incident is open (state that cannot
 // be written, rights lost in a group) and every account has polled successfully within three
-// poll intervals; otherwise 503 with the reasons, for the hosting's health check and for a
+// poll intervals (or began polling within them); otherwise 503 with the reasons, for the hosting's health check and for a
 // person reading it. With several instances, an instance answers for the accounts whose group it
 // holds, and says who holds what.
 import type { Account } from "../bridge/account.ts";
@@ -48,12 +48,18 @@ export async function health(deps: HealthDeps): Promise<HttpReply> {
     if (deps.leases && !deps.leases.serves(account.staffChatId)) continue;
     const poll = deps.polls.get(account.id);
     const last = poll?.lastSuccessAt;
-    if (last !== undefined && now - last <= 3 * deps.pollIntervalMs) continue;
-    const since =
+    // A poll just started (or taken over, perhaps held back by the marketplace's rate limit)
+    // has three intervals to go through, like one that went through.
+    const since = Math.max(
+      last ?? Number.NEGATIVE_INFINITY,
+      poll?.servingSince ?? Number.NEGATIVE_INFINITY,
+    );
+    if (now - since <= 3 * deps.pollIntervalMs) continue;
+    const what =
       last === undefined
         ? "no successful poll yet"
         : `last successful poll ${Math.round((now - last) / 1000)} s ago`;
-    problems.push(`${account.id}: ${since}${poll?.lastError ? ` (${poll.lastError})` : ""}`);
+    problems.push(`${account.id}: ${what}${poll?.lastError ? ` (${poll.lastError})` : ""}`);
   }
   const ok = problems.length === 0;
   return {
