@@ -198,7 +198,7 @@ export async function startBridge(
     apiRoot: config.telegram.apiRoot,
     token: config.telegram.token,
   });
-  const incidents = new Incidents({ telegram, texts, log, staffChatIds });
+  const incidents = new Incidents({ telegram, texts, log, staffChatIds, serves });
   const queue =
     options.sendQueue ??
     new GroupSendQueue(config.telegram.groupMessagesPerMinute, { observer: incidents, serves });
@@ -562,10 +562,22 @@ function every(
   options: { atOnce?: boolean } = {},
 ): NodeJS.Timeout {
   const rounds = new SingleFlight();
+  // One line when rounds start failing and one when they work again, not one per round (a
+  // database away for a minute would write one a second).
+  let failing = false;
   const run = () => {
     // A round still under way is not joined: it reports its own failure.
     if (rounds.busy) return;
-    rounds.run(task).catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
+    rounds.run(task).then(
+      () => {
+        if (failing) log.info(`${what} works again`);
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log.warn({ err: error }, `${what} failed; tried again every round`);
+        failing = true;
+      },
+    );
   };
   if (options.atOnce) run();
   const timer = setInterval(run, ms);

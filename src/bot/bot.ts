@@ -2,7 +2,7 @@
 // topics go to the bridge, everything else is ignored.
 
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Composer, InlineKeyboard } from "grammy";
+import { Bot, type Composer, GrammyError, HttpError, InlineKeyboard } from "grammy";
 import { errorText } from "../bridge/errors.ts";
 import type { Outbound } from "../bridge/outbound.ts";
 import type { StaffUser } from "../bridge/store/index.ts";
@@ -104,10 +104,29 @@ export function createBot(deps: BotDeps): { bot: Bot<BotContext>; polling: Polli
     const staff = toStaffMessage(ctx.message);
     if (!staff || isCommand(staff.text)) return next();
     const note = staff.text?.trimStart().startsWith(deps.notePrefix) ?? false;
-    // Before notes: with "!" as the note prefix, "!name" of a template still sends it.
-    if (await deps.templateShortcut()(ctx, staff, note)) return;
-    if (note) return;
-    if (!(await deps.outbound().handleStaffMessage(staff))) await next();
+    let forBuyer: boolean;
+    try {
+      // Before notes: with "!" as the note prefix, "!name" of a template still sends it.
+      if (await deps.templateShortcut()(ctx, staff, note)) return;
+      if (note) return;
+      forBuyer = await deps.outbound().handleStaffMessage(staff);
+    } catch (error) {
+      // The state could not be read (a database that does not answer): a message in a topic may
+      // be for a buyer, and nothing of it was stored, so staff must hear that it was not sent.
+      if (
+        staff.threadId === undefined ||
+        error instanceof GrammyError ||
+        error instanceof HttpError
+      ) {
+        throw error;
+      }
+      deps.log.error({ err: error, messageId: staff.messageId }, "staff message not handled");
+      await ctx.reply(deps.texts.sendFailed(deps.texts.reasons.stateNotSaved), {
+        reply_parameters: { message_id: staff.messageId, allow_sending_without_reply: true },
+      });
+      return;
+    }
+    if (!forBuyer) await next();
   });
 
   bot.on("edited_message", async (ctx) => {

@@ -4,6 +4,7 @@
 import type { Logger } from "../logger.ts";
 import type { Account } from "./account.ts";
 import { errorText } from "./errors.ts";
+import { type Serves, servesAll } from "./leases.ts";
 import type { PollObserver } from "./poller.ts";
 import { ProviderError } from "./provider.ts";
 import type { SendObserver } from "./send-queue.ts";
@@ -22,7 +23,11 @@ const RIGHTS_CHECK_EVERY_MS = 10_000;
 const QUIET_POLL_MS = 10 * 60_000;
 
 export class Incidents implements SendObserver, PollObserver {
-  private readonly open = new Map<string, string>();
+  /**
+   * Open incidents: the reason, and the groups told of it, which are told of its end; none for
+   * an incident kept quiet until it ends (rights: nothing can be posted meanwhile).
+   */
+  private readonly open = new Map<string, { reason: string; told?: number[] }>();
   /** Per account: the last successful poll cycle, or the first failure seen before any (ms). */
   private readonly lastPoll = new Map<string, number>();
   /** When the rights of a group under an incident were last checked, and checks under way. */
@@ -32,22 +37,26 @@ export class Incidents implements SendObserver, PollObserver {
   private readonly texts: Texts;
   private readonly log: Logger;
   private readonly groups: number[];
+  private readonly serves: Serves;
 
   constructor(deps: {
     telegram: TelegramPort;
     texts: Texts;
     log: Logger;
     staffChatIds: Iterable<number>;
+    /** With several instances, a group hears of an incident from the one serving it. */
+    serves?: Serves;
   }) {
     this.telegram = deps.telegram;
     this.texts = deps.texts;
     this.log = deps.log;
     this.groups = [...deps.staffChatIds];
+    this.serves = deps.serves ?? servesAll;
   }
 
   /** What is wrong now, for /healthz. */
   problems(): string[] {
-    return [...this.open.values()];
+    return [...this.open.values()].map((incident) => incident.reason);
   }
 
   /**
@@ -165,15 +174,19 @@ export class Incidents implements SendObserver, PollObserver {
 
   private begin(key: string, reason: string, message?: string, groups = this.groups): void {
     if (this.open.has(key)) return;
-    this.open.set(key, reason);
+    const told = message && groups.filter((staffChatId) => this.serves(staffChatId));
+    this.open.set(key, told ? { reason, told } : { reason });
     this.log.error({ incident: key }, reason);
-    if (message) this.announce(message, groups);
+    if (message && told) this.announce(message, told);
   }
 
+  /** Told where its start was told; one kept quiet ends in its groups. */
   private end(key: string, line: string, message: string, groups = this.groups): void {
-    if (!this.open.delete(key)) return;
+    const incident = this.open.get(key);
+    if (!incident) return;
+    this.open.delete(key);
     this.log.info({ incident: key }, line);
-    this.announce(message, groups);
+    this.announce(message, incident.told ?? groups);
   }
 
   /** Outside the send queue: one rare post must not wait behind a backlog of buyer messages. */

@@ -40,6 +40,8 @@ export interface WorldOptions {
   accounts?: ReadonlyArray<"ozon" | "yandex">;
   /** DATA_DIR; default a fresh temporary directory. */
   dataDir?: string;
+  /** DATABASE_URL: the state in this Postgres database instead of DATA_DIR. */
+  databaseUrl?: string;
 }
 
 export class World {
@@ -75,6 +77,7 @@ export class World {
       OZON_API_KEY: OZON_KEY,
       YANDEX_API_KEY: YANDEX_KEY,
       ...(this.options.push ? { PUSH_SECRET } : {}),
+      ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
     };
   }
 
@@ -106,6 +109,7 @@ export class World {
       // Lanes run side by side: each process takes a free port for its HTTP server.
       HTTP_PORT: "0",
       ...(this.options.push ? { PUSH_SECRET } : {}),
+      ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
     };
   }
 

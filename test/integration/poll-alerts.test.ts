@@ -83,6 +83,33 @@ describe("poll alerts", () => {
     expect(general()).toHaveLength(2);
   });
 
+  it("with several instances, a group hears of an incident from the one serving it, start and end", async () => {
+    let serving = false;
+    const other = new Incidents({
+      telegram: new GrammyTelegram(new Api(TOKEN, { apiRoot: telegram.url }), {
+        apiRoot: telegram.url,
+        token: TOKEN,
+      }),
+      texts: textsFor("ru"),
+      log: pino({ level: "silent" }),
+      staffChatIds: [STAFF],
+      serves: () => serving,
+    });
+    // Standing by: the incident is its own (/healthz), the group hears nothing of it.
+    other.pollResult(shop, network, T0);
+    other.pollResult(shop, network, T0 + 10 * MINUTE);
+    expect(other.problems()).toHaveLength(1);
+    other.pollResult(shop, undefined, T0 + 11 * MINUTE);
+    // Serving when it starts: told, and its end told there too, though served elsewhere by then.
+    serving = true;
+    other.pollResult(shop, network, T0 + 21 * MINUTE);
+    serving = false;
+    other.pollResult(shop, undefined, T0 + 22 * MINUTE);
+    await waitFor(() => general().find((t) => t.includes("снова")), { message: "the end told" });
+    expect(general()).toHaveLength(2);
+    expect(general()[0]).toContain("не отвечает на опрос");
+  });
+
   it("a bridge started while the marketplace is down counts the 10 minutes from the first failure", async () => {
     incidents.pollResult(shop, network, T0);
     incidents.pollResult(shop, network, T0 + 9 * MINUTE);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Leases } from "../../src/bridge/leases.ts";
 import { Store } from "../../src/bridge/store/index.ts";
 import type { LeaseBoard } from "../../src/bridge/store/table.ts";
-import { freshDatabase } from "../support/postgres.ts";
+import { asSuperuser, freshDatabase } from "../support/postgres.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const log = pino({ level: "silent" });
@@ -15,8 +15,9 @@ const TTL_MS = 900;
 describe("leases on Postgres", () => {
   let stores: Store[];
   let board: LeaseBoard;
+  let url: string;
   beforeEach(async () => {
-    const url = await freshDatabase();
+    url = await freshDatabase();
     stores = [await Store.open(url), await Store.open(url)];
     board = stores[0]?.leases as LeaseBoard;
   });
@@ -65,6 +66,26 @@ describe("leases on Postgres", () => {
     await board.notify("jobs", "-100123");
     await waitFor(() => heard.length > 0, { message: "the notice" });
     expect(heard).toEqual(["-100123"]);
+  });
+
+  it("hears notices again after the server ended its session", async () => {
+    const heard: string[] = [];
+    await stores[1]?.leases?.listen("jobs", (payload) => heard.push(payload));
+    const name = new URL(url).pathname.slice(1);
+    await asSuperuser(
+      "postgres",
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`,
+    );
+    // Sent until one is heard: notices while the session is away are lost (the periodic checks
+    // cover them), and the session comes back within a few seconds.
+    await waitFor(
+      async () => {
+        await board.notify("jobs", "-100123").catch(() => undefined);
+        return heard.length > 0;
+      },
+      { timeoutMs: 10_000, intervalMs: 500, message: "a notice after the session came back" },
+    );
+    expect(heard[0]).toBe("-100123");
   });
 
   it("a holder that cannot renew stops before another may take over; a stop hands over at once", async () => {

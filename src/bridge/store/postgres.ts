@@ -3,8 +3,9 @@
 // session-level advisory lock while it runs, so that `state:copy` can tell that a bridge is
 // using the database. Several instances share the work through `bridge_leases` (the board
 // below; bridge/leases.ts decides what to claim): the held session LISTENs for the others'
-// notices, claims go through the pool, which reconnects after the server restarted.
+// notices, claims go through the pool; both reconnect after the server restarted.
 import pg from "pg";
+import { sleep } from "../sleep.ts";
 import {
   type Engine,
   type LeaseBoard,
@@ -36,6 +37,10 @@ const MIGRATIONS = [
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Waits before the held session is opened again after the server ended it, doubling. */
+const REOPEN_FIRST_MS = 1_000;
+const REOPEN_MAX_MS = 30_000;
+
 /** Advisory lock keys: this program's space, then what is locked in it. */
 const LOCKS = 0x6d636272; // "mcbr"
 const MIGRATING = 1;
@@ -61,15 +66,12 @@ export async function openPostgres(
   const pool = new pg.Pool({ ...settings, max: 8 });
   // A pooled connection the server dropped while idle: the next query reconnects or fails.
   pool.on("error", () => {});
-  const holder = new pg.Client(settings);
-  // The held session lost: only `state:copy` would no longer see this bridge.
-  holder.on("error", () => {});
+  const holder = new HeldSession(settings, use);
   try {
-    await holder.connect();
-    await hold(holder, use);
+    await holder.open();
     await migrate(pool);
   } catch (error) {
-    await Promise.allSettled([holder.end(), pool.end()]);
+    await Promise.allSettled([holder.close(), pool.end()]);
     // Node reports a refused connection to a name with several addresses as an AggregateError
     // with an empty message; the first attempt's error says what happened.
     throw error instanceof AggregateError && error.errors[0] !== undefined
@@ -151,7 +153,7 @@ export async function openPostgres(
     rows: (name) => pages(checked(name)),
     leases: board(pool, holder),
     async close() {
-      await Promise.allSettled([holder.end(), pool.end()]);
+      await Promise.allSettled([holder.close(), pool.end()]);
     },
   };
 }
@@ -159,11 +161,79 @@ export async function openPostgres(
 /** Channels are this program's: a notice never reaches another program's listener. */
 const channel = (name: string) => `bridge_${name}`;
 
-function board(pool: pg.Pool, session: pg.Client): LeaseBoard {
-  const listeners = new Map<string, (payload: string) => void>();
-  session.on("notification", (message) => {
-    listeners.get(message.channel)?.(message.payload ?? "");
-  });
+/**
+ * The session that holds the running lock and LISTENs for notices. The server may end it (a
+ * restart, a failover, a dropped connection): it is opened again, with the lock and the same
+ * channels, trying every few seconds. Notices sent meanwhile are lost; the periodic checks
+ * (claims, stored jobs) cover them.
+ */
+class HeldSession {
+  readonly #settings: pg.ClientConfig;
+  readonly #use: Use;
+  readonly #listeners = new Map<string, (payload: string) => void>();
+  #client: pg.Client | undefined;
+  #closed = false;
+
+  constructor(settings: pg.ClientConfig, use: Use) {
+    this.#settings = settings;
+    this.#use = use;
+  }
+
+  /** Connects and takes the lock; fails (StateInUse) when a copy or a bridge holds it. */
+  async open(): Promise<void> {
+    const client = new pg.Client(this.#settings);
+    // Reported by 'end' below; an unhandled 'error' would end the process.
+    client.on("error", () => {});
+    client.on("notification", (message) => {
+      this.#listeners.get(message.channel)?.(message.payload ?? "");
+    });
+    try {
+      await client.connect();
+      await hold(client, this.#use);
+      for (const name of this.#listeners.keys()) await client.query(`LISTEN ${name}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.#closed) {
+      // Closed while this reopened it.
+      await client.end().catch(() => {});
+      return;
+    }
+    client.on("end", () => {
+      if (!this.#closed) void this.#reopen();
+    });
+    this.#client = client;
+  }
+
+  async #reopen(): Promise<void> {
+    this.#client = undefined;
+    for (let delay = REOPEN_FIRST_MS; !this.#closed; delay = Math.min(delay * 2, REOPEN_MAX_MS)) {
+      await sleep(delay);
+      if (this.#closed) return;
+      try {
+        await this.open();
+        return;
+      } catch {
+        // The server is still away (or a copy took the lock): try again later.
+      }
+    }
+  }
+
+  /** An identifier, not a parameter: only this program's own lower-case names. */
+  async listen(name: string, heard: (payload: string) => void): Promise<void> {
+    if (!/^[a-z_]+$/.test(name)) throw new Error(`not a channel name: ${name}`);
+    this.#listeners.set(name, heard);
+    await this.#client?.query(`LISTEN ${name}`);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#client?.end();
+  }
+}
+
+function board(pool: pg.Pool, session: HeldSession): LeaseBoard {
   return {
     async claim(holder, units, ttlMs) {
       // One statement: of two instances claiming an expired unit at once, the row lock lets
@@ -211,12 +281,7 @@ function board(pool: pg.Pool, session: pg.Client): LeaseBoard {
     async notify(name, payload) {
       await pool.query("SELECT pg_notify($1, $2)", [channel(name), payload]);
     },
-    async listen(name, heard) {
-      // An identifier, not a parameter: only this program's own lower-case names.
-      if (!/^[a-z_]+$/.test(name)) throw new Error(`not a channel name: ${name}`);
-      listeners.set(channel(name), heard);
-      await session.query(`LISTEN ${channel(name)}`);
-    },
+    listen: (name, heard) => session.listen(channel(name), heard),
   };
 }
 

@@ -85,10 +85,10 @@ export const en: Words = {
     gaveUp: (detail) => `the marketplace is unavailable, gave up retrying (${detail}).`,
     telegramFile: (detail) => `could not get the file from Telegram (${detail}).`,
     stateNotSaved:
-      "the bot cannot save its state (disk full?). Send the message again once that is fixed.",
+      "the bot cannot read or save its state (disk full, or the database unreachable?). Send the message again once that is fixed.",
   },
   stateFailing: (reason) =>
-    `🚨 The bot cannot save its state (disk full?): ${reason}. Buyer messages are not relayed until writes work again, and staff replies are not sent. Free some disk space on the server.`,
+    `🚨 The bot cannot save its state (disk full, or the database unreachable?): ${reason}. Buyer messages are not relayed until writes work again, and staff replies are not sent. Free some disk space on the server, or bring the database back.`,
   stateRecovered: "✅ State can be saved again: relaying continues.",
   keyNotice: (name, text) => `⚠️ API key "${name}": ${text}`,
   keyExpires: (date, days) =>
