@@ -32,8 +32,8 @@ export class ConfigError extends Error {
   }
 }
 
-const positiveInt = (fallback: number, what: string) =>
-  z.coerce.number({ error: what }).int(what).min(1, what).default(fallback);
+const positiveInt = (fallback: number, what: string, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: what }).int(what).min(1, what).max(max, what).default(fallback);
 
 /** Comma-separated Telegram usernames (ON_DUTY, SUPERVISORS). */
 const usernames = z
@@ -123,13 +123,15 @@ const otherVariables = {
     .trim()
     .refine(databaseUrl, "a postgres://user:password@host:5432/database URL")
     .optional(),
-  LEASE_SECONDS: positiveInt(15, "a whole number of seconds ≥ 1"),
+  // Both become timers, and Node fires one longer than 24.8 days at once: bounded, a typo
+  // cannot turn polling into a tight loop.
+  LEASE_SECONDS: positiveInt(15, "a whole number of seconds from 1 to 600", 600),
   INSTANCE_ID: z
     .string()
     .trim()
     .regex(/^[\w.:@-]{1,100}$/, "up to 100 letters, digits, . : @ - or _")
     .optional(),
-  POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds ≥ 1"),
+  POLL_INTERVAL_SECONDS: positiveInt(5, "a whole number of seconds from 1 to 3600", 3600),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "one of fatal, error, warn, info, debug, trace, silent",

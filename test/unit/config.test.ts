@@ -54,6 +54,16 @@ describe("loadConfig", () => {
     expect(found.join("\n")).not.toContain("ozon-secret-key");
   });
 
+  it("bounds the timer settings: Node fires a timer longer than 24.8 days at once", () => {
+    expect(problems({ ...valid, POLL_INTERVAL_SECONDS: "9999999" })).toEqual([
+      "POLL_INTERVAL_SECONDS: a whole number of seconds from 1 to 3600",
+    ]);
+    expect(problems({ ...valid, LEASE_SECONDS: "86400" })).toEqual([
+      "LEASE_SECONDS: a whole number of seconds from 1 to 600",
+    ]);
+    expect(problems({ ...valid, POLL_INTERVAL_SECONDS: "3600", LEASE_SECONDS: "600" })).toEqual([]);
+  });
+
   it("requires both halves of an Ozon account", () => {
     expect(problems({ ...valid, OZON_CLIENT_ID: "" })).toEqual([
       "OZON_CLIENT_ID: required when OZON_API_KEY is set",
