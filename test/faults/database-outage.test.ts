@@ -10,11 +10,6 @@ import { STAFF, World } from "./world.ts";
 describe("a database that stops answering", () => {
   let world: World;
   let name: string;
-  const general = () =>
-    world.telegram
-      .messagesIn(STAFF, "general")
-      .map((m) => m.message.text ?? "")
-      .filter((t) => t !== "");
   /** Every session of the database ends, and no new one is let in, until `restore`. */
   const cut = () =>
     asSuperuser(
@@ -55,19 +50,19 @@ describe("a database that stops answering", () => {
       { timeoutMs: 20_000, message: "a reply under the staff message" },
     );
     expect(refusal.message.text).toMatch(/^⚠️ Not delivered to the buyer: .*database/);
-    await waitFor(() => general().some((t) => t.includes("cannot save its state")), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes("cannot save its state")), {
       timeoutMs: 20_000,
       message: "the incident in General",
     });
 
     await restore();
-    await waitFor(() => general().some((t) => t.includes("can be saved again")), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes("can be saved again")), {
       timeoutMs: 60_000,
       message: "the recovery in General",
     });
     expect(await world.waitForBuyerText(thread, "while the database is away", 30_000)).toBe(1);
-    expect(general().filter((t) => t.includes("cannot save its state"))).toHaveLength(1);
-    expect(general().filter((t) => t.includes("can be saved again"))).toHaveLength(1);
+    expect(world.generalTexts().filter((t) => t.includes("cannot save its state"))).toHaveLength(1);
+    expect(world.generalTexts().filter((t) => t.includes("can be saved again"))).toHaveLength(1);
     // Refused, so not sent: staff send it again.
     const sent = world.ozon.sentBySeller(chat);
     expect(sent.filter((s) => s.kind === "text" && s.text === "Мы проверим")).toEqual([]);

@@ -33,11 +33,6 @@ describe.skipIf(!canMount())("a full disk under DATA_DIR (a tmpfs: needs root an
   const filler = join(mountPoint, "filler");
   let world: World;
 
-  const general = () =>
-    world.telegram
-      .messagesIn(STAFF, "general")
-      .map((m) => m.message.text ?? "")
-      .filter((t) => t !== "");
   const healthz = async () => {
     const line = world.bridge.logs().find((l) => l.msg === "http server listening");
     const response = await fetch(`http://127.0.0.1:${String(line?.port)}/healthz`);
@@ -77,7 +72,7 @@ describe.skipIf(!canMount())("a full disk under DATA_DIR (a tmpfs: needs root an
 
     const texts = Array.from({ length: 6 }, (_, i) => `while the disk is full ${i + 1}`);
     for (const text of texts) world.ozon.buyerWrites(chat, text);
-    await waitFor(() => general().some((t) => t.includes("cannot save its state")), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes("cannot save its state")), {
       timeoutMs: 20_000,
       message: "the incident in General",
     });
@@ -102,7 +97,7 @@ describe.skipIf(!canMount())("a full disk under DATA_DIR (a tmpfs: needs root an
     expect(incidentLines, JSON.stringify(world.logsSince(mark))).toHaveLength(1);
 
     rmSync(filler);
-    await waitFor(() => general().some((t) => t.includes("can be saved again")), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes("can be saved again")), {
       timeoutMs: 90_000,
       message: "the recovery in General",
     });
@@ -110,8 +105,8 @@ describe.skipIf(!canMount())("a full disk under DATA_DIR (a tmpfs: needs root an
     const counts = texts.map((text) => world.buyerTexts(thread).filter((t) => t === text).length);
     // At most one duplicate for the incident.
     expect(counts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(texts.length + 1);
-    expect(general().filter((t) => t.includes("cannot save its state"))).toHaveLength(1);
-    expect(general().filter((t) => t.includes("can be saved again"))).toHaveLength(1);
+    expect(world.generalTexts().filter((t) => t.includes("cannot save its state"))).toHaveLength(1);
+    expect(world.generalTexts().filter((t) => t.includes("can be saved again"))).toHaveLength(1);
     expect((await healthz()).status).toBe(200);
 
     // The staff reply: sent once, or refused in words under it; never silence.

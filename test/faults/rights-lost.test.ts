@@ -21,14 +21,6 @@ async function healthz(world: World): Promise<{ status: number; problems: string
   return { status: response.status, problems: body.problems ?? [] };
 }
 
-/** Texts of the bot's posts in General (outside every topic). */
-function general(world: World): string[] {
-  return world.telegram
-    .messagesIn(STAFF, "general")
-    .filter((m) => !m.service && !m.deleted)
-    .map((m) => m.message.text ?? "");
-}
-
 const incidentLines = (lines: LogLine[]) =>
   lines.filter((l) => l.level === "error" && String(l.msg).startsWith(INCIDENT));
 
@@ -103,7 +95,7 @@ lane("the bot removed from the staff group and added back", () => {
     for (const [thread, text] of texts) expect(world.buyerTexts(thread)).not.toContain(text);
 
     world.telegram.addBotByHuman();
-    await waitFor(() => general(world).some((t) => t.includes(BACK)), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes(BACK)), {
       timeoutMs: 30_000,
       message: "the recovery message in General",
     });
@@ -126,7 +118,7 @@ lane("the bot removed from the staff group and added back", () => {
     const after = world.logsSince(mark);
     expect(incidentLines(after), describeLines(after)).toHaveLength(1);
     expect(after.filter((l) => l.level === "info" && l.msg === RECOVERED)).toHaveLength(1);
-    expect(general(world)).toEqual([expect.stringContaining(BACK)]);
+    expect(world.generalTexts()).toEqual([expect.stringContaining(BACK)]);
     expect(world.ozon.contractViolations).toEqual([]);
   }, 150_000);
 });
@@ -165,7 +157,7 @@ lane("the bot demoted to a plain member: no topic for a new chat", () => {
     expect(world.threadOf(fresh)).toBeUndefined();
     expect(incidentLines(lines), describeLines(lines)).toHaveLength(1);
     expect(
-      general(world).filter((t) => t.includes(BACK)),
+      world.generalTexts().filter((t) => t.includes(BACK)),
       describeLines(lines),
     ).toEqual([]);
     const sick = await healthz(world);
@@ -177,7 +169,7 @@ lane("the bot demoted to a plain member: no topic for a new chat", () => {
     world.telegram.setBotAdmin({});
     const thread = await world.waitForThread(fresh, 30_000);
     expect(await world.waitForBuyerText(thread, "new chat while demoted", 30_000)).toBe(1);
-    await waitFor(() => general(world).some((t) => t.includes(BACK)), {
+    await waitFor(() => world.generalTexts().some((t) => t.includes(BACK)), {
       timeoutMs: 30_000,
       message: "the recovery message in General",
     });
@@ -186,6 +178,6 @@ lane("the bot demoted to a plain member: no topic for a new chat", () => {
     const after = world.logsSince(mark);
     expect(incidentLines(after), describeLines(after)).toHaveLength(1);
     expect(after.filter((l) => l.level === "info" && l.msg === RECOVERED)).toHaveLength(1);
-    expect(general(world).filter((t) => t.includes(BACK))).toHaveLength(1);
+    expect(world.generalTexts().filter((t) => t.includes(BACK))).toHaveLength(1);
   }, 150_000);
 });

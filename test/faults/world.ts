@@ -193,6 +193,15 @@ export class World {
       .filter((m) => !m.service && !m.deleted && m.params?.disable_notification === true);
   }
 
+  /** Texts of the bot's posts in General (outside every topic). */
+  generalTexts(): string[] {
+    return this.telegram
+      .messagesIn(STAFF, "general")
+      .filter((m) => !m.service && !m.deleted)
+      .map((m) => m.message.text ?? "")
+      .filter((t) => t !== "");
+  }
+
   buyerTexts(thread: number): string[] {
     return this.buyerPosts(thread).map(
       (m) => m.message.text ?? m.message.caption ?? m.message.document?.file_name ?? "",

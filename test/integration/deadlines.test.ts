@@ -169,7 +169,15 @@ describe("idle topics", () => {
 
     h.ozon.buyerWrites(chat, "я снова тут");
     await waitFor(() => h.telegram.topic(thread, STAFF)?.closed === false);
-    await waitFor(() => h.telegram.topic(thread, STAFF)?.name.startsWith("🔴"));
+    // The record follows the topic's rename, reopening and card: a tick before it would skip
+    // the topic as closed.
+    const { store } = h.bridge;
+    await waitFor(async () => {
+      const known = await store.topics.byThread(STAFF, thread);
+      const record = known && (await store.topics.get(known.accountId, known.chatId));
+      return record !== undefined && !record.closed && record.waiting === "us";
+    });
+    expect(h.telegram.topic(thread, STAFF)?.name).toMatch(/^🔴/);
     await h.bridge.autoClose.tick(Date.now() + 2 * DAY);
     expect(h.telegram.topic(thread, STAFF)?.closed).toBe(false);
 
