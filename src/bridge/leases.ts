@@ -22,6 +22,8 @@ export const JOBS_CHANNEL = "jobs";
 
 /** The share of a lease's length its holder works on it after the claim went out. */
 const LEASE_VALID = 0.8;
+/** A claim aimed at another holder's expiry goes this much after it (the expiry is strict). */
+const EXPIRY_MARGIN_MS = 100;
 
 /** Whether this process serves a staff group now (always, with one process). */
 export type Serves = (staffChatId: number) => boolean;
@@ -47,6 +49,8 @@ export class Leases {
   /** Per held unit: until when (performance.now()) it is ours, and the timer ending it then. */
   readonly #held = new Map<string, { until: number; timer: NodeJS.Timeout }>();
   #timer: NodeJS.Timeout | undefined;
+  /** A claim at the moment another holder's lapsing lease runs out. */
+  #atExpiry: NodeJS.Timeout | undefined;
   #claiming: Promise<void> | undefined;
   #again = false;
   #failing = false;
@@ -138,6 +142,32 @@ export class Leases {
       if (claimed) this.#keep(unit, sent + this.#ttlMs * LEASE_VALID, previousUntil);
       else if (this.#held.has(unit)) this.#lose(unit);
     }
+    if (got.size < this.#units.length) await this.#watchExpiry();
+  }
+
+  /**
+   * A holder that renews has more than a round of its lease left at any time; one with less
+   * has stopped renewing (died). Its lease is claimed the moment it runs out, not up to a round
+   * later, so a takeover takes LEASE_SECONDS at most.
+   */
+  async #watchExpiry(): Promise<void> {
+    let rows: LeaseRow[];
+    try {
+      rows = await this.#board.holders();
+    } catch {
+      return; // the next round tries again
+    }
+    const lapsing = rows.filter(
+      (row) =>
+        row.holder !== this.instanceId &&
+        this.#units.includes(row.unit) &&
+        row.expiresInMs < this.#ttlMs / 3,
+    );
+    if (lapsing.length === 0 || this.#stopped) return;
+    const wait = Math.max(0, Math.min(...lapsing.map((row) => row.expiresInMs)));
+    clearTimeout(this.#atExpiry);
+    this.#atExpiry = setTimeout(() => void this.claim(), wait + EXPIRY_MARGIN_MS);
+    this.#atExpiry.unref();
   }
 
   #keep(unit: string, until: number, previousUntil: number | undefined): void {
@@ -167,6 +197,7 @@ export class Leases {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#atExpiry);
     await this.#claiming;
     const units = [...this.#held.keys()];
     for (const { timer } of this.#held.values()) clearTimeout(timer);

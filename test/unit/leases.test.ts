@@ -68,6 +68,43 @@ describe("leases on Postgres", () => {
     expect(heard).toEqual(["-100123"]);
   });
 
+  it("takes a dead holder's lease the moment it runs out, not at its own next round", async () => {
+    const ttlMs = 3000;
+    const make = (id: string, on: LeaseBoard, gained: () => void) =>
+      new Leases({
+        board: on,
+        instanceId: id,
+        ttlMs,
+        units: ["group:1"],
+        log,
+        events: { gained, lost: () => {} },
+      });
+    let failing = false;
+    const dying: LeaseBoard = {
+      ...board,
+      claim: (...args) => (failing ? Promise.reject(new Error("killed")) : board.claim(...args)),
+    };
+    const a = make("a", dying, () => {});
+    await a.start();
+    // b's rounds (every second) fall 0.7 s after a's, so a round of b's comes 0.7 s after the expiry.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    let takenAt: number | undefined;
+    const b = make("b", stores[1]?.leases as LeaseBoard, () => {
+      takenAt = Date.now();
+    });
+    await b.start();
+    failing = true; // a renews no more, as if killed
+    // A claim of a's already under way lands first.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [lease] = await board.holders();
+    const expiresAt = Date.now() + (lease?.expiresInMs ?? 0);
+    await waitFor(() => takenAt !== undefined, { timeoutMs: 2 * ttlMs, message: "b takes over" });
+    // b's rounds come every second; without aiming at the expiry it would wait up to one.
+    expect((takenAt ?? 0) - expiresAt).toBeGreaterThanOrEqual(-50);
+    expect((takenAt ?? 0) - expiresAt).toBeLessThan(500);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
   it("hears notices again after the server ended its session", async () => {
     const heard: string[] = [];
     await stores[1]?.leases?.listen("jobs", (payload) => heard.push(payload));
