@@ -1,11 +1,11 @@
 // DATABASE_URL through the real entry point: a URL that is not one, a server that does not
 // answer, a role without the rights to create the schema, a schema from a newer bridge. Each
 // stops the start with exit 2 and one line that says what is wrong, without the password.
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/bridge/store/index.ts";
 import { startBridgeProcess, tempDataDir } from "../support/bridge-process.ts";
 import { asSuperuser, freshDatabase } from "../support/postgres.ts";
+import { freePort } from "../support/postgres-server.ts";
 
 const PASSWORD = "db-secret-pass-4711";
 
@@ -29,16 +29,6 @@ async function start(databaseUrl: string) {
   return { code, fatal: fatal.map((line) => String(line.msg)), output };
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 /** The URL of `database` for role `user` with the secret password. */
 const as = (database: string, user: string) => {
   const url = new URL(database);
@@ -57,7 +47,7 @@ describe("DATABASE_URL that the bridge cannot use", () => {
   });
 
   it("points at no server", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await start(`postgres://bridge:${PASSWORD}@127.0.0.1:${port}/bridge`);
     expect(result.code).toBe(2);
     expect(result.fatal).toEqual([

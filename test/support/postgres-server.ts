@@ -37,7 +37,8 @@ function binaries(): string {
   return found;
 }
 
-async function freePort(): Promise<number> {
+/** A port of 127.0.0.1 nothing listens on now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
