@@ -58,6 +58,39 @@ function quietShop(listCallsPerHour?: number, tokensExpire = false, allUnread = 
   return { provider, calls };
 }
 
+/** A poller of one account (staff group -1001) on `provider`, with an inbound that only baselines. */
+function quietPoller(
+  store: Store,
+  provider: MarketplaceProvider,
+  options: Pick<ConstructorParameters<typeof Poller>[0], "intervalMs" | "sweepEvery" | "serves">,
+): Poller {
+  const account: Account = {
+    id: "a",
+    name: "A",
+    staffChatId: -1001,
+    provider,
+    iconColor: TOPIC_ICON_COLORS.violet,
+    words: { startNumbers: {} },
+    showName: false,
+    log: pino({ level: "silent" }),
+  };
+  const inbound = {
+    baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
+      store.cursors.set(a.id, chatId, cursor),
+  } as unknown as Inbound;
+  const feeds = new FeedSync({ store, inbound });
+  return new Poller({
+    accounts: [account],
+    store,
+    // History reads are not counted here: a sync that reaches inbound fails, as before.
+    chats: new ChatSync({ store, inbound, feeds, topics: {} as Topics }),
+    feeds,
+    inbound,
+    queue: new GroupSendQueue(20),
+    ...options,
+  });
+}
+
 async function pollQuietShop(options: {
   listCallsPerHour?: number;
   tokensExpire?: boolean;
@@ -80,32 +113,7 @@ async function pollQuietShop(options: {
       await store.cursors.set("a", String(i), { lastId: "5", changeToken: changed ? "old" : "t" });
     }
   }
-  const account: Account = {
-    id: "a",
-    name: "A",
-    staffChatId: -1001,
-    provider,
-    iconColor: TOPIC_ICON_COLORS.violet,
-    words: { startNumbers: {} },
-    showName: false,
-    log: pino({ level: "silent" }),
-  };
-  const inbound = {
-    baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
-      store.cursors.set(a.id, chatId, cursor),
-  } as unknown as Inbound;
-  const feeds = new FeedSync({ store, inbound });
-  const poller = new Poller({
-    accounts: [account],
-    store,
-    // History reads are not counted here: a sync that reaches inbound fails, as before.
-    chats: new ChatSync({ store, inbound, feeds, topics: {} as Topics }),
-    feeds,
-    inbound,
-    queue: new GroupSendQueue(20),
-    intervalMs: 1,
-    sweepEvery: 2,
-  });
+  const poller = quietPoller(store, provider, { intervalMs: 1, sweepEvery: 2 });
   poller.start();
   await waitFor(() => (poller.status.get("a")?.cycles ?? 0) >= options.cycles, {
     timeoutMs: 10_000,
@@ -187,33 +195,9 @@ describe("Poller standby (several instances)", () => {
   it("polls a group at once when this instance gains it, not a poll interval later", async () => {
     const store = await Store.open(mkdtempSync(join(tmpdir(), "poller-standby-")));
     const { provider, calls } = quietShop();
-    const account: Account = {
-      id: "a",
-      name: "A",
-      staffChatId: -1001,
-      provider,
-      iconColor: TOPIC_ICON_COLORS.violet,
-      words: { startNumbers: {} },
-      showName: false,
-      log: pino({ level: "silent" }),
-    };
-    const inbound = {
-      baseline: (a: Account, chatId: string, cursor: CursorRecord) =>
-        store.cursors.set(a.id, chatId, cursor),
-    } as unknown as Inbound;
-    const feeds = new FeedSync({ store, inbound });
     let served = false;
-    const poller = new Poller({
-      accounts: [account],
-      store,
-      chats: new ChatSync({ store, inbound, feeds, topics: {} as Topics }),
-      feeds,
-      inbound,
-      queue: new GroupSendQueue(20),
-      // A minute between cycles: only wake() can make the standby poll within the test.
-      intervalMs: 60_000,
-      serves: () => served,
-    });
+    // A minute between cycles: only wake() can make the standby poll within the test.
+    const poller = quietPoller(store, provider, { intervalMs: 60_000, serves: () => served });
     poller.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(calls).toEqual([]);
