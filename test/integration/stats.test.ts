@@ -15,6 +15,29 @@ const START = Date.UTC(2030, 0, 15, 6, 29);
 const monday = (hour: number, minute = 0) => Date.UTC(2030, 0, 14, hour - 3, minute);
 const BORIS = { id: 7000002, is_bot: false, first_name: "Boris", username: "boris_staff" };
 
+/** Monday's figures (see monday14), as /stats and the digest both show them. */
+const MONDAY_FIGURES = [
+  "Ozon — chats: 4, answers: 3",
+  "first response in working time: median 20 min, 90% within 1 h 30 min",
+  "first response by the clock: median 20 min, 90% within 1 h 30 min",
+  "answered within an hour: 2 of 4 (50%)",
+  "reply windows missed: 0",
+  "",
+  "Staff",
+  "",
+  "Anna Staff — chats: 1, answers: 1",
+  "first response in working time: median 20 min, 90% within 20 min",
+  "first response by the clock: median 20 min, 90% within 20 min",
+  "answered within an hour: 1 of 1 (100%)",
+  "reply windows missed: 0",
+  "",
+  "Boris — chats: 1, answers: 1",
+  "first response in working time: median 1 h 30 min, 90% within 1 h 30 min",
+  "first response by the clock: median 1 h 30 min, 90% within 1 h 30 min",
+  "answered within an hour: 0 of 1 (0%)",
+  "reply windows missed: 0",
+];
+
 describe("statistics", () => {
   let bridgeClock = START;
   let ozonClock = monday(0);
@@ -79,25 +102,7 @@ describe("statistics", () => {
     expect(stats.message.text?.split("\n")).toEqual([
       "📊 First responses to buyers, last 7 days",
       "",
-      "Ozon — chats: 4, answers: 3",
-      "first response in working time: median 20 min, 90% within 1 h 30 min",
-      "first response by the clock: median 20 min, 90% within 1 h 30 min",
-      "answered within an hour: 2 of 4 (50%)",
-      "reply windows missed: 0",
-      "",
-      "Staff",
-      "",
-      "Anna Staff — chats: 1, answers: 1",
-      "first response in working time: median 20 min, 90% within 20 min",
-      "first response by the clock: median 20 min, 90% within 20 min",
-      "answered within an hour: 1 of 1 (100%)",
-      "reply windows missed: 0",
-      "",
-      "Boris — chats: 1, answers: 1",
-      "first response in working time: median 1 h 30 min, 90% within 1 h 30 min",
-      "first response by the clock: median 1 h 30 min, 90% within 1 h 30 min",
-      "answered within an hour: 0 of 1 (0%)",
-      "reply windows missed: 0",
+      ...MONDAY_FIGURES,
     ]);
 
     // Two days later the last buyer has waited past Ozon's 48-hour window.
@@ -139,25 +144,7 @@ describe("statistics", () => {
     expect(digest?.message.text?.split("\n")).toEqual([
       "📊 Summary for 14 January 2030",
       "",
-      "Ozon — chats: 4, answers: 3",
-      "first response in working time: median 20 min, 90% within 1 h 30 min",
-      "first response by the clock: median 20 min, 90% within 1 h 30 min",
-      "answered within an hour: 2 of 4 (50%)",
-      "reply windows missed: 0",
-      "",
-      "Staff",
-      "",
-      "Anna Staff — chats: 1, answers: 1",
-      "first response in working time: median 20 min, 90% within 20 min",
-      "first response by the clock: median 20 min, 90% within 20 min",
-      "answered within an hour: 1 of 1 (100%)",
-      "reply windows missed: 0",
-      "",
-      "Boris — chats: 1, answers: 1",
-      "first response in working time: median 1 h 30 min, 90% within 1 h 30 min",
-      "first response by the clock: median 1 h 30 min, 90% within 1 h 30 min",
-      "answered within an hour: 0 of 1 (0%)",
-      "reply windows missed: 0",
+      ...MONDAY_FIGURES,
       "",
       "⏳ Waiting for an answer: 1 (longest first)",
       `${title} — waiting 15 h 30 min`,
